@@ -12,4 +12,3 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "evtxscan dump: not built yet")
 	return exitFatal
 }
-

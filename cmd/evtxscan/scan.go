@@ -12,4 +12,3 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "evtxscan scan: not built yet")
 	return exitFatal
 }
-
