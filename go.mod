@@ -2,8 +2,10 @@ module github.com/evtxscan/evtxscan
 
 go 1.26
 
+require github.com/0xrawsec/golang-evtx v1.2.9
+
 require (
-	github.com/0xrawsec/golang-evtx v1.2.9 // indirect
+	github.com/0xrawsec/golang-utils v1.3.0 // indirect
 	github.com/andybalholm/brotli v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.17.9 // indirect

@@ -1,0 +1,164 @@
+package parser
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+)
+
+// Sizes of the EVTX format.
+const (
+	HeaderBlockSize = 4096  // the file header block before the first chunk
+	ChunkSize       = 65536 // every chunk
+	chunkHeaderSize = 512   // chunk header, string and template tables
+)
+
+var (
+	chunkMagic  = []byte("ElfChnk\x00")
+	recordMagic = []byte("**\x00\x00")
+)
+
+// chunkResult is what decoding one chunk yields.
+type chunkResult struct {
+	seq      int   // chunk index in the file
+	offset   int64 // file offset of the chunk
+	end      int64 // file offset after the chunk's bytes
+	events   []Event
+	damage   []*ParseError
+	records  int // record structures found
+	skipped  int // records (or damaged areas) that could not be decoded
+	filtered int // records left out by the filter
+	empty    bool
+	err      error // a fatal read error after this chunk
+}
+
+// allZero reports whether b holds only zero bytes.
+func allZero(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// chunkHeaderCRC is the checksum Windows stores at offset 124 of a chunk:
+// CRC32 of bytes 0–119 and 128–511.
+func chunkHeaderCRC(b []byte) uint32 {
+	h := crc32.NewIEEE()
+	h.Write(b[:120])
+	h.Write(b[128:chunkHeaderSize])
+	return h.Sum32()
+}
+
+// validRecord reports whether a record starts at off: magic, a plausible
+// size, and the size repeated at the record's end.
+func validRecord(b []byte, off int) (size int, ok bool) {
+	if off+recordHeaderSize+4 > len(b) || !bytes.Equal(b[off:off+4], recordMagic) {
+		return 0, false
+	}
+	size = int(binary.LittleEndian.Uint32(b[off+4:]))
+	if size < recordHeaderSize+8 || off+size > len(b) {
+		return 0, false
+	}
+	if int(binary.LittleEndian.Uint32(b[off+size-4:])) != size {
+		return 0, false
+	}
+	return size, true
+}
+
+// decodeChunk reads every record of one chunk that can be read. b holds the
+// chunk's bytes (a full chunk, or less at the end of a truncated file).
+// used tells whether the file header counts this chunk as in use; dirty,
+// whether the file header is flagged dirty. Records past the chunk's free
+// space offset are read only in a dirty file, where the chunk header may not
+// have been updated after the last records were written; in a clean file
+// they are slack left over from earlier use of the chunk.
+func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool, keep func(string) bool) chunkResult {
+	res := chunkResult{seq: seq, offset: offset, end: offset + int64(len(b))}
+	damage := func(off int, rec uint64, err error) {
+		res.damage = append(res.damage, &ParseError{Path: path, Chunk: seq, Offset: offset + int64(off), RecordID: rec, Err: err})
+	}
+	if allZero(b) {
+		res.empty = true
+		if used {
+			damage(0, 0, ErrZeroedChunk)
+		}
+		return res
+	}
+	if len(b) < ChunkSize {
+		damage(len(b), 0, fmt.Errorf("%w: chunk has %d of %d bytes", ErrTruncated, len(b), ChunkSize))
+	}
+	if len(b) < chunkHeaderSize {
+		return res
+	}
+	headerOK := bytes.Equal(b[:8], chunkMagic)
+	scanTo := len(b) // where damaged areas are searched for records
+	if !headerOK {
+		damage(0, 0, fmt.Errorf("%w: %q", ErrChunkMagic, b[:8]))
+	} else {
+		if got, want := chunkHeaderCRC(b), binary.LittleEndian.Uint32(b[124:]); got != want {
+			damage(124, 0, fmt.Errorf("%w: stored %#08x, computed %#08x", ErrChunkCRC, want, got))
+		}
+		free := int(binary.LittleEndian.Uint32(b[48:]))
+		if free >= chunkHeaderSize && free <= len(b) {
+			scanTo = free
+			if got, want := crc32.ChecksumIEEE(b[chunkHeaderSize:free]), binary.LittleEndian.Uint32(b[52:]); got != want {
+				damage(52, 0, fmt.Errorf("%w: stored %#08x, computed %#08x", ErrRecordsCRC, want, got))
+			}
+		} else if free > len(b) && len(b) == ChunkSize {
+			damage(48, 0, fmt.Errorf("%w: free space offset %#x", ErrBadRecord, free))
+		}
+	}
+
+	dec := newChunkDecoder(b, keep)
+	off := chunkHeaderSize
+	for off+recordHeaderSize <= len(b) {
+		if off >= scanTo && headerOK && !dirty {
+			break
+		}
+		size, ok := validRecord(b, off)
+		if !ok {
+			if off >= scanTo {
+				break // past the used area: the end of the chunk's records
+			}
+			// A damaged area inside the used range: look for the next record
+			// on an 8-byte boundary.
+			start := off
+			off = (off + 8) &^ 7
+			for off < scanTo {
+				if _, ok := validRecord(b, off); ok {
+					break
+				}
+				off += 8
+			}
+			res.skipped++
+			damage(start, 0, fmt.Errorf("%w: %d bytes unreadable", ErrBadRecord, off-start))
+			continue
+		}
+		res.records++
+		res.events = append(res.events, Event{Path: path, Chunk: seq, Offset: offset + int64(off)})
+		ev := &res.events[len(res.events)-1]
+		err := dec.decodeRecord(off, size, ev)
+		switch {
+		case err == nil:
+		case errors.Is(err, errFiltered):
+			res.filtered++
+			res.events = res.events[:len(res.events)-1]
+		default:
+			res.skipped++
+			damage(off, ev.RecordID, err)
+			res.events = res.events[:len(res.events)-1]
+		}
+		off += size
+	}
+	return res
+}

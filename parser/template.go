@@ -1,0 +1,271 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	evtx "github.com/0xrawsec/golang-evtx/evtx"
+)
+
+// A part is a piece of text content in a template: static text, or a
+// reference to substitution value sub.
+type part struct {
+	text     string
+	sub      int  // -1 for static text
+	optional bool // an optional substitution: a null value removes its element
+}
+
+// A field is the text content of one element or attribute.
+type field []part
+
+// single reports the substitution index when the field is exactly one
+// substitution.
+func (f field) single() (int, bool) {
+	if len(f) == 1 && f[0].sub >= 0 {
+		return f[0].sub, true
+	}
+	return 0, false
+}
+
+// A plan says where each normalized field of an Event comes from in a
+// template: static text or a substitution slot. It is compiled once per
+// template definition and chunk.
+type plan struct {
+	provider, sourceName, eventID, qualifiers field
+	level, task, keywords, timeCreated        field
+	recordID, channel, computer, userID       field
+	data                                      []item // data strings, in document order
+	system                                    bool   // the template has a System block
+}
+
+// An item is where one or more data strings come from. The content of a
+// container (EventData, UserData, or Event itself) yields nothing when it is
+// empty or null; a leaf element yields a string even when empty.
+type item struct {
+	f         field
+	container bool
+}
+
+// node is a template element, built from golang-evtx's flat element list.
+type node struct {
+	name     string
+	attrs    []attr
+	content  field
+	children []*node
+}
+
+type attr struct {
+	name string
+	val  field
+}
+
+// partOf converts a golang-evtx content element to a part.
+func partOf(e evtx.Element) (part, bool) {
+	switch v := e.(type) {
+	case *evtx.ValueText:
+		return part{text: v.String(), sub: -1}, true
+	case *evtx.NormalSubstitution:
+		return part{sub: int(uint16(v.SubID))}, true
+	case *evtx.OptionalSubstitution:
+		return part{sub: int(uint16(v.SubID)), optional: true}, true
+	case *evtx.CharEntityRef:
+		return part{text: string(rune(uint16(v.Value))), sub: -1}, true
+	case *evtx.BinXMLEntityReference:
+		return part{text: v.String(), sub: -1}, true
+	}
+	return part{}, false
+}
+
+// buildTree turns golang-evtx's flat element list into a tree.
+func buildTree(elems []evtx.Element) *node {
+	root := &node{}
+	stack := []*node{root}
+	for _, e := range elems {
+		top := stack[len(stack)-1]
+		switch v := e.(type) {
+		case *evtx.ElementStart:
+			n := &node{name: v.Name.String()}
+			for i := range v.AttributeList.Attributes {
+				a := &v.AttributeList.Attributes[i]
+				var f field
+				if p, ok := partOf(a.AttributeData); ok {
+					f = field{p}
+				}
+				n.attrs = append(n.attrs, attr{name: a.Name.String(), val: f})
+			}
+			top.children = append(top.children, n)
+			stack = append(stack, n)
+		case *evtx.BinXMLCloseEmptyElementTag, *evtx.BinXMLEndElementTag:
+			if len(stack) > 1 {
+				stack = stack[:len(stack)-1]
+			}
+		case *evtx.BinXMLEOF:
+			return root
+		default:
+			if p, ok := partOf(e); ok {
+				top.content = append(top.content, p)
+			}
+		}
+	}
+	return root
+}
+
+func (n *node) attr(name string) field {
+	for _, a := range n.attrs {
+		if a.name == name {
+			return a.val
+		}
+	}
+	return nil
+}
+
+func (n *node) child(name string) *node {
+	for _, c := range n.children {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// compile makes a plan from a template's element tree. When dataOnly is
+// set (a BinXML value nested inside EventData or UserData) every leaf
+// element is a data string.
+func compile(root *node, dataOnly bool) *plan {
+	p := &plan{}
+	if dataOnly {
+		for _, c := range root.children {
+			collectLeaves(p, c)
+		}
+		return p
+	}
+	ev := root.child("Event")
+	if ev == nil {
+		for _, c := range root.children {
+			collectLeaves(p, c)
+		}
+		return p
+	}
+	if sys := ev.child("System"); sys != nil {
+		p.system = true
+		for _, c := range sys.children {
+			switch c.name {
+			case "Provider":
+				p.provider = c.attr("Name")
+				p.sourceName = c.attr("EventSourceName")
+			case "EventID":
+				p.eventID = c.content
+				p.qualifiers = c.attr("Qualifiers")
+			case "Level":
+				p.level = c.content
+			case "Task":
+				p.task = c.content
+			case "Keywords":
+				p.keywords = c.content
+			case "TimeCreated":
+				p.timeCreated = c.attr("SystemTime")
+			case "EventRecordID":
+				p.recordID = c.content
+			case "Channel":
+				p.channel = c.content
+			case "Computer":
+				p.computer = c.content
+			case "Security":
+				p.userID = c.attr("UserID")
+			}
+		}
+	}
+	// Event's own content: a BinXML substitution holding EventData or
+	// UserData, as many manifest-based providers write it.
+	for _, pt := range ev.content {
+		if pt.sub >= 0 {
+			p.data = append(p.data, item{f: field{pt}, container: true})
+		}
+	}
+	for _, c := range ev.children {
+		switch c.name {
+		case "EventData", "UserData":
+			collectLeaves(p, c)
+		}
+	}
+	return p
+}
+
+// collectLeaves adds every leaf element below n (n included) as a data
+// string, in document order. Binary blobs of classic events are not data
+// strings.
+func collectLeaves(p *plan, n *node) {
+	if n.name == "Binary" {
+		return
+	}
+	if n.name == "EventData" || n.name == "UserData" {
+		if len(n.children) == 0 && len(n.content) > 0 {
+			p.data = append(p.data, item{f: n.content, container: true})
+		}
+		for _, c := range n.children {
+			collectLeaves(p, c)
+		}
+		return
+	}
+	if len(n.children) == 0 {
+		p.data = append(p.data, item{f: n.content})
+		return
+	}
+	for _, c := range n.children {
+		collectLeaves(p, c)
+	}
+}
+
+// parseTemplate parses the template definition at offset off of a chunk
+// with golang-evtx and compiles its plan. golang-evtx panics on some
+// malformed input; the panic becomes an error.
+func parseTemplate(chunk []byte, off int, dataOnly bool) (p *plan, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("template at chunk offset %#x: %v", off, r)
+		}
+	}()
+	rd := bytes.NewReader(chunk)
+	if _, err := rd.Seek(int64(off), io.SeekStart); err != nil {
+		return nil, err
+	}
+	var tdd evtx.TemplateDefinitionData
+	if err := tdd.Parse(rd); err != nil {
+		return nil, fmt.Errorf("template at chunk offset %#x: %w", off, err)
+	}
+	return compile(buildTree(tdd.Elements), dataOnly), nil
+}
+
+// parseFragment parses BinXML that is not a template instance: an element
+// tree with no substitutions, with or without a fragment header, at offset
+// off and ending before end.
+func parseFragment(chunk []byte, off, end int, dataOnly bool) (p *plan, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("BinXML at chunk offset %#x: %v", off, r)
+		}
+	}()
+	rd := bytes.NewReader(chunk[:end])
+	if chunk[off] == tokFragmentHeader {
+		off += 4
+	}
+	if _, err := rd.Seek(int64(off), io.SeekStart); err != nil {
+		return nil, err
+	}
+	var elems []evtx.Element
+	for rd.Len() > 0 {
+		e, err := evtx.Parse(rd, nil, false)
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("BinXML at chunk offset %#x: %w", off, err)
+		}
+		if _, ok := e.(*evtx.BinXMLEOF); ok || err == io.EOF {
+			break
+		}
+		elems = append(elems, e)
+	}
+	if len(elems) == 0 {
+		return nil, fmt.Errorf("BinXML at chunk offset %#x: no element", off)
+	}
+	return compile(buildTree(elems), dataOnly), nil
+}
