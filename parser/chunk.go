@@ -121,6 +121,7 @@ func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool,
 
 	dec := newChunkDecoder(b, keep)
 	off := chunkHeaderSize
+	lastCause := "" // cause of the last undecodable record, to fold repeats
 	for off+recordHeaderSize <= len(b) {
 		if off >= scanTo && headerOK && !dirty {
 			break
@@ -141,6 +142,11 @@ func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool,
 				off += 8
 			}
 			res.skipped++
+			lastCause = ""
+			if !headerOK && start == chunkHeaderSize && off >= scanTo {
+				// Not a chunk at all: the bad magic says it already.
+				continue
+			}
 			damage(start, 0, fmt.Errorf("%w: %d bytes unreadable", ErrBadRecord, off-start))
 			continue
 		}
@@ -155,8 +161,16 @@ func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool,
 			res.events = res.events[:len(res.events)-1]
 		default:
 			res.skipped++
-			damage(off, ev.RecordID, err)
 			res.events = res.events[:len(res.events)-1]
+			if cause := err.Error(); cause == lastCause {
+				res.damage[len(res.damage)-1].More++
+			} else {
+				lastCause = cause
+				damage(off, ev.RecordID, err)
+			}
+		}
+		if err == nil {
+			lastCause = ""
 		}
 		off += size
 	}

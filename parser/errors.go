@@ -28,7 +28,10 @@ type ParseError struct {
 	Chunk    int    // zero-based chunk index, -1 for the file header
 	Offset   int64  // byte offset in the file
 	RecordID uint64 // record id when known, else 0
-	Err      error  // the cause
+	// More counts the further records of the same chunk that failed for
+	// the same cause after this one (records that share a broken template).
+	More int
+	Err  error // the cause
 }
 
 func (e *ParseError) Error() string {
@@ -43,7 +46,11 @@ func (e *ParseError) Error() string {
 	if e.RecordID != 0 {
 		where = fmt.Sprintf("%s: record %d", where, e.RecordID)
 	}
-	return where + ": " + e.Err.Error()
+	s := where + ": " + e.Err.Error()
+	if e.More > 0 {
+		s += fmt.Sprintf(" (and %d more records)", e.More)
+	}
+	return s
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }

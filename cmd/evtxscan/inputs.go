@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+
+	"github.com/spf13/pflag"
+
+	"github.com/evtxscan/evtxscan/input"
+	"github.com/evtxscan/evtxscan/parser"
+)
+
+// readFlags are the flags of every command that reads logs.
+type readFlags struct {
+	all     bool
+	workers int
+	limits  input.Limits
+}
+
+func (rf *readFlags) register(fs *pflag.FlagSet) {
+	d := input.DefaultLimits()
+	fs.BoolVar(&rf.all, "all", false, "keep every event, not only the writeback sources (PasswordResetService, ADSync, Directory Synchronization)")
+	fs.IntVar(&rf.workers, "workers", runtime.GOMAXPROCS(0), "goroutines decoding chunks of one file")
+	fs.IntVar(&rf.limits.MaxDepth, "max-depth", d.MaxDepth, "how deeply zips may nest")
+	fs.IntVar(&rf.limits.MaxEntries, "max-entries", d.MaxEntries, "most entries read from one zip, nested ones included")
+	fs.Int64Var(&rf.limits.MaxTotalBytes, "max-total-bytes", d.MaxTotalBytes, "most bytes inflated from one zip")
+	fs.Float64Var(&rf.limits.MaxRatio, "max-ratio", d.MaxRatio, "highest compression ratio accepted for a zip entry")
+	fs.Int64Var(&rf.limits.MaxNestedZipBytes, "max-nested-bytes", d.MaxNestedZipBytes, "largest zip nested in a zip (held in memory to be read)")
+}
+
+// fileSummary is what reading one EVTX stream found: its counters and the
+// damage, for the report of every command.
+type fileSummary struct {
+	Path         string   `json:"path"`
+	Size         int64    `json:"size"`
+	Records      int      `json:"records"`        // record structures found
+	Events       int      `json:"events"`         // events kept
+	Filtered     int      `json:"filtered"`       // records of other sources, not decoded
+	Skipped      int      `json:"skipped"`        // records or areas that could not be read
+	Chunks       int      `json:"chunks"`         // chunk slots read
+	Dirty        bool     `json:"dirty"`          // header flagged dirty
+	DamagedCount int      `json:"damaged_chunks"` // chunks with damage
+	Damage       []string `json:"damage,omitempty"`
+	Error        string   `json:"error,omitempty"` // the file could not be read (to the end)
+
+	damage []*parser.ParseError
+}
+
+// readResult sums up a whole read of the inputs.
+type readResult struct {
+	Files   []fileSummary
+	Skipped []input.Skipped
+	Errors  []error // input errors (broken archives, unreadable files)
+}
+
+// damaged reports whether anything was damaged or could not be read.
+func (r *readResult) damaged() bool {
+	if len(r.Errors) > 0 {
+		return true
+	}
+	for _, f := range r.Files {
+		if len(f.damage) > 0 || f.Error != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// readInputs reads every EVTX stream in paths and calls fn with each event
+// kept, in file order, one file after another. An error from fn stops the
+// read and is returned.
+func readInputs(ctx context.Context, paths []string, rf readFlags, fn func(ev *parser.Event) error) (*readResult, error) {
+	res := &readResult{}
+	w := input.NewWalker(rf.limits)
+	var keep func(string) bool
+	if !rf.all {
+		keep = parser.Writeback
+	}
+	rep, err := w.Walk(ctx, paths, func(it input.Item, r io.Reader) error {
+		fs, err := readOne(ctx, it, r, rf.workers, keep, fn)
+		res.Files = append(res.Files, fs)
+		return err
+	})
+	res.Skipped = rep.Skipped
+	res.Errors = rep.Errors
+	return res, err
+}
+
+// errConsumer wraps an error of the event consumer, which stops the read.
+type errConsumer struct{ err error }
+
+func (e errConsumer) Error() string { return e.err.Error() }
+func (e errConsumer) Unwrap() error { return e.err }
+
+func readOne(ctx context.Context, it input.Item, r io.Reader, workers int, keep func(string) bool, fn func(*parser.Event) error) (fileSummary, error) {
+	fs := fileSummary{Path: it.Path, Size: it.Size}
+	pr := parser.NewReader(r)
+	pr.Path = it.Path
+	pr.Workers = workers
+	pr.Keep = keep
+	defer pr.Close()
+	var readErr error
+	for {
+		if err := ctx.Err(); err != nil {
+			return fs, err
+		}
+		ev, err := pr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		if err := fn(ev); err != nil {
+			return fs, errConsumer{err}
+		}
+	}
+	st := pr.Stats()
+	fs.Records, fs.Events, fs.Filtered, fs.Skipped = st.Records, st.Events, st.Filtered, st.Skipped
+	fs.Chunks, fs.Dirty = st.Chunks, st.Header.Dirty()
+	fs.damage = st.Damage
+	chunks := map[int]bool{}
+	for _, d := range st.Damage {
+		fs.Damage = append(fs.Damage, d.Error())
+		chunks[d.Chunk] = true
+	}
+	fs.DamagedCount = len(chunks)
+	if readErr != nil {
+		fs.Error = readErr.Error()
+		// An archive entry that failed (CRC, limits) is reported by the
+		// walker; so is a context cancel.
+		var ie *input.Error
+		if errors.As(readErr, &ie) {
+			return fs, readErr
+		}
+		if ctx.Err() != nil {
+			return fs, ctx.Err()
+		}
+	}
+	return fs, nil
+}
+
+// reportDamage writes what was damaged or skipped to w, one line each.
+func reportDamage(w io.Writer, res *readResult) {
+	for _, f := range res.Files {
+		for _, d := range f.Damage {
+			fmt.Fprintf(w, "evtxscan: damage: %s\n", d)
+		}
+		if f.Error != "" {
+			fmt.Fprintf(w, "evtxscan: error: %s\n", f.Error)
+		}
+		if f.Skipped > 0 {
+			fmt.Fprintf(w, "evtxscan: %s: %d records or areas could not be read\n", f.Path, f.Skipped)
+		}
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(w, "evtxscan: skipped %s: %s\n", s.Path, s.Reason)
+	}
+	for _, e := range res.Errors {
+		fmt.Fprintf(w, "evtxscan: error: %v\n", e)
+	}
+}
