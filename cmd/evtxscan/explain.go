@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// textWidth is the width of text output, for an 80-column terminal.
-const textWidth = 79
+// explainWidth is the width of text output, for an 80-column terminal.
+const explainWidth = 79
 
 // runExplain describes event ids, HRESULTs and cause ids.
 func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -58,7 +58,7 @@ flags:
 			fmt.Fprintf(stderr, "evtxscan explain: %v\n", err)
 			return exitFatal
 		}
-		r, err := explain(c, q)
+		r, err := resolveQuery(c, q)
 		if err != nil {
 			fmt.Fprintf(stderr, "evtxscan explain: %v\n", err)
 			var qe *queryError
@@ -87,12 +87,12 @@ flags:
 		}
 		return status
 	}
-	tw := &textWriter{w: stdout}
+	tw := &explainWriter{w: stdout}
 	for i, r := range results {
 		if i > 0 {
 			tw.line("")
 		}
-		writeExplanation(tw, c, r)
+		writeExplanationText(tw, c, r)
 	}
 	if tw.err != nil {
 		fmt.Fprintf(stderr, "evtxscan explain: %v\n", tw.err)
@@ -134,8 +134,8 @@ func runCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return exitFatal
 		}
 	case "text":
-		tw := &textWriter{w: stdout}
-		writeCatalog(tw, c)
+		tw := &explainWriter{w: stdout}
+		writeCatalogText(tw, c)
 		if tw.err != nil {
 			fmt.Fprintf(stderr, "evtxscan catalog: %v\n", tw.err)
 			return exitFatal
@@ -177,15 +177,15 @@ type queryError struct {
 
 func (e *queryError) Error() string { return fmt.Sprintf("%q: %s", e.query, e.msg) }
 
-// explain resolves one query.
-func explain(c *catalog.Catalog, query string) (explanation, error) {
+// resolveQuery resolves one query.
+func resolveQuery(c *catalog.Catalog, query string) (explanation, error) {
 	q := strings.TrimSpace(query)
 	r := explanation{Query: query}
 	switch {
 	case q == "":
 		return r, &queryError{query, true, "empty query"}
 
-	case isDecimal(q) && len(q) <= 5:
+	case isDecimalQuery(q) && len(q) <= 5:
 		id, _ := strconv.Atoi(q)
 		for _, e := range c.Events() {
 			if e.ID == id {
@@ -221,7 +221,7 @@ func explain(c *catalog.Catalog, query string) (explanation, error) {
 		return r, nil
 	}
 
-	if isName(q) {
+	if isEventName(q) {
 		for _, e := range c.Events() {
 			if strings.EqualFold(e.Name, q) || strings.EqualFold(e.Token, q) {
 				r.Events = append(r.Events, e)
@@ -234,7 +234,7 @@ func explain(c *catalog.Catalog, query string) (explanation, error) {
 		return r, nil
 	}
 	msg := "not an event id, an HRESULT, a cause id or an event name"
-	if isDecimal(q) {
+	if isDecimalQuery(q) {
 		msg = "too long for an event id; an HRESULT has eight hexadecimal digits"
 	}
 	return r, &queryError{query, true, msg}
@@ -255,9 +255,9 @@ func isCauseID(s string) bool {
 	return true
 }
 
-// isName reports whether s looks like an event name: a letter, then
+// isEventName reports whether s looks like an event name: a letter, then
 // letters and digits.
-func isName(s string) bool {
+func isEventName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		letter := 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
@@ -268,7 +268,7 @@ func isName(s string) bool {
 	return s != ""
 }
 
-func isDecimal(s string) bool {
+func isDecimalQuery(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
@@ -277,24 +277,24 @@ func isDecimal(s string) bool {
 	return s != ""
 }
 
-// writeExplanation writes r as text.
-func writeExplanation(tw *textWriter, c *catalog.Catalog, r explanation) {
+// writeExplanationText writes r as text.
+func writeExplanationText(tw *explainWriter, c *catalog.Catalog, r explanation) {
 	switch r.Kind {
 	case "event":
 		for i, e := range r.Events {
 			if i > 0 {
 				tw.line("")
 			}
-			writeEvent(tw, e)
+			writeEventText(tw, e)
 		}
 	case "hresult":
-		writeHResult(tw, c, *r.HResult)
+		writeHResultText(tw, c, *r.HResult)
 	case "cause":
-		writeCause(tw, c, *r.Cause)
+		writeCauseText(tw, c, *r.Cause)
 	}
 }
 
-func writeEvent(tw *textWriter, e catalog.Event) {
+func writeEventText(tw *explainWriter, e catalog.Event) {
 	head := fmt.Sprintf("%s %d %s", e.Source, e.ID, e.Name)
 	if e.Variant != "" {
 		head += " (variant " + e.Variant + ")"
@@ -326,7 +326,7 @@ func writeEvent(tw *textWriter, e catalog.Event) {
 	}
 }
 
-func writeHResult(tw *textWriter, c *catalog.Catalog, h hresultJSON) {
+func writeHResultText(tw *explainWriter, c *catalog.Catalog, h hresultJSON) {
 	text := h.Text
 	if text == "" {
 		text = "(no message is logged with it)"
@@ -344,7 +344,7 @@ func writeHResult(tw *textWriter, c *catalog.Catalog, h hresultJSON) {
 	}
 }
 
-func writeCause(tw *textWriter, c *catalog.Catalog, k catalog.Cause) {
+func writeCauseText(tw *explainWriter, c *catalog.Catalog, k catalog.Cause) {
 	tw.line(k.ID)
 	tw.wrap("  ", "  ", k.Title)
 	meta := fmt.Sprintf("%s level, severity %s, specificity %d", k.Scope, k.Severity, k.Specificity)
@@ -425,9 +425,9 @@ func describeSignature(s catalog.Signature) string {
 	return d
 }
 
-// writeCatalog writes the catalog as text: events by source, HRESULTs,
+// writeCatalogText writes the catalog as text: events by source, HRESULTs,
 // causes.
-func writeCatalog(tw *textWriter, c *catalog.Catalog) {
+func writeCatalogText(tw *explainWriter, c *catalog.Catalog) {
 	tw.line("EVENTS")
 	tw.line("")
 	tw.line(fmt.Sprintf("  %-5s  %-34s %-17s %s", "ID", "NAME (+ VARIANT)", "ROLE", "SEVERITY"))
@@ -467,28 +467,28 @@ func writeCatalog(tw *textWriter, c *catalog.Catalog) {
 		"and remediation steps.")
 }
 
-// A textWriter writes lines, wrapped to textWidth, and keeps the first
+// A explainWriter writes lines, wrapped to explainWidth, and keeps the first
 // error.
-type textWriter struct {
+type explainWriter struct {
 	w   io.Writer
 	err error
 }
 
-func (t *textWriter) line(s string) {
+func (t *explainWriter) line(s string) {
 	if t.err == nil {
 		_, t.err = io.WriteString(t.w, s+"\n")
 	}
 }
 
-// wrap writes text in lines of at most textWidth runes: the first line
+// wrap writes text in lines of at most explainWidth runes: the first line
 // begins with first, the others with rest. A word longer than a line gets
 // a line of its own.
-func (t *textWriter) wrap(first, rest, text string) {
+func (t *explainWriter) wrap(first, rest, text string) {
 	prefix := first
 	cur := prefix
 	empty := true
-	for _, w := range fields(text) {
-		if !empty && utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > textWidth {
+	for _, w := range wrapFields(text) {
+		if !empty && utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > explainWidth {
 			t.line(cur)
 			prefix = rest
 			cur, empty = prefix, true
@@ -505,10 +505,10 @@ func (t *textWriter) wrap(first, rest, text string) {
 	}
 }
 
-// fields splits text at spaces, but keeps a lone dash with the word before
+// wrapFields splits text at spaces, but keeps a lone dash with the word before
 // it, so that "In from AD - User AccountEnabled" never puts a dash at the
 // start of a line, where it would read as a list item.
-func fields(text string) []string {
+func wrapFields(text string) []string {
 	var out []string
 	for _, f := range strings.Fields(text) {
 		if f == "-" && len(out) > 0 {
@@ -521,7 +521,7 @@ func fields(text string) []string {
 }
 
 // steps writes numbered steps, wrapped under their text.
-func (t *textWriter) steps(indent string, steps []string) {
+func (t *explainWriter) steps(indent string, steps []string) {
 	for i, s := range steps {
 		num := fmt.Sprintf("%d. ", i+1)
 		t.wrap(indent+num, indent+strings.Repeat(" ", len(num)), s)

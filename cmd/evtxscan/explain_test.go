@@ -75,7 +75,7 @@ func TestExplain(t *testing.T) {
 			if code != tc.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errs)
 			}
-			flat := strings.Join(fields(out), " ") // undo the wrapping
+			flat := strings.Join(wrapFields(out), " ") // undo the wrapping
 			for _, s := range tc.stdout {
 				if !strings.Contains(out, s) && !strings.Contains(flat, s) {
 					t.Errorf("stdout lacks %q:\n%s", s, out)
@@ -136,8 +136,8 @@ func TestExplain6329(t *testing.T) {
 	}
 }
 
-// TestTextWidth checks that every text output fits an 80-column terminal.
-func TestTextWidth(t *testing.T) {
+// TestExplainTextWidth checks that every text output fits an 80-column terminal.
+func TestExplainTextWidth(t *testing.T) {
 	c := catalog.New()
 	var queries []string
 	seen := make(map[int]bool)
