@@ -31,7 +31,9 @@ type chunkResult struct {
 	skipped  int // records (or damaged areas) that could not be decoded
 	filtered int // records left out by the filter
 	empty    bool
-	err      error // a fatal read error after this chunk
+	first    uint64 // earliest and latest written time (FILETIME) of the
+	last     uint64 // records found, the filtered ones included
+	err      error  // a fatal read error after this chunk
 }
 
 // allZero reports whether b holds only zero bytes.
@@ -151,6 +153,14 @@ func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool,
 			continue
 		}
 		res.records++
+		if wt := binary.LittleEndian.Uint64(b[off+16:]); wt != 0 {
+			if res.first == 0 || wt < res.first {
+				res.first = wt
+			}
+			if wt > res.last {
+				res.last = wt
+			}
+		}
 		res.events = append(res.events, Event{Path: path, Chunk: seq, Offset: offset + int64(off)})
 		ev := &res.events[len(res.events)-1]
 		err := dec.decodeRecord(off, size, ev)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Stats counts what a Reader found in its input.
@@ -19,6 +20,10 @@ type Stats struct {
 	Filtered    int           // records left out by Keep
 	Skipped     int           // records or damaged areas that could not be read
 	Damage      []*ParseError // every problem found, in file order
+	// First and Last are the earliest and latest times records were
+	// written, over every record found, the filtered ones included: the
+	// span the log covers.
+	First, Last time.Time
 }
 
 // Damaged reports whether any damage was found.
@@ -210,6 +215,14 @@ func (r *Reader) account(res chunkResult) {
 	r.stats.Skipped += res.skipped
 	r.stats.Filtered += res.filtered
 	r.stats.Damage = append(r.stats.Damage, res.damage...)
+	if res.first != 0 {
+		if t := fileTime(res.first); r.stats.First.IsZero() || t.Before(r.stats.First) {
+			r.stats.First = t
+		}
+		if t := fileTime(res.last); t.After(r.stats.Last) {
+			r.stats.Last = t
+		}
+	}
 }
 
 func (r *Reader) nextChunk() (chunkResult, bool) {

@@ -95,6 +95,10 @@ func TestKeepFiltersBeforeDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, stAll, _ := readBytes(t, b, 1, nil)
+	if !st.First.Equal(stAll.First) || !st.Last.Equal(stAll.Last) || st.First.IsZero() || !st.Last.After(st.First) {
+		t.Errorf("span with filter %v–%v, without %v–%v", st.First, st.Last, stAll.First, stAll.Last)
+	}
 	if len(got) != want || st.Filtered != len(all)-want || st.Records != len(all) {
 		t.Errorf("kept %d (want %d), filtered %d (want %d), records %d", len(got), want, st.Filtered, len(all)-want, st.Records)
 	}
