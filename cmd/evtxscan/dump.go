@@ -50,12 +50,5 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "evtxscan dump: %v\n", err)
 		return exitFatal
 	}
-	if res.damaged() {
-		return exitDamaged
-	}
-	if len(res.Files) == 0 {
-		fmt.Fprintf(stderr, "evtxscan dump: no EVTX file found in the inputs\n")
-		return exitFatal
-	}
-	return exitOK
+	return readStatus(stderr, "dump", res)
 }

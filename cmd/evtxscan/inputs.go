@@ -164,3 +164,17 @@ func reportDamage(w io.Writer, res *readResult) {
 		fmt.Fprintf(w, "evtxscan: error: %v\n", e)
 	}
 }
+
+// readStatus is the exit status of a command that read res: fatal when no
+// EVTX file could be read at all, damaged when anything was damaged or
+// unreadable, else clean.
+func readStatus(stderr io.Writer, cmd string, res *readResult) int {
+	if len(res.Files) == 0 {
+		fmt.Fprintf(stderr, "evtxscan %s: no EVTX file could be read from the inputs\n", cmd)
+		return exitFatal
+	}
+	if res.damaged() {
+		return exitDamaged
+	}
+	return exitOK
+}
