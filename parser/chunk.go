@@ -130,7 +130,7 @@ func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool,
 		}
 		size, ok := validRecord(b, off)
 		if !ok {
-			if off >= scanTo {
+			if off >= scanTo || allZero(b[off:scanTo]) {
 				break // past the used area: the end of the chunk's records
 			}
 			// A damaged area inside the used range: look for the next record
