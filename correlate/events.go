@@ -1,0 +1,154 @@
+package correlate
+
+import "strings"
+
+// Event sources, spelled as in the Provider Name of the log (the same
+// values as catalog.SourcePasswordReset, SourceADSync and SourceDirSync).
+const (
+	sourcePasswordReset = "PasswordResetService"
+	sourceADSync        = "ADSync"
+	sourceDirSync       = "Directory Synchronization"
+)
+
+// Operations of attempts.
+const (
+	OpReset      = "reset"
+	OpChange     = "change"
+	OpAdminReset = "admin_reset"
+	OpUnlock     = "unlock"
+	OpUnknown    = "unknown"
+)
+
+// Outcomes of attempts and of onboarding or offboarding runs.
+const (
+	OutcomeSuccess    = "success"
+	OutcomeFailure    = "failure"
+	OutcomeIncomplete = "incomplete"
+)
+
+// Join methods of an ADSync 6329 joined to an attempt.
+const (
+	JoinAnchor    = "anchor"
+	JoinHRNearest = "hr-nearest"
+)
+
+// kind is the part an event plays for the correlator.
+type kind uint8
+
+const (
+	kindUnrelated       kind = iota // another provider
+	kindOther                       // one of ours, no part to play
+	kindStart                       // attempt start
+	kindSuccess                     // attempt success
+	kindFailure                     // attempt failure
+	kindPasswordSet                 // ADSync 6329
+	kindNoise                       // ADSync 403/405 around a reset
+	kindHashSync                    // Directory Synchronization 656/657
+	kindStarted                     // 31015
+	kindStopped                     // 31016
+	kindHeartbeat                   // 31019
+	kindOnboardStart                // 31004
+	kindOnboardSuccess              // 31005
+	kindOnboardStep                 // 31017, 31018
+	kindOffboardStart               // 31012
+	kindOffboardSuccess             // 31013
+	kindOffboardFail                // 31014
+	kindServiceError                // 31034, 31044, 32xxx, 6800
+)
+
+// classify returns the part an event plays and, for attempt events, the
+// operation its id implies.
+func classify(provider string, id uint16) (kind, string) {
+	switch {
+	case strings.EqualFold(provider, sourcePasswordReset):
+		switch id {
+		case 31001:
+			return kindStart, OpReset
+		case 31006:
+			return kindStart, OpChange
+		case 31009:
+			return kindStart, OpAdminReset
+		case 31002:
+			return kindSuccess, OpReset
+		case 31007:
+			return kindSuccess, OpChange
+		case 31010:
+			return kindSuccess, OpAdminReset
+		case 31003:
+			return kindFailure, OpReset
+		case 31008:
+			return kindFailure, OpChange
+		case 31011:
+			return kindFailure, OpAdminReset
+		case 31004:
+			return kindOnboardStart, ""
+		case 31005:
+			return kindOnboardSuccess, ""
+		case 31017, 31018:
+			return kindOnboardStep, ""
+		case 31012:
+			return kindOffboardStart, ""
+		case 31013:
+			return kindOffboardSuccess, ""
+		case 31014:
+			return kindOffboardFail, ""
+		case 31015:
+			return kindStarted, ""
+		case 31016:
+			return kindStopped, ""
+		case 31019:
+			return kindHeartbeat, ""
+		case 31034, 31044, 6800:
+			return kindServiceError, ""
+		}
+		switch {
+		case id >= 33001 && id <= 33009:
+			return kindFailure, ""
+		case id >= 32000 && id <= 32999:
+			return kindServiceError, ""
+		}
+		return kindOther, ""
+	case strings.EqualFold(provider, sourceADSync):
+		switch id {
+		case 6329:
+			return kindPasswordSet, ""
+		case 403, 405:
+			return kindNoise, ""
+		case 6800:
+			return kindServiceError, ""
+		}
+		return kindOther, ""
+	case strings.EqualFold(provider, sourceDirSync):
+		switch id {
+		case 656, 657:
+			return kindHashSync, ""
+		}
+		return kindOther, ""
+	}
+	return kindUnrelated, ""
+}
+
+// onboardingError reports whether a 32xxx error belongs to an onboarding
+// run: those the documents tie to onboarding alone open a failed run even
+// when no 31004 precedes them; the others count only inside an open run.
+func onboardingError(id int) (alone, inRun bool) {
+	switch id {
+	case 32007, 32009, 32011:
+		return true, true
+	case 32001, 32005, 32008, 32010:
+		return false, true
+	}
+	return false, false
+}
+
+// offboardingError reports whether a 32xxx error belongs to an offboarding
+// run, as onboardingError does.
+func offboardingError(id int) (alone, inRun bool) {
+	switch id {
+	case 32013:
+		return true, true
+	case 32001, 32009:
+		return false, true
+	}
+	return false, false
+}

@@ -1,0 +1,753 @@
+package correlate
+
+import "strings"
+
+// Flag is a boolean read from a message that may not carry it.
+// Its zero value, FlagUnset, means the key was absent.
+type Flag uint8
+
+// Values of a Flag.
+const (
+	FlagUnset Flag = iota
+	FlagFalse
+	FlagTrue
+)
+
+// Value reports the flag's value and whether the message carried it.
+func (f Flag) Value() (v, ok bool) { return f == FlagTrue, f != FlagUnset }
+
+// String returns "", "False" or "True".
+func (f Flag) String() string {
+	switch f {
+	case FlagTrue:
+		return "True"
+	case FlagFalse:
+		return "False"
+	}
+	return ""
+}
+
+// A TraceLine is one line of the synchronization engine's trace that ADSync
+// 6329 carries:
+//
+//	(ERR_|BAIL): MMS(<n>): <file>(<line>): [0x<8 hex> (<text>)][: ]<rest>
+//
+// Parts the line lacks are left zero.
+type TraceLine struct {
+	Kind    string // "ERR_" or "BAIL"
+	Thread  int    // the number in MMS(n)
+	File    string // source file as logged, e.g. ..\ObjectSearcher.cpp
+	Line    int    // source line
+	HResult uint32 // the bracketed 0x… code, 0 when none
+	HRText  string // the text in parentheses after the code
+	Rest    string // what follows, without a closing quote
+	Raw     string // the whole line, trimmed
+}
+
+// Fields holds what Extract reads from the data strings of one event.
+// Strings are substrings of the input (or of Text); nothing is copied.
+// Absent parts are left zero.
+type Fields struct {
+	// PasswordResetService.
+	TrackingID   string // the TrackingId (the Entra audit log's CorrelationId)
+	Status       string // literal token after the TrackingId (PasswordResetRequestStart, …); for Directory Synchronization 657 the first "Result:" value
+	Reason       string // failure reason, up to ", Context:" (it may hold commas)
+	CloudAnchor  string // cloudAnchor: User_<object id>
+	SourceAnchor string // SourceAnchorValue: base64 ImmutableId
+	UPN          string // UserPrincipalName, or the Details of a start event
+	AdminUPN     string // AdminUpn of an admin reset
+	// UnblockUser of a reset; ForcePasswordChange of an admin reset.
+	UnblockUser, ForcePasswordChange Flag
+	HResult                          uint32 // hr=… of the reason; for ADSync the last bracketed code of the trace
+	HRMessage                        string // message=… of the reason; for ADSync the code's text
+	Exception                        string // type name of the first exception, e.g. …PasswordResetException
+
+	// ADSync.
+	Trace       []TraceLine // ERR_/BAIL lines in order
+	AADAnchor   string      // "AAD anchor = User_<guid>" of 6329
+	SyncVersion string      // "Azure AD Sync <version>"
+
+	// Heartbeats and Service Bus events.
+	Relay    string // <namespace>.servicebus.<cloud domain>
+	Endpoint string // <guid>_<guid>
+
+	// Directory Synchronization 656/657 (one entry per user line).
+	DNs     []string
+	Anchors []string
+
+	// Text is the data strings joined with "\n" (the only string Extract
+	// may allocate; a single data string is used as is).
+	Text string
+}
+
+// Extract reads the fields of one event's data strings. It is lenient to the
+// variants seen in the field: any spacing around ":" and "=", CRLF or LF line
+// ends, redacted values (kept literally), commas inside the reason's message,
+// and a message split over several data strings (they are joined with "\n").
+// The provider and event id only guide the choice of the ADSync hresult and
+// the version string of a 6329 whose last data string is a bare version.
+//
+// Extract keeps no state; it allocates only for Text (several data strings)
+// and for the Trace, DNs and Anchors slices.
+func Extract(provider string, eventID uint16, data []string) Fields {
+	var f Fields
+	ExtractInto(&f, provider, eventID, data)
+	return f
+}
+
+// ExtractInto is Extract writing into f, reusing the backing arrays of
+// f.Trace, f.DNs and f.Anchors. f is reset first.
+func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
+	*f = Fields{Trace: f.Trace[:0], DNs: f.DNs[:0], Anchors: f.Anchors[:0]}
+	switch len(data) {
+	case 0:
+		return
+	case 1:
+		f.Text = data[0]
+	default:
+		f.Text = strings.Join(data, "\n")
+	}
+	s := f.Text
+	head := s[:headerEnd(s)]
+
+	if strings.Contains(head, "TrackingId") || strings.Contains(head, "Context") {
+		extractWriteback(f, head)
+	}
+	if f.Exception == "" {
+		f.Exception = exceptionType(s)
+	}
+	if strings.Contains(s, "MMS(") {
+		extractTrace(f, s)
+	}
+	if f.HResult == 0 && strings.Contains(s, "0x8") {
+		// A code outside a trace line, as in "0x8023061f (The operation …)".
+		if hr, text, ok := bareHResult(s); ok {
+			f.HResult, f.HRMessage = hr, text
+		}
+	}
+	if i := strings.Index(s, "AAD anchor"); i >= 0 {
+		f.AADAnchor = aadAnchor(s[i+len("AAD anchor"):])
+	}
+	if i := strings.Index(s, "Azure AD Sync "); i >= 0 {
+		f.SyncVersion = version(s[i+len("Azure AD Sync "):])
+	}
+	if f.SyncVersion == "" && len(data) > 1 && eventID == 6329 && strings.EqualFold(provider, sourceADSync) {
+		if v := strings.TrimSpace(strings.Trim(data[len(data)-1], "\"\r\n ")); v != "" && version(v) == v {
+			f.SyncVersion = v
+		}
+	}
+	if i := strings.Index(s, ".servicebus."); i >= 0 {
+		f.Relay = hostAround(s, i)
+	}
+	if strings.IndexByte(s, '_') >= 0 {
+		f.Endpoint = guidPair(s)
+	}
+	if strings.Contains(s, "Anchor") || strings.Contains(s, "Dn") {
+		extractDirSync(f, s)
+	}
+}
+
+// extractWriteback reads the PasswordResetService header line(s):
+//
+//	TrackingId: <id>, <Token>, Details: <upn or Context…>
+//	TrackingId: <id>, Reason: <text>, Context: cloudAnchor: …, Details: <exception…>
+func extractWriteback(f *Fields, head string) {
+	if v := keyValue(head, "TrackingId", ':'); v >= 0 {
+		f.TrackingID = token(head[v:])
+		rest := head[v+len(f.TrackingID):]
+		rest = strings.TrimLeft(rest, " \t")
+		if strings.HasPrefix(rest, ",") {
+			rest = strings.TrimLeft(rest[1:], " \t")
+			if r := keyValue(rest, "Reason", ':'); r >= 0 && strings.TrimSpace(rest[:keyStart(rest, r)]) == "" {
+				reason := rest[r:]
+				if c := contextSplit(reason); c >= 0 {
+					reason = reason[:c]
+				} else {
+					reason = reason[:lineEnd(reason)]
+				}
+				f.Reason = strings.TrimSpace(reason)
+			} else {
+				tok := rest[:lineEnd(rest)]
+				if c := strings.IndexByte(tok, ','); c >= 0 {
+					tok = tok[:c]
+				}
+				tok = strings.TrimSpace(tok)
+				if tok != "" && !strings.ContainsAny(tok, ": \t") {
+					f.Status = tok
+				}
+			}
+		}
+	}
+	f.CloudAnchor = fieldValue(head, "cloudAnchor")
+	f.SourceAnchor = fieldValue(head, "SourceAnchorValue")
+	f.UPN = fieldValue(head, "UserPrincipalName")
+	f.AdminUPN = fieldValue(head, "AdminUpn")
+	f.UnblockUser = flagValue(fieldValue(head, "unblockUser"))
+	f.ForcePasswordChange = flagValue(fieldValue(head, "ForcePasswordChange"))
+	if f.UPN == "" && f.Status != "" {
+		// A start event: "Details: <upn>".
+		if d := fieldValue(head, "Details"); d != "" && !strings.ContainsAny(d, " \t:") {
+			f.UPN = d
+		}
+	}
+	if h := keyValue(head, "hr", '='); h >= 0 {
+		if hr, ok := parseHex32(head[h:]); ok {
+			f.HResult = hr
+			after := head[h:]
+			if m := keyValue(after, "message", '='); m >= 0 {
+				msg := after[m:]
+				if c := contextSplit(msg); c >= 0 {
+					msg = msg[:c]
+				} else {
+					msg = msg[:lineEnd(msg)]
+				}
+				f.HRMessage = strings.TrimSpace(msg)
+			}
+		}
+	}
+}
+
+// extractTrace reads the ERR_/BAIL lines of s and picks the hresult of the
+// last line that carries a failure code.
+func extractTrace(f *Fields, s string) {
+	for len(s) > 0 {
+		n := strings.IndexByte(s, '\n')
+		line := s
+		if n >= 0 {
+			line, s = s[:n], s[n+1:]
+		} else {
+			s = ""
+		}
+		if tl, ok := parseTraceLine(line); ok {
+			f.Trace = append(f.Trace, tl)
+		}
+	}
+	if f.HResult != 0 {
+		return
+	}
+	for i := len(f.Trace) - 1; i >= 0; i-- {
+		if t := f.Trace[i]; t.HResult&0x80000000 != 0 {
+			f.HResult, f.HRMessage = t.HResult, t.HRText
+			return
+		}
+	}
+}
+
+// parseTraceLine parses one trace line; ok is false when line is not one.
+func parseTraceLine(line string) (TraceLine, bool) {
+	line = strings.Trim(line, " \t\r\"")
+	var t TraceLine
+	switch {
+	case strings.HasPrefix(line, "ERR_"):
+		t.Kind = "ERR_"
+	case strings.HasPrefix(line, "BAIL"):
+		t.Kind = "BAIL"
+	default:
+		return t, false
+	}
+	rest := strings.TrimLeft(line[4:], " \t")
+	if !strings.HasPrefix(rest, ":") {
+		return t, false
+	}
+	rest = strings.TrimLeft(rest[1:], " \t")
+	if !strings.HasPrefix(rest, "MMS(") {
+		return t, false
+	}
+	t.Raw = line
+	rest = rest[len("MMS("):]
+	n, used := atoi(rest)
+	if used == 0 || used >= len(rest) || rest[used] != ')' {
+		return t, false
+	}
+	t.Thread = n
+	rest = skipColon(rest[used+1:])
+	// <file>(<line>): — the first whitespace-delimited word.
+	word := rest
+	if sp := strings.IndexAny(word, " \t"); sp >= 0 {
+		word = word[:sp]
+	}
+	if p := strings.LastIndexByte(word, '('); p > 0 && !strings.HasPrefix(word, "0x") {
+		if ln, used := atoi(word[p+1:]); used > 0 && p+1+used < len(word) && word[p+1+used] == ')' {
+			t.File, t.Line = word[:p], ln
+			rest = skipColon(rest[p+2+used:])
+		}
+	}
+	if strings.HasPrefix(rest, "0x") || strings.HasPrefix(rest, "0X") {
+		if hr, ok := parseHex32(rest); ok && hexLen(rest[2:]) == 8 {
+			t.HResult = hr
+			rest = strings.TrimLeft(rest[10:], " \t")
+			if strings.HasPrefix(rest, "(") {
+				if e := strings.IndexByte(rest, ')'); e > 0 {
+					t.HRText = rest[1:e]
+					rest = rest[e+1:]
+				}
+			}
+			rest = skipColon(rest)
+		}
+	}
+	t.Rest = strings.TrimSpace(rest)
+	return t, true
+}
+
+// extractDirSync reads the Anchor, Dn and Result values of Directory
+// Synchronization 656/657 (one user per line, up to 50 lines).
+func extractDirSync(f *Fields, s string) {
+	for i := 0; i < len(s); {
+		v := keyValue(s[i:], "Anchor", ':')
+		if v < 0 {
+			break
+		}
+		v += i
+		a := token(s[v:])
+		if a != "" {
+			f.Anchors = append(f.Anchors, a)
+		}
+		i = v + len(a)
+	}
+	for i := 0; i < len(s); {
+		v := keyValue(s[i:], "Dn", ':')
+		if v < 0 {
+			break
+		}
+		v += i
+		dn := s[v : v+dnEnd(s[v:])]
+		if dn = strings.TrimSpace(dn); dn != "" {
+			f.DNs = append(f.DNs, dn)
+		}
+		i = v + len(dn)
+		if len(dn) == 0 {
+			i++
+		}
+	}
+	if f.Status == "" && f.TrackingID == "" && len(f.Anchors) > 0 {
+		if r := fieldValue(s, "Result"); r != "" {
+			f.Status = strings.TrimRight(r, ". ")
+		}
+	}
+}
+
+// dnEnd returns the length of the DN at the start of s: it ends at a line end
+// or at ", " followed by a key that is not an RDN attribute type (those are
+// short upper-case words followed by "=", as in ",OU=" or ", DC=").
+func dnEnd(s string) int {
+	end := lineEnd(s)
+	for i := 0; i < end; i++ {
+		if s[i] != ',' || (i > 0 && s[i-1] == '\\') {
+			continue
+		}
+		j := i + 1
+		if j >= end || (s[j] != ' ' && s[j] != '\t') {
+			continue // ",OU=…": inside the DN
+		}
+		for j < end && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		w := j
+		for w < end && isLetter(s[w]) {
+			w++
+		}
+		if w > j && w < end && s[w] == '=' && w-j <= 6 && isUpperWord(s[j:w]) {
+			continue // ", OU=…": inside the DN
+		}
+		return i
+	}
+	return end
+}
+
+// headerEnd returns the index of the first stack frame line ("   at …") of
+// s, or len(s).
+func headerEnd(s string) int {
+	for i := 0; i < len(s); {
+		n := strings.IndexByte(s[i:], '\n')
+		if n < 0 {
+			break
+		}
+		i += n
+		j := i + 1
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		if strings.HasPrefix(s[j:], "at ") {
+			return i
+		}
+		i = j
+	}
+	return len(s)
+}
+
+// keyValue finds key in s as a whole word (not preceded by a letter or
+// digit), followed by optional blanks and sep, and returns the index of the
+// value after sep and its blanks, or -1. Keys compare without ASCII case.
+func keyValue(s, key string, sep byte) int {
+	for i := 0; i+len(key) <= len(s); {
+		k := indexFold(s[i:], key)
+		if k < 0 {
+			return -1
+		}
+		k += i
+		i = k + 1
+		if k > 0 && isWordByte(s[k-1]) {
+			continue
+		}
+		j := k + len(key)
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		if j >= len(s) || s[j] != sep {
+			continue
+		}
+		j++
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		return j
+	}
+	return -1
+}
+
+// keyStart returns the index where the key whose value starts at v begins:
+// it walks back over blanks, the separator and the key's letters.
+func keyStart(s string, v int) int {
+	i := v
+	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t' || s[i-1] == ':' || s[i-1] == '=') {
+		i--
+	}
+	for i > 0 && isWordByte(s[i-1]) {
+		i--
+	}
+	return i
+}
+
+// fieldValue returns the value of "key: value", ending at a comma or line
+// end, trimmed; "" when absent.
+func fieldValue(s, key string) string {
+	v := keyValue(s, key, ':')
+	if v < 0 {
+		return ""
+	}
+	val := s[v:]
+	end := lineEnd(val)
+	if c := strings.IndexByte(val[:end], ','); c >= 0 {
+		end = c
+	}
+	return strings.TrimSpace(val[:end])
+}
+
+// contextSplit returns the index of ", Context:" (any blanks) in s before the
+// end of its line, or -1.
+func contextSplit(s string) int {
+	end := lineEnd(s)
+	for i := 0; i < end; {
+		c := strings.IndexByte(s[i:end], ',')
+		if c < 0 {
+			return -1
+		}
+		c += i
+		j := c + 1
+		for j < end && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		if v := keyValue(s[j:end], "Context", ':'); v >= 0 && keyStart(s[j:end], v) == 0 {
+			return c
+		}
+		i = c + 1
+	}
+	return -1
+}
+
+// exceptionType returns the first identifier ending in "Exception" that is
+// followed by ":" or a line end, e.g.
+// Microsoft.CredentialManagement.OnPremisesPasswordReset.Shared.PasswordResetException.
+func exceptionType(s string) string {
+	const word = "Exception"
+	for i := 0; i < len(s); {
+		k := strings.Index(s[i:], word)
+		if k < 0 {
+			return ""
+		}
+		k += i
+		e := k + len(word)
+		i = e
+		if e < len(s) && s[e] != ':' && s[e] != '\r' && s[e] != '\n' {
+			continue
+		}
+		b := k
+		for b > 0 && (isWordByte(s[b-1]) || s[b-1] == '.' || s[b-1] == '_') {
+			b--
+		}
+		if b < k {
+			return strings.TrimLeft(s[b:e], ".")
+		}
+	}
+	return ""
+}
+
+// bareHResult finds the first "0x8XXXXXXX" code in s that is not part of a
+// longer hex run and returns it with the text in parentheses after it.
+func bareHResult(s string) (uint32, string, bool) {
+	for i := 0; i < len(s); {
+		k := strings.Index(s[i:], "0x8")
+		if k < 0 {
+			return 0, "", false
+		}
+		k += i
+		i = k + 1
+		if k > 0 && isWordByte(s[k-1]) {
+			continue
+		}
+		if hexLen(s[k+2:]) != 8 {
+			continue
+		}
+		hr, _ := parseHex32(s[k:])
+		rest := strings.TrimLeft(s[k+10:], " \t")
+		text := ""
+		if strings.HasPrefix(rest, "(") {
+			if e := strings.IndexByte(rest, ')'); e > 0 {
+				text = rest[1:e]
+			}
+		}
+		return hr, text, true
+	}
+	return 0, "", false
+}
+
+// aadAnchor reads the value after "AAD anchor": "= User_<guid>". A GUID
+// anchor is cut at its 36th character, since the version string follows it
+// with no separator ("User_…575fAzure AD Sync 2.5.79.0").
+func aadAnchor(s string) string {
+	s = strings.TrimLeft(s, " \t")
+	if s == "" || (s[0] != '=' && s[0] != ':') {
+		return ""
+	}
+	s = strings.TrimLeft(s[1:], " \t")
+	const prefix = "User_"
+	if strings.HasPrefix(s, prefix) && len(s) >= len(prefix)+36 && isGUID(s[len(prefix):len(prefix)+36]) {
+		return s[:len(prefix)+36]
+	}
+	v := token(s)
+	if a := strings.Index(v, "Azure"); a > 0 {
+		v = v[:a]
+	}
+	return strings.TrimRight(v, "\".,")
+}
+
+// version returns the leading dotted number of s ("2.5.79.0").
+func version(s string) string {
+	i := 0
+	for i < len(s) && (isDigit(s[i]) || (s[i] == '.' && i > 0)) {
+		i++
+	}
+	v := strings.TrimRight(s[:i], ".")
+	if !strings.Contains(v, ".") {
+		return ""
+	}
+	return v
+}
+
+// hostAround expands s[i] outward over host-name characters.
+func hostAround(s string, i int) string {
+	b, e := i, i
+	for b > 0 && isHostByte(s[b-1]) {
+		b--
+	}
+	for e < len(s) && isHostByte(s[e]) {
+		e++
+	}
+	return strings.TrimRight(s[b:e], ".-")
+}
+
+// guidPair finds the first "<guid>_<guid>" in s.
+func guidPair(s string) string {
+	for i := 0; i < len(s); {
+		k := strings.IndexByte(s[i:], '_')
+		if k < 0 {
+			return ""
+		}
+		k += i
+		i = k + 1
+		if k >= 36 && k+37 <= len(s) && isGUID(s[k-36:k]) && isGUID(s[k+1:k+37]) {
+			if k > 36 && isHexByte(s[k-37]) {
+				continue
+			}
+			if k+37 < len(s) && isHexByte(s[k+37]) {
+				continue
+			}
+			return s[k-36 : k+37]
+		}
+	}
+	return ""
+}
+
+// isGUID reports whether s is 8-4-4-4-12 hex digits.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isHexByte(s[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// token returns the leading run of s up to a blank, comma, quote or line end.
+func token(s string) string {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n', ',', '"':
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// lineEnd returns the index of the first CR or LF of s, or len(s).
+func lineEnd(s string) int {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return i
+	}
+	return len(s)
+}
+
+func skipColon(s string) string {
+	s = strings.TrimLeft(s, " \t")
+	if strings.HasPrefix(s, ":") {
+		s = strings.TrimLeft(s[1:], " \t")
+	}
+	return s
+}
+
+func flagValue(s string) Flag {
+	switch {
+	case strings.EqualFold(s, "true"):
+		return FlagTrue
+	case strings.EqualFold(s, "false"):
+		return FlagFalse
+	}
+	return FlagUnset
+}
+
+// parseHex32 parses up to 8 hex digits after an optional 0x.
+func parseHex32(s string) (uint32, bool) {
+	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		s = s[2:]
+	}
+	n := hexLen(s)
+	if n == 0 || n > 8 {
+		return 0, false
+	}
+	var v uint32
+	for i := 0; i < n; i++ {
+		v = v<<4 | uint32(hexVal(s[i]))
+	}
+	return v, true
+}
+
+func hexLen(s string) int {
+	i := 0
+	for i < len(s) && isHexByte(s[i]) {
+		i++
+	}
+	return i
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// atoi parses leading decimal digits; used is 0 when there are none.
+func atoi(s string) (n, used int) {
+	for used < len(s) && isDigit(s[used]) && used < 9 {
+		n = n*10 + int(s[used]-'0')
+		used++
+	}
+	return n, used
+}
+
+// indexFold is strings.Index ignoring ASCII case; key must be ASCII. It
+// jumps between occurrences of the key's first byte in either case.
+func indexFold(s, key string) int {
+	if len(key) == 0 {
+		return 0
+	}
+	c0, c1 := lower(key[0]), upper(key[0])
+	n0, n1 := -2, -2 // next occurrence of c0, c1 at or after i; -2 unknown, -1 none
+	for i := 0; i+len(key) <= len(s); {
+		if n0 == -2 || (n0 >= 0 && n0 < i) {
+			n0 = nextByte(s, i, c0)
+		}
+		if c1 == c0 {
+			n1 = n0
+		} else if n1 == -2 || (n1 >= 0 && n1 < i) {
+			n1 = nextByte(s, i, c1)
+		}
+		p := n0
+		if p < 0 || (n1 >= 0 && n1 < p) {
+			p = n1
+		}
+		if p < 0 || p+len(key) > len(s) {
+			return -1
+		}
+		j := 1
+		for j < len(key) && lower(s[p+j]) == lower(key[j]) {
+			j++
+		}
+		if j == len(key) {
+			return p
+		}
+		i = p + 1
+	}
+	return -1
+}
+
+// nextByte returns the index of the first c in s at or after i, or -1.
+func nextByte(s string, i int, c byte) int {
+	if k := strings.IndexByte(s[i:], c); k >= 0 {
+		return i + k
+	}
+	return -1
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func isDigit(c byte) bool    { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool   { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isWordByte(c byte) bool { return isLetter(c) || isDigit(c) }
+func isHexByte(c byte) bool  { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+func isHostByte(c byte) bool { return isWordByte(c) || c == '.' || c == '-' }
+
+func isUpperWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
