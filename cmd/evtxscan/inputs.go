@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -47,6 +48,42 @@ type fileSummary struct {
 	Error        string   `json:"error,omitempty"` // the file could not be read (to the end)
 
 	damage []*parser.ParseError
+	// first and last are the span of record write times (every record,
+	// filtered ones included); chunkSpans the times of the first and last
+	// event kept from each chunk, to place damaged chunks in time.
+	first, last time.Time
+	chunkSpans  map[int][2]time.Time
+}
+
+// damageSpans returns, for each damaged chunk, the time of the last event
+// kept before it and of the first kept after it (zero when none).
+func (f *fileSummary) damageSpans() map[int][2]time.Time {
+	out := map[int][2]time.Time{}
+	for _, d := range f.damage {
+		if d.Chunk < 0 {
+			continue
+		}
+		var from, to time.Time
+		for c, sp := range f.chunkSpans {
+			if c < d.Chunk && (from.IsZero() || sp[1].After(from)) {
+				from = sp[1]
+			}
+			if c > d.Chunk && (to.IsZero() || sp[0].Before(to)) {
+				to = sp[0]
+			}
+		}
+		if sp, ok := f.chunkSpans[d.Chunk]; ok {
+			// Some records of the chunk itself were read.
+			if from.IsZero() || sp[0].Before(from) {
+				from = sp[0]
+			}
+			if sp[1].After(to) {
+				to = sp[1]
+			}
+		}
+		out[d.Chunk] = [2]time.Time{from, to}
+	}
+	return out
 }
 
 // readResult sums up a whole read of the inputs.
@@ -96,7 +133,7 @@ func (e errConsumer) Error() string { return e.err.Error() }
 func (e errConsumer) Unwrap() error { return e.err }
 
 func readOne(ctx context.Context, it input.Item, r io.Reader, workers int, keep func(string) bool, fn func(*parser.Event) error) (fileSummary, error) {
-	fs := fileSummary{Path: it.Path, Size: it.Size}
+	fs := fileSummary{Path: it.Path, Size: it.Size, chunkSpans: map[int][2]time.Time{}}
 	pr := parser.NewReader(r)
 	pr.Path = it.Path
 	pr.Workers = workers
@@ -115,6 +152,17 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, workers int, keep 
 			readErr = err
 			break
 		}
+		if sp, ok := fs.chunkSpans[ev.Chunk]; !ok {
+			fs.chunkSpans[ev.Chunk] = [2]time.Time{ev.Time, ev.Time}
+		} else {
+			if ev.Time.Before(sp[0]) {
+				sp[0] = ev.Time
+			}
+			if ev.Time.After(sp[1]) {
+				sp[1] = ev.Time
+			}
+			fs.chunkSpans[ev.Chunk] = sp
+		}
 		if err := fn(ev); err != nil {
 			return fs, errConsumer{err}
 		}
@@ -123,6 +171,7 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, workers int, keep 
 	fs.Records, fs.Events, fs.Filtered, fs.Skipped = st.Records, st.Events, st.Filtered, st.Skipped
 	fs.Chunks, fs.Dirty = st.Chunks, st.Header.Dirty()
 	fs.damage = st.Damage
+	fs.first, fs.last = st.First, st.Last
 	chunks := map[int]bool{}
 	for _, d := range st.Damage {
 		fs.Damage = append(fs.Damage, d.Error())

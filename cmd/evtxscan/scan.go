@@ -1,14 +1,159 @@
 package main
 
-// Placeholder until the its work lands.
-
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/correlate"
 )
 
+type scanFlags struct {
+	readFlags
+	batch  batchFlags
+	format string
+	out    string
+	tenant string
+	color  string
+}
+
+// runScan analyses the inputs: attempts, service health, root causes.
 func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "evtxscan scan: not built yet")
-	return exitFatal
+	fs := pflag.NewFlagSet("scan", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: evtxscan scan [flags] INPUT...\n\n"+
+			"Reads the Application logs of an Entra Connect server (.evtx files, folders,\n"+
+			"zips) and reports every password writeback attempt, the health of the\n"+
+			"writeback service and the root causes of failures, with what to do.\n"+
+			"All inputs of one run are one tenant. Exit status: 0 clean input,\n"+
+			"3 damaged input (read as far as possible), 2 usage, 1 fatal.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	var sf scanFlags
+	sf.register(fs)
+	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt or finding per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
+	sf.batch.register(fs)
+	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
+	fs.StringVar(&sf.tenant, "tenant", "", "tenant name (default: the first input's base name without extension)")
+	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal), always, never")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	switch sf.format {
+	case "text", "json", "ndjson", "parquet":
+	default:
+		fmt.Fprintf(stderr, "evtxscan scan: unknown --format %q (text, json, ndjson, parquet)\n", sf.format)
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if sf.format == "parquet" {
+		return runBatch(ctx, &sf, fs.Args(), stdout, stderr)
+	}
+	tenant := sf.tenant
+	if tenant == "" {
+		tenant = tenantName(fs.Args())
+	}
+	rep, err := analyze(ctx, fs.Args(), tenant, sf.readFlags, catalog.New(), nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "evtxscan scan: %v\n", err)
+		return exitFatal
+	}
+	if len(rep.Inputs) == 0 {
+		reportDamage(stderr, rep.read)
+		return readStatus(stderr, "scan", rep.read)
+	}
+
+	w := stdout
+	var f *os.File
+	if sf.out != "" {
+		if f, err = os.Create(sf.out); err != nil {
+			fmt.Fprintf(stderr, "evtxscan scan: %v\n", err)
+			return exitFatal
+		}
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	switch sf.format {
+	case "json":
+		enc := json.NewEncoder(bw)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(rep)
+	case "ndjson":
+		err = writeNDJSON(bw, rep)
+	default:
+		err = writeText(bw, rep, useColor(sf.color, w))
+	}
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "evtxscan scan: %v\n", err)
+		return exitFatal
+	}
+	if sf.format != "text" {
+		reportDamage(stderr, rep.read)
+	}
+	return readStatus(stderr, "scan", rep.read)
+}
+
+// writeNDJSON writes one attempt or finding per line, each with a "kind".
+func writeNDJSON(w io.Writer, rep *scanReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for i := range rep.Attempts {
+		if err := enc.Encode(struct {
+			Kind string `json:"kind"`
+			*correlate.Attempt
+		}{"attempt", &rep.Attempts[i]}); err != nil {
+			return err
+		}
+	}
+	for i := range rep.Findings {
+		if err := enc.Encode(struct {
+			Kind string `json:"kind"`
+			*correlate.Finding
+		}{"finding", &rep.Findings[i]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// useColor decides whether the text report is coloured.
+func useColor(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
