@@ -339,11 +339,18 @@ func TestHeartbeats(t *testing.T) {
 		{"heartbeats stop before the log ends", func(in *input) []*parser.Event {
 			return append(beats(in, 0, time.Hour), other(in, 2*time.Hour))
 		}, []gap{{time.Hour + time.Second, 2 * time.Hour, false, true}}},
-		{"no gap while stopped", func(in *input) []*parser.Event {
+		// The silence runs from heartbeat to heartbeat: a stop and a start
+		// inside it are named in its note (writeback was unavailable).
+		{"stop and start inside a silence", func(in *input) []*parser.Event {
 			evs := beats(in, 0, 30*time.Minute)
 			evs = append(evs, in.ev(at(31*time.Minute), sourcePasswordReset, 31016, "WriteBackServiceStopped"))
 			evs = append(evs, in.ev(at(3*time.Hour), sourcePasswordReset, 31015, "WriteBackServiceStarted"))
 			return append(evs, beats(in, 3*time.Hour+5*time.Minute, 4*time.Hour)...)
+		}, []gap{{from: 30*time.Minute + time.Second, to: 3*time.Hour + 5*time.Minute}}},
+		{"stopped to the end: no gap", func(in *input) []*parser.Event {
+			evs := beats(in, 0, 30*time.Minute)
+			evs = append(evs, in.ev(at(31*time.Minute), sourcePasswordReset, 31016, "WriteBackServiceStopped"))
+			return append(evs, other(in, 5*time.Hour))
 		}, nil},
 		{"no heartbeats, no writeback: nothing expected", func(in *input) []*parser.Event {
 			return []*parser.Event{other(in, 0), other(in, 5*time.Hour)}
@@ -360,6 +367,9 @@ func TestHeartbeats(t *testing.T) {
 			for i, g := range tt.gaps {
 				if !got[i].From.Equal(at(g.from)) || !got[i].To.Equal(at(g.to)) || got[i].FromLogStart != g.logStart || got[i].ToLogEnd != g.logEnd {
 					t.Errorf("gap %d = %+v, want %+v", i, got[i], g)
+				}
+				if tt.name == "stop and start inside a silence" && (!strings.Contains(got[i].Note, "stopped (31016)") || !strings.Contains(got[i].Note, "started (31015)")) {
+					t.Errorf("gap note %q does not name the stop and start", got[i].Note)
 				}
 			}
 			f, ok := findingByCause(r, CauseHeartbeatGap)

@@ -31,7 +31,9 @@
 // the nearest such attempt wins (Join "anchor"). A 6329 without an anchor,
 // or whose anchor no attempt carries, joins the nearest unsuccessful attempt
 // within the window whose cloudAnchor is unknown, preferring one with the
-// same hresult and then one without a 6329 yet (Join "hr-nearest"). Joins
+// same hresult and then one without a 6329 yet (Join "hr-nearest"); a
+// 6329 whose hresult differs from the attempt's joins it only within 10
+// seconds of its span (ADSync may log the underlying Win32 error). Joins
 // are decided in Finish, when every event is known, so the order in which
 // the 6329 and the PasswordResetService events arrive does not matter.
 // A 6329 that joins nothing is diagnosed on its own.

@@ -170,16 +170,23 @@ func (c *Correlator) join(atts []*attemptState) []attEvent {
 			if s.success || (anchored && s.anchor != "") {
 				continue
 			}
-			if e.hr != 0 && s.hr != 0 && e.hr != s.hr {
-				continue
-			}
 			d := s.distance(e.t)
 			if d > win {
 				continue
 			}
 			key := [3]int64{1, 0, int64(d)}
-			if e.hr != 0 && e.hr == s.hr {
+			switch {
+			case e.hr != 0 && e.hr == s.hr:
 				key[0] = 0
+			case e.hr != 0 && s.hr != 0:
+				// ADSync may report the underlying error (0x80070005,
+				// ERROR_ACCESS_DENIED) where PasswordResetService reports
+				// the engine's (0x80230626): a different hr joins only an
+				// attempt it lies next to.
+				if d > mismatchWindow {
+					continue
+				}
+				key[0] = 2
 			}
 			if s.n6329 > 0 {
 				key[1] = 1
@@ -204,6 +211,10 @@ func (c *Correlator) join(atts []*attemptState) []attEvent {
 	c.counts.Joined6329 = len(c.sets) - len(left)
 	return left
 }
+
+// mismatchWindow is how close a 6329 whose hresult differs from the
+// attempt's must lie to it to join it.
+const mismatchWindow = 10 * time.Second
 
 func keyLess(a, b [3]int64) bool {
 	for i := range a {

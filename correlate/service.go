@@ -68,19 +68,36 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet) {
 		last     time.Time
 		lastRef  ref
 		lastEdge bool // last is the log's start
+		haveLast bool
 		gapRefs  refSet
 		limit    = c.cfg.HeartbeatGap
 	)
 	if up {
 		cur = Span{From: Time{c.from}, FromLogStart: true}
-		last, lastEdge = c.from, true
+		last, lastEdge, haveLast = c.from, true, true
 	}
+	// A gap runs from one heartbeat to the next (or from the log's start,
+	// or to its end, while the service is expected up); a stop and start of
+	// the service inside it are named in its note, not taken as its ends.
 	gap := func(to time.Time, toRef *ref) {
-		if to.Sub(last) <= limit {
+		if !haveLast || to.Sub(last) <= limit {
 			return
 		}
 		g := Span{From: Time{last}, To: Time{to}, FromLogStart: lastEdge, ToLogEnd: toRef == nil}
-		g.Note = c.damageNote(last, to, func(Damage) bool { return true }, "heartbeats of this gap")
+		var notes []string
+		for _, l := range c.lifecycle {
+			if l.t.After(last) && l.t.Before(to) {
+				what := "started (31015)"
+				if l.id == 31016 {
+					what = "stopped (31016)"
+				}
+				notes = append(notes, "service "+what+" at "+FormatTime(l.t))
+			}
+		}
+		if dn := c.damageNote(last, to, func(Damage) bool { return true }, "heartbeats of this gap"); dn != "" {
+			notes = append(notes, dn)
+		}
+		g.Note = strings.Join(notes, "; ")
 		sv.HeartbeatGaps = append(sv.HeartbeatGaps, g)
 		if !lastEdge {
 			gapRefs.add(lastRef, "")
@@ -96,27 +113,23 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet) {
 			if !up {
 				up = true
 				cur = Span{From: Time{r.t}, Note: "heartbeats without a preceding 31015"}
-			} else {
-				gap(r.t, &r)
 			}
+			gap(r.t, &r)
+			last, lastRef, lastEdge, haveLast = r.t, r, false, true
 		case r.id == 31015:
 			sv.Started = append(sv.Started, Time{r.t})
-			if up {
-				gap(r.t, &r)
-			} else {
+			if !up {
 				up = true
 				cur = Span{From: Time{r.t}}
 			}
 		default: // 31016
 			sv.Stopped = append(sv.Stopped, Time{r.t})
 			if up {
-				gap(r.t, &r)
 				cur.To = Time{r.t}
 				sv.Up = append(sv.Up, cur)
 				up = false
 			}
 		}
-		last, lastRef, lastEdge = r.t, r, false
 	}
 	if up {
 		gap(c.to, nil)

@@ -12,6 +12,27 @@ import (
 	"github.com/evtxscan/evtxscan/correlate"
 )
 
+// reportWidth is the width the text report is laid out for.
+const reportWidth = 100
+
+// wrap breaks s into lines of at most n runes, at spaces where it can.
+func wrap(s string, n int) []string {
+	var lines []string
+	for len([]rune(s)) > n {
+		r := []rune(s)
+		i := n
+		for i > n/2 && r[i] != ' ' {
+			i--
+		}
+		if r[i] != ' ' {
+			i = n
+		}
+		lines = append(lines, strings.TrimRight(string(r[:i]), " "))
+		s = strings.TrimLeft(string(r[i:]), " ")
+	}
+	return append(lines, s)
+}
+
 // maxAttemptRows bounds the attempts table of the text report; the JSON
 // output has them all.
 const maxAttemptRows = 12
@@ -57,6 +78,23 @@ func clean(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// pad pads s with spaces to n runes (fmt pads by bytes).
+func pad(s string, n int) string {
+	if k := len([]rune(s)); k < n {
+		return s + strings.Repeat(" ", n-k)
+	}
+	return s
+}
+
+// cutLeft shortens s to n runes, keeping its end (a path's file name).
+func cutLeft(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return "…" + string(r[len(r)-n+1:])
 }
 
 // cut shortens s to n runes.
@@ -135,8 +173,8 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 		kept += f.Events
 	}
 	svc := rep.Service[rep.Tenant]
-	t.printf("%s  tenant %s — %d file(s), %d records (%d writeback), %s UTC\n\n",
-		t.paint(ansiBold, "evtxscan"), clean(rep.Tenant), len(rep.Inputs), records, kept, span(svc.LogFrom.Time, svc.LogTo.Time))
+	t.printf("%s · %d file(s), %d records (%d writeback) · %s UTC\n\n",
+		t.paint(ansiBold, cut(clean(rep.Tenant), 30)), len(rep.Inputs), records, kept, span(svc.LogFrom.Time, svc.LogTo.Time))
 	vcolor := ansiGreen
 	if len(rep.Findings) > 0 {
 		switch rep.Findings[0].Severity {
@@ -146,19 +184,43 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 			vcolor = ansiYellow
 		}
 	}
-	t.printf("%s %s\n", t.paint(ansiBold, "VERDICT"), t.paint(vcolor, clean(rep.Verdict)))
+	for i, line := range wrap(clean(rep.Verdict), reportWidth-8) {
+		label := "       "
+		if i == 0 {
+			label = "VERDICT"
+		}
+		t.printf("%s %s\n", t.paint(ansiBold, label), t.paint(vcolor, line))
+	}
 
 	if len(rep.Findings) > 0 {
 		t.printf("\n%s\n", t.paint(ansiBold, "FINDINGS"))
 	}
 	for i, f := range rep.Findings {
-		t.printf("%2d. %s %s — %d, %s  (%s)\n", i+1, t.severity(f.Severity), clean(f.Title), f.Count,
-			span(f.FirstSeen.Time, f.LastSeen.Time), f.Cause)
+		sev := t.severity(f.Severity)
+		head := wrap(clean(f.Title)+" ("+f.Cause+")", reportWidth-6-len(f.Severity)-3)
+		for j, line := range head {
+			if j == 0 {
+				t.printf("%2d. %s %s\n", i+1, sev, line)
+			} else {
+				t.printf("    %s\n", line)
+			}
+		}
+		unit := "attempt(s)"
+		if f.Scope == string(catalog.ScopeService) {
+			unit = "time(s)"
+		}
+		t.printf("    %d %s, %s\n", f.Count, unit, span(f.FirstSeen.Time, f.LastSeen.Time))
 		if f.Severity == "info" {
 			continue
 		}
 		for j, step := range f.Remediation {
-			t.printf("      %d) %s\n", j+1, clean(step))
+			for k, line := range wrap(clean(step), reportWidth-9) {
+				if k == 0 {
+					t.printf("      %d) %s\n", j+1, line)
+				} else {
+					t.printf("         %s\n", line)
+				}
+			}
 		}
 		if len(f.Evidence) > 0 {
 			var ev []string
@@ -169,7 +231,7 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 			if f.EvidenceTotal > 3 {
 				more = fmt.Sprintf(" and %d more", f.EvidenceTotal-3)
 			}
-			t.printf("      evidence: %s%s\n", strings.Join(ev, ", "), more)
+			t.printf("%s\n", cut("      evidence: "+strings.Join(ev, ", ")+more, reportWidth))
 		}
 	}
 
@@ -177,7 +239,7 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 	t.printf("\n%s %d: %d succeeded, %d failed, %d incomplete\n", t.paint(ansiBold, "ATTEMPTS"),
 		c.Attempts, c.Succeeded, c.Failed, c.Incomplete)
 	if len(rep.Attempts) > 0 {
-		t.printf("  %-19s  %-32s  %-11s  %-10s  %s\n", "TIME (UTC)", "USER", "OPERATION", "OUTCOME", "CAUSE")
+		t.printf("%-16s  %-24s  %-11s  %-10s  %s\n", "TIME (UTC)", "USER", "OPERATION", "OUTCOME", "CAUSE")
 	}
 	rows := pickAttempts(rep.Attempts, maxAttemptRows)
 	for _, a := range rows {
@@ -190,20 +252,34 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 		default:
 			out = fmt.Sprintf("%-10s", out)
 		}
-		t.printf("  %-19s  %-32s  %-11s  %s  %s\n", day(a.Start.Time), cut(clean(a.UPN), 32), a.Operation, out, a.Cause)
+		t.printf("%-16s  %s  %-11s  %s  %s\n", hhmm(a.Start.Time), pad(cut(clean(a.UPN), 24), 24), a.Operation, out, a.Cause)
 	}
 	if n := len(rep.Attempts) - len(rows); n > 0 {
-		t.printf("  … %d more (failures are listed first; --format json has them all)\n", n)
+		t.printf("… %d more (failures are listed first; --format json has them all)\n", n)
 	}
 
-	t.printf("\n%s ", t.paint(ansiBold, "SERVICE"))
+	var sl strings.Builder
 	if svc.Heartbeats > 0 {
-		t.printf("%d heartbeats on %d relay(s), last %s", svc.Heartbeats, len(svc.Relays), hhmm(svc.LastHeartbeat.Time))
+		fmt.Fprintf(&sl, "%d heartbeats", svc.Heartbeats)
+		if len(svc.Endpoints) > 0 {
+			fmt.Fprintf(&sl, " on %d endpoint(s)", len(svc.Endpoints))
+		}
+		if len(svc.Relays) > 0 {
+			fmt.Fprintf(&sl, " of %s", clean(strings.Join(svc.Relays, ", ")))
+		}
+		fmt.Fprintf(&sl, ", last %s", hhmm(svc.LastHeartbeat.Time))
 	} else {
-		t.printf("no heartbeat")
+		sl.WriteString("no heartbeat")
 	}
 	if len(svc.SyncVersions) > 0 {
-		t.printf("; Azure AD Sync %s", clean(strings.Join(svc.SyncVersions, ", ")))
+		fmt.Fprintf(&sl, "; Azure AD Sync %s", clean(strings.Join(svc.SyncVersions, ", ")))
+	}
+	for i, line := range wrap(sl.String(), reportWidth-8) {
+		label := "       "
+		if i == 0 {
+			label = "SERVICE"
+		}
+		t.printf("\n%s %s", t.paint(ansiBold, label), line)
 	}
 	t.printf("\n")
 	var timeline []string
@@ -214,7 +290,11 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 		timeline = append(timeline, hhmm(s.Time)+" stopped (31016)")
 	}
 	for _, g := range svc.HeartbeatGaps {
-		timeline = append(timeline, fmt.Sprintf("%s no heartbeat for %s", span(g.From.Time, g.To.Time), g.To.Sub(g.From.Time).Round(time.Minute)))
+		l := fmt.Sprintf("%s no heartbeat for %s", span(g.From.Time, g.To.Time), minutes(g.To.Sub(g.From.Time)))
+		if g.Note != "" {
+			l += " — " + clean(g.Note)
+		}
+		timeline = append(timeline, cut(l, reportWidth-2))
 	}
 	for _, r := range svc.Onboarding {
 		timeline = append(timeline, fmt.Sprintf("%s onboarding %s", hhmm(r.Start.Time), r.Outcome))
@@ -246,24 +326,29 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 	}
 	t.printf("\n")
 	for _, f := range rep.Inputs {
+		if !f.Dirty && len(f.Damage) == 0 && f.Error == "" {
+			continue
+		}
+		t.printf("  %s\n", cutLeft(clean(f.Path), reportWidth-2))
 		if f.Dirty {
-			t.printf("  %s: dirty (not closed cleanly); read past the header's counts\n", clean(f.Path))
+			t.printf("    dirty: not closed cleanly; every chunk present was read\n")
 		}
 		for _, d := range f.Damage[:min(3, len(f.Damage))] {
-			t.printf("  %s\n", cut(clean(d), 150))
+			d = strings.TrimPrefix(d, f.Path+": ")
+			t.printf("    %s\n", cut(clean(d), reportWidth-4))
 		}
 		if len(f.Damage) > 3 {
-			t.printf("  … %d more damage report(s) for %s\n", len(f.Damage)-3, clean(baseName(f.Path)))
+			t.printf("    … %d more (--format json lists them all)\n", len(f.Damage)-3)
 		}
 		if f.Error != "" {
-			t.printf("  %s\n", clean(f.Error))
+			t.printf("    %s\n", cut(clean(strings.TrimPrefix(f.Error, f.Path+": ")), reportWidth-4))
 		}
 	}
 	for _, e := range rep.Errors {
-		t.printf("  %s\n", clean(e))
+		t.printf("  %s\n", cut(clean(e), reportWidth-2))
 	}
 	for _, s := range rep.Skipped {
-		t.printf("  skipped %s: %s\n", clean(s.Path), s.Reason)
+		t.printf("  %s\n", cut("skipped "+clean(s.Path)+": "+s.Reason, reportWidth-2))
 	}
 	return t.err
 }
@@ -285,6 +370,15 @@ func pickAttempts(all []correlate.Attempt, n int) []correlate.Attempt {
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Start.Before(rows[j].Start.Time) })
 	return rows
+}
+
+// minutes renders a duration as "53 min" or "2 h 05 min".
+func minutes(d time.Duration) string {
+	m := int(d.Round(time.Minute) / time.Minute)
+	if m < 60 {
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d h %02d min", m/60, m%60)
 }
 
 func baseName(p string) string {
