@@ -30,8 +30,9 @@
 // lies within Config.JoinWindow (default 2 minutes) of the attempt's span;
 // the nearest such attempt wins (Join "anchor"). A 6329 without an anchor,
 // or whose anchor no attempt carries, joins the nearest unsuccessful attempt
-// within the window whose cloudAnchor is unknown, preferring one with the
-// same hresult and then one without a 6329 yet (Join "hr-nearest"); a
+// within the window (when the 6329 names an anchor, only an attempt whose
+// cloudAnchor is unknown), preferring one with the same hresult and then
+// one without a 6329 yet (Join "hr-nearest"); a
 // 6329 whose hresult differs from the attempt's joins it only within 10
 // seconds of its span (ADSync may log the underlying Win32 error). Joins
 // are decided in Finish, when every event is known, so the order in which
@@ -42,13 +43,15 @@
 // to the next 31016 (stopped); before its first lifecycle event it is taken
 // as up when that event is a stop, or, when there is none at all, when the
 // log holds a heartbeat or a writeback attempt (writeback is evidently
-// configured). Within every expected-up period, the time from the period's
-// start (the log's first event or the 31015) to the first 31019, between
-// consecutive 31019s of any relay, and from the last 31019 to the period's
-// end (the 31016 or the log's last event) is a gap when it exceeds
-// Config.HeartbeatGap (default 15 minutes). The log's span runs from the
-// first to the last event fed, of any provider, so callers should feed every
-// record of an input.
+// configured). A gap is a silence longer than Config.HeartbeatGap (default
+// 15 minutes) between consecutive 31019s of any relay, from the log's first
+// event to the first 31019 when the service is up at the start, and from
+// the last 31019 to the log's last event when it is up at the end. A stop
+// and a start inside a silence do not end it (writeback was unavailable all
+// along); the gap's note names them. A service stopped to the end of the
+// log has no gap after its stop (it is the writeback-service-stopped
+// finding). The log's span runs from the first to the last event fed, of
+// any provider, widened by NoteSpan to records read but not fed.
 //
 // User-side causes. A cause the catalog marks UserSide (disabled or locked
 // account, wrong current password, a policy rejection) is reported with
