@@ -24,6 +24,10 @@ type Mix struct {
 // PasswordResetService, 37% ADSync, 12% Directory Synchronization, 1% other.
 func EntraMix() Mix { return Mix{PasswordResetService: 50, ADSync: 37, DirSync: 12, Other: 1} }
 
+// MemberMix is an Application log where the writeback sources are rare (3%
+// of the records): the case where filtering by provider pays.
+func MemberMix() Mix { return Mix{PasswordResetService: 1.5, ADSync: 1, DirSync: 0.5, Other: 97} }
+
 // LogOptions control GenerateLog.
 type LogOptions struct {
 	// Size is the target file size in bytes; the file ends with the last

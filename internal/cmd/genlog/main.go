@@ -34,7 +34,7 @@ func run(args []string, stderr io.Writer) int {
 	size := fs.String("size", "100MiB", "target size: bytes, or a number with KiB, MiB, GiB (or KB, MB, GB)")
 	seed := fs.Uint64("seed", 1, "random seed; equal flags give equal files")
 	wb := fs.Float64("writeback", 0.02, "fraction of records belonging to password operations")
-	mix := fs.String("mix", "entra", "source mix preset: entra (50% PasswordResetService, 37% ADSync, 12% Directory Synchronization, 1% other)")
+	mix := fs.String("mix", "entra", "source mix preset: entra (50% PasswordResetService, 37% ADSync, 12% Directory Synchronization, 1% other), or member (a member server: 97% other sources, 3% writeback sources)")
 	zipCopy := fs.Bool("zip", false, "also write <o>.zip holding the log")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -53,8 +53,10 @@ func run(args []string, stderr io.Writer) int {
 	switch *mix {
 	case "entra":
 		opts.Mix = scenario.EntraMix()
+	case "member":
+		opts.Mix = scenario.MemberMix()
 	default:
-		fmt.Fprintf(stderr, "genlog: unknown -mix %q (known: entra)\n", *mix)
+		fmt.Fprintf(stderr, "genlog: unknown -mix %q (known: entra, member)\n", *mix)
 		return 2
 	}
 
