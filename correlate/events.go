@@ -152,3 +152,25 @@ func offboardingError(id int) (alone, inRun bool) {
 	}
 	return false, false
 }
+
+// NeedsData reports whether the correlator reads the data strings of an
+// event with this provider and id. For the others it uses only the time, id
+// and record id, so a reader may leave their text undecoded: events of
+// other providers, ADSync 403/405, password hash sync 656/657, lifecycle
+// events and heartbeats (whose relay and endpoint it still reads when
+// given: see parser.Reader.SampleData).
+func NeedsData(provider string, id uint16) bool {
+	switch k, _ := classify(provider, id); k {
+	case kindUnrelated, kindOther, kindNoise, kindHashSync, kindStarted, kindStopped, kindHeartbeat:
+		return false
+	}
+	return true
+}
+
+// SamplesData reports whether the correlator wants the data strings of a
+// few events of this provider and id, not of each: heartbeats, for the
+// relays and endpoints they name.
+func SamplesData(provider string, id uint16) bool {
+	k, _ := classify(provider, id)
+	return k == kindHeartbeat
+}

@@ -64,3 +64,29 @@ func TestClassifyAgreesWithCatalog(t *testing.T) {
 		t.Errorf("provider case: kind %d op %q", k, op)
 	}
 }
+
+func TestNeedsData(t *testing.T) {
+	for _, tt := range []struct {
+		provider string
+		id       uint16
+		need     bool
+		sample   bool
+	}{
+		{"PasswordResetService", 31001, true, false},
+		{"PasswordResetService", 33002, true, false},
+		{"passwordresetservice", 32002, true, false},
+		{"PasswordResetService", 31019, false, true},
+		{"PasswordResetService", 31015, false, false},
+		{"ADSync", 6329, true, false},
+		{"ADSync", 405, false, false},
+		{"Directory Synchronization", 657, false, false},
+		{"Microsoft-Windows-Security-SPP", 1003, false, false},
+	} {
+		if got := NeedsData(tt.provider, tt.id); got != tt.need {
+			t.Errorf("NeedsData(%s, %d) = %v", tt.provider, tt.id, got)
+		}
+		if got := SamplesData(tt.provider, tt.id); got != tt.sample {
+			t.Errorf("SamplesData(%s, %d) = %v", tt.provider, tt.id, got)
+		}
+	}
+}
