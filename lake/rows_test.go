@@ -1,0 +1,67 @@
+package lake
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/parser"
+	"github.com/evtxscan/evtxscan/pseudonym"
+)
+
+func TestNanos(t *testing.T) {
+	for _, tc := range []struct {
+		t    time.Time
+		want int64
+	}{
+		{time.Time{}, 0},
+		{time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC), 0}, // FILETIME zero
+		{time.Date(30828, 9, 14, 0, 0, 0, 0, time.UTC), 0},
+		{time.Date(2024, 3, 1, 0, 0, 0, 100, time.UTC), 1709251200000000100},
+	} {
+		if got := Nanos(tc.t); got != tc.want {
+			t.Errorf("Nanos(%v) = %d, want %d", tc.t, got, tc.want)
+		}
+	}
+}
+
+const failText = "TrackingId: 0a1b2c3d-0000-4000-8000-000000000001, Reason: Synchronization Engine returned an error hr=80230619, message=A restriction prevents the password from being changed to the current one., Context: cloudAnchor: User_0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d, SourceAnchorValue: QUJDREVGR0g=, UserPrincipalName: alice@contoso.com, Details: x"
+
+func TestConverterEvent(t *testing.T) {
+	ev := &parser.Event{Path: "t.zip!App.evtx", Chunk: 2, Offset: 4096, RecordID: 77, Time: time.Date(2024, 3, 1, 8, 0, 0, 500, time.UTC),
+		Provider: "PasswordResetService", EventID: 33008, Level: 2, Channel: "Application", Computer: "AADC01.contoso.local",
+		UserSID: "S-1-5-18", Data: []string{failText}}
+	plain := (&Converter{Tenant: "t", PartID: "01"}).Event(ev)
+	if plain.TrackingID != "0a1b2c3d-0000-4000-8000-000000000001" || plain.HResult != "0x80230619" || plain.UPN != "alice@contoso.com" ||
+		plain.CloudAnchor != "User_0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" || plain.Time != Nanos(ev.Time) || plain.Data[0] != failText ||
+		plain.SchemaVersion != SchemaVersion || plain.Tenant != "t" || plain.PartID != "01" || plain.Chunk != 2 || plain.RecordID != 77 {
+		t.Errorf("plain row %+v", plain)
+	}
+	ev.Data[0] = "changed" // the row must not share the event's slice
+	if plain.Data[0] != failText {
+		t.Error("the row shares the event's Data")
+	}
+	ev.Data[0] = failText
+
+	p := pseudonym.New([]byte("0123456789abcdef"))
+	r := (&Converter{Tenant: "t", PartID: "01", Pseudonymizer: p}).Event(ev)
+	if r.UPN != p.Token(pseudonym.KindUPN, "alice@contoso.com") || r.Computer != p.Token(pseudonym.KindComputer, "aadc01.contoso.local") ||
+		r.UserSID != p.Token(pseudonym.KindSID, "S-1-5-18") || r.CloudAnchor != p.Token(pseudonym.KindCloudAnchor, plain.CloudAnchor) {
+		t.Errorf("pseudonymized columns %+v", r)
+	}
+	for _, secret := range []string{"alice", "User_0a1b", "QUJDREVGR0g="} {
+		if strings.Contains(r.Data[0], secret) {
+			t.Errorf("%q left in %q", secret, r.Data[0])
+		}
+	}
+	if !strings.Contains(r.Data[0], "SourceAnchorValue: "+p.Token(pseudonym.KindSourceAnchor, "QUJDREVGR0g=")) {
+		t.Errorf("source anchor not replaced by its token: %q", r.Data[0])
+	}
+
+	a := (&Converter{Pseudonymizer: p}).Attempt(&correlate.Attempt{TrackingID: "x", UPN: "Alice@Contoso.com", HResult: 0x80230619,
+		Events: []correlate.AttemptEvent{{Message: "failed for alice@contoso.com", Path: "p"}}})
+	if a.UPN != r.UPN || a.HResult != "0x80230619" || a.Events[0].Message != "failed for "+r.UPN || a.Cause != "" {
+		t.Errorf("attempt row %+v", a)
+	}
+}
