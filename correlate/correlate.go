@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -215,8 +216,9 @@ type Correlator struct {
 
 	attempts  map[string]*attempt
 	sets      []attEvent // ADSync 6329
-	beats     []ref      // 31019
-	lifecycle []ref      // 31015, 31016
+	beats     []beatRun  // 31019, as runs without a gap
+	nbeats    int
+	lifecycle []ref // 31015, 31016
 	boarding  []boardEvent
 	errs      map[errKey]*errGroup
 	errKinds  map[errKind]int // buckets per source and id
@@ -229,6 +231,43 @@ type Correlator struct {
 
 	f      Fields // scratch
 	result *Result
+}
+
+// A beatRun is a run of heartbeats of one input no two consecutive of which
+// lie more than the gap limit apart: only its ends matter for gaps, so a
+// log's heartbeats take a few runs of memory, not one entry each.
+type beatRun struct{ first, last ref }
+
+// addBeat adds a heartbeat to the runs.
+func (c *Correlator) addBeat(r ref) {
+	c.nbeats++
+	if n := len(c.beats); n > 0 {
+		cur := &c.beats[n-1]
+		if r.path == cur.last.path && !r.t.Before(cur.first.t) && r.t.Sub(cur.last.t) <= c.cfg.HeartbeatGap {
+			if r.t.After(cur.last.t) {
+				cur.last = r
+			}
+			return
+		}
+	}
+	c.beats = append(c.beats, beatRun{r, r})
+}
+
+// beatRuns merges the runs of every input into runs in time order.
+func (c *Correlator) beatRuns() []beatRun {
+	runs := slices.Clone(c.beats)
+	slices.SortStableFunc(runs, func(a, b beatRun) int { return refCmp(a.first, b.first) })
+	var out []beatRun
+	for _, r := range runs {
+		if n := len(out); n > 0 && r.first.t.Sub(out[n-1].last.t) <= c.cfg.HeartbeatGap {
+			if r.last.t.After(out[n-1].last.t) {
+				out[n-1].last = r.last
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // ref locates one record compactly.
@@ -384,7 +423,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 		c.sets = append(c.sets, e)
 	case kindHeartbeat:
 		c.counts.Heartbeats++
-		c.beats = append(c.beats, r)
+		c.addBeat(r)
 		if f.Endpoint != "" {
 			addSet(c.endpoints, f.Endpoint)
 		}

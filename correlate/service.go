@@ -14,7 +14,7 @@ func (c *Correlator) service(fs *findingSet) Service {
 	sv := Service{
 		LogFrom:       Time{c.from},
 		LogTo:         Time{c.to},
-		Heartbeats:    len(c.beats),
+		Heartbeats:    c.nbeats,
 		HeartbeatGaps: []Span{},
 		Started:       []Time{},
 		Stopped:       []Time{},
@@ -26,13 +26,13 @@ func (c *Correlator) service(fs *findingSet) Service {
 		Offboarding:   []Run{},
 		Errors:        []ServiceError{},
 	}
-	sortRefs(c.beats)
 	sortRefs(c.lifecycle)
-	if len(c.beats) > 0 {
-		sv.FirstHeartbeat = Time{c.beats[0].t}
-		sv.LastHeartbeat = Time{c.beats[len(c.beats)-1].t}
+	runs := c.beatRuns()
+	if len(runs) > 0 {
+		sv.FirstHeartbeat = Time{runs[0].first.t}
+		sv.LastHeartbeat = Time{runs[len(runs)-1].last.t}
 	}
-	c.sweep(&sv, fs)
+	c.sweep(&sv, fs, runs)
 	c.runs(&sv, fs)
 	c.serviceErrors(&sv, fs)
 	return sv
@@ -40,25 +40,30 @@ func (c *Correlator) service(fs *findingSet) Service {
 
 // sweep walks the lifecycle events and heartbeats in time order, building
 // the expected-up periods and the heartbeat gaps inside them.
-func (c *Correlator) sweep(sv *Service, fs *findingSet) {
+func (c *Correlator) sweep(sv *Service, fs *findingSet, runs []beatRun) {
 	type item struct {
 		ref
-		beat bool
+		beat   bool
+		inside bool // the end of a run of heartbeats: no gap before it
 	}
-	items := make([]item, 0, len(c.beats)+len(c.lifecycle))
-	for _, r := range c.beats {
-		items = append(items, item{r, true})
+	items := make([]item, 0, 2*len(runs)+len(c.lifecycle))
+	for _, r := range runs {
+		items = append(items, item{ref: r.first, beat: true})
+		if r.last != r.first {
+			items = append(items, item{ref: r.last, beat: true, inside: true})
+		}
 	}
 	for _, r := range c.lifecycle {
-		items = append(items, item{r, false})
+		items = append(items, item{ref: r})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return refLess(items[i].ref, items[j].ref) })
+	hasBeats := len(runs) > 0
 
 	up := false
 	if len(c.lifecycle) > 0 {
 		up = c.lifecycle[0].id == 31016
 	} else {
-		up = len(c.beats) > 0 || len(c.attempts) > 0
+		up = hasBeats || len(c.attempts) > 0
 	}
 	if c.from.IsZero() {
 		up = false
@@ -114,7 +119,9 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet) {
 				up = true
 				cur = Span{From: Time{r.t}, Note: "heartbeats without a preceding 31015"}
 			}
-			gap(r.t, &r)
+			if !it.inside {
+				gap(r.t, &r)
+			}
 			last, lastRef, lastEdge, haveLast = r.t, r, false, true
 		case r.id == 31015:
 			sv.Started = append(sv.Started, Time{r.t})
@@ -143,7 +150,7 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet) {
 	// A stop with no later start and no heartbeat after it.
 	if n := len(c.lifecycle); n > 0 && c.lifecycle[n-1].id == 31016 {
 		stop := c.lifecycle[n-1]
-		if len(c.beats) == 0 || !c.beats[len(c.beats)-1].t.After(stop.t) {
+		if !hasBeats || !runs[len(runs)-1].last.t.After(stop.t) {
 			var rs refSet
 			rs.add(stop, "")
 			fs.addRefs(c.cause(CauseServiceStopped, catalog.ScopeService), 1, stop.t, stop.t, &rs)

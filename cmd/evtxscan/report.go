@@ -33,9 +33,14 @@ func wrap(s string, n int) []string {
 	return append(lines, s)
 }
 
-// maxAttemptRows bounds the attempts table of the text report; the JSON
-// output has them all.
-const maxAttemptRows = 12
+// Bounds of the text report, which must fit a screen; the JSON output has
+// everything.
+const (
+	maxAttemptRows   = 12 // rows of the attempts table
+	maxDetailed      = 3  // findings shown with their remediation and evidence
+	maxFindingLines  = 8  // findings shown at all
+	maxTimelineLines = 10 // lines of the service timeline
+)
 
 // verdict is the report's first line: what is wrong, in one sentence.
 func verdict(rep *scanReport) string {
@@ -195,7 +200,12 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 	if len(rep.Findings) > 0 {
 		t.printf("\n%s\n", t.paint(ansiBold, "FINDINGS"))
 	}
+	detailed := 0
 	for i, f := range rep.Findings {
+		if i == maxFindingLines {
+			t.printf("    … %d more finding(s) (--format json lists them all)\n", len(rep.Findings)-i)
+			break
+		}
 		sev := t.severity(f.Severity)
 		head := wrap(clean(f.Title)+" ("+f.Cause+")", reportWidth-6-len(f.Severity)-3)
 		for j, line := range head {
@@ -210,9 +220,10 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 			unit = "time(s)"
 		}
 		t.printf("    %d %s, %s\n", f.Count, unit, span(f.FirstSeen.Time, f.LastSeen.Time))
-		if f.Severity == "info" {
+		if f.Severity == "info" || detailed == maxDetailed {
 			continue
 		}
+		detailed++
 		for j, step := range f.Remediation {
 			for k, line := range wrap(clean(step), reportWidth-9) {
 				if k == 0 {
@@ -306,7 +317,12 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 		timeline = append(timeline, fmt.Sprintf("%s %d×%d %s", hhmm(e.First.Time), e.EventID, e.Count, cut(clean(e.Message), 60)))
 	}
 	sort.Strings(timeline)
-	for _, l := range timeline {
+	for i, l := range timeline {
+		if i == maxTimelineLines {
+			t.printf("  … %d more (%d heartbeat gap(s), %d service error group(s); --format json lists them all)\n",
+				len(timeline)-i, len(svc.HeartbeatGaps), len(svc.Errors))
+			break
+		}
 		t.printf("  %s\n", l)
 	}
 

@@ -89,10 +89,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	bw := bufio.NewWriter(w)
 	switch sf.format {
 	case "json":
-		enc := json.NewEncoder(bw)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(rep)
+		err = writeJSON(bw, rep)
 	case "ndjson":
 		err = writeNDJSON(bw, rep)
 	default:

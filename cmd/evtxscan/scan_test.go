@@ -340,3 +340,28 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
+
+// writeJSON writes what encoding/json writes for the whole report: no field
+// forgotten, none out of order.
+func TestWriteJSONSameAsEncoder(t *testing.T) {
+	for _, wp := range fixtures(t) {
+		input := strings.TrimSuffix(wp, ".want.json")
+		rep, err := analyze(context.Background(), []string{input}, "t", readFlags{workers: 1}, catalog.New(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rep); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeJSON(&got, rep); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%s: writeJSON differs from encoding/json:\n%s", input, firstDiff(want.String(), got.String()))
+		}
+	}
+}
