@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	evtx "github.com/0xrawsec/golang-evtx/evtx"
@@ -25,6 +26,10 @@ func benchFile(b *testing.B) string {
 }
 
 func benchRead(b *testing.B, workers int, keep func(string) bool) {
+	benchReadOpts(b, workers, func(r *Reader) { r.Keep = keep })
+}
+
+func benchReadOpts(b *testing.B, workers int, setup func(*Reader)) {
 	path := benchFile(b)
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -39,10 +44,10 @@ func benchRead(b *testing.B, workers int, keep func(string) bool) {
 		}
 		r := NewReader(f)
 		r.Workers = workers
-		r.Keep = keep
-		n := 0
+		setup(r)
+		n, withData := 0, 0
 		for {
-			_, err := r.Read()
+			ev, err := r.Read()
 			if err == io.EOF {
 				break
 			}
@@ -50,10 +55,14 @@ func benchRead(b *testing.B, workers int, keep func(string) bool) {
 				b.Fatal(err)
 			}
 			n++
+			if ev.Data != nil {
+				withData++
+			}
 		}
 		r.Close()
 		f.Close()
 		b.ReportMetric(float64(n), "events/op")
+		b.ReportMetric(float64(withData), "with-data/op")
 	}
 }
 
@@ -61,7 +70,29 @@ func BenchmarkRead(b *testing.B) {
 	for _, w := range []int{1, 2} {
 		b.Run(fmt.Sprintf("all/workers=%d", w), func(b *testing.B) { benchRead(b, w, nil) })
 		b.Run(fmt.Sprintf("writeback/workers=%d", w), func(b *testing.B) { benchRead(b, w, Writeback) })
+		b.Run(fmt.Sprintf("writeback-needdata/workers=%d", w), func(b *testing.B) {
+			benchReadOpts(b, w, func(r *Reader) {
+				r.Keep = Writeback
+				r.NeedData = needFew
+			})
+		})
+		b.Run(fmt.Sprintf("keepnone/workers=%d", w), func(b *testing.B) {
+			benchRead(b, w, func(string) bool { return false })
+		})
 	}
+}
+
+// needFew wants the data strings of a few events only, as the correlator
+// does: password operations and their failures, not heartbeats (31019) or
+// sync cycle chatter.
+func needFew(provider string, id uint16) bool {
+	switch provider {
+	case "PasswordResetService":
+		return id != 31019
+	case "ADSync":
+		return id == 6329 || id == 611 || id == 6900
+	}
+	return false
 }
 
 // BenchmarkGolangEvtxFastEvents is golang-evtx's own file-level iterator on
@@ -86,5 +117,61 @@ func BenchmarkGolangEvtxFastEvents(b *testing.B) {
 			n++
 		}
 		b.ReportMetric(float64(n), "events/op")
+	}
+}
+
+// BenchmarkDecodeChunks decodes chunks held in memory (the first 64 MiB of
+// the file): the decoder alone, without reading, on one goroutine and on
+// two sharing a plan cache, each with its own decoder, as the workers of a
+// Reader do.
+func BenchmarkDecodeChunks(b *testing.B) {
+	path := benchFile(b)
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := make([]byte, HeaderBlockSize+1024*ChunkSize)
+	n, _ := io.ReadFull(f, data)
+	f.Close()
+	data = data[:n]
+	if n <= HeaderBlockSize {
+		b.Skip("no chunks")
+	}
+	var chunks [][]byte
+	for off := HeaderBlockSize; off < n; off += ChunkSize {
+		chunks = append(chunks, data[off:min(off+ChunkSize, n)])
+	}
+	modes := []struct {
+		name string
+		opts decodeOptions
+	}{
+		{"all", decodeOptions{}},
+		{"writeback-needdata", decodeOptions{keep: Writeback, needData: needFew}},
+		{"keepnone", decodeOptions{keep: func(string) bool { return false }}},
+	}
+	for _, m := range modes {
+		for _, g := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/goroutines=%d", m.name, g), func(b *testing.B) {
+				opts := m.opts
+				opts.cache = newPlanCache()
+				b.SetBytes(int64(n - HeaderBlockSize))
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					var wg sync.WaitGroup
+					for k := 0; k < g; k++ {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							d := newChunkDecoder(&opts)
+							var evs []Event
+							for c := k; c < len(chunks); c += g {
+								evs = d.decodeChunk(chunks[c], c, 0, true, false, evs).events
+							}
+						}()
+					}
+					wg.Wait()
+				}
+			})
+		}
 	}
 }

@@ -84,7 +84,10 @@ func validRecord(b []byte, off int) (size int, ok bool) {
 // space offset are read only in a dirty file, where the chunk header may not
 // have been updated after the last records were written; in a clean file
 // they are slack left over from earlier use of the chunk.
-func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool, keep func(string) bool) chunkResult {
+//
+// The events are appended to evs[:0], a slice to reuse, or nil.
+func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty bool, evs []Event) chunkResult {
+	path := d.opts.path
 	res := chunkResult{seq: seq, offset: offset, end: offset + int64(len(b))}
 	damage := func(off int, rec uint64, err error) {
 		res.damage = append(res.damage, &ParseError{Path: path, Chunk: seq, Offset: offset + int64(off), RecordID: rec, Err: err})
@@ -121,7 +124,12 @@ func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool,
 		}
 	}
 
-	dec := newChunkDecoder(b, keep)
+	d.reset(b)
+	defer d.reset(nil) // hold no reference to the chunk's bytes
+	res.events = evs[:0]
+	if res.events == nil {
+		res.events = make([]Event, 0, d.events+d.events/8+4)
+	}
 	off := chunkHeaderSize
 	lastCause := "" // cause of the last undecodable record, to fold repeats
 	for off+recordHeaderSize <= len(b) {
@@ -163,7 +171,7 @@ func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool,
 		}
 		res.events = append(res.events, Event{Path: path, Chunk: seq, Offset: offset + int64(off)})
 		ev := &res.events[len(res.events)-1]
-		err := dec.decodeRecord(off, size, ev)
+		err := d.decodeRecord(off, size, ev)
 		switch {
 		case err == nil:
 		case errors.Is(err, errFiltered):
@@ -184,5 +192,6 @@ func decodeChunk(b []byte, seq int, offset int64, path string, used, dirty bool,
 		}
 		off += size
 	}
+	d.events = len(res.events)
 	return res
 }

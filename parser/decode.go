@@ -16,32 +16,113 @@ const (
 	recordHeaderSize    = 24
 )
 
-// value is one substitution value: its type and bytes (a slice of the chunk).
+// value is one substitution value: its type, and where its bytes are in the
+// chunk. It holds no pointer, so that filling a record's values is cheap.
 type value struct {
-	typ byte
-	b   []byte
-	off int // offset of the value's bytes in the chunk
+	off  uint32 // offset of the value's bytes in the chunk
+	size uint16
+	typ  byte
 }
 
-// chunkDecoder decodes the records of one chunk. Template plans are cached
-// per chunk, keyed by the template definition's offset.
+// bytes returns the bytes of a value of chunk c.
+func (v value) bytes(c []byte) []byte { return c[v.off : v.off+uint32(v.size)] }
+
+// decodeOptions is what every chunk decoder of a Reader shares.
+type decodeOptions struct {
+	path       string
+	keep       func(provider string) bool
+	needData   func(provider string, eventID uint16) bool
+	sampleData func(provider string, eventID uint16) bool
+	cache      *planCache // plans shared across chunks; nil for none
+}
+
+// sampleKey is a provider and event id sampled in the current chunk, and
+// how many of its events were given data.
+type sampleKey struct {
+	provider string
+	id       uint16
+	n        int
+}
+
+// SampleSize is how many events of each chunk with a given provider and id
+// SampleData gives data to.
+const SampleSize = 4
+
+// maxInterned bounds the strings a chunkDecoder keeps to hand out again.
+const (
+	maxInterned   = 4096
+	maxInternSize = 256
+)
+
+// A chunkDecoder decodes records, one chunk at a time. A Reader has one per
+// goroutine that decodes; it keeps its buffers from chunk to chunk, so that
+// a record that is skipped costs no allocation. Template plans are kept per
+// chunk, keyed by the template definition's offset, and shared across
+// chunks through the options' planCache.
 type chunkDecoder struct {
-	data      []byte
-	plans     map[int]*plan
-	planErrs  map[int]error
-	keep      func(provider string) bool
-	valuesBuf []value
+	opts     *decodeOptions
+	data     []byte
+	plans    map[int]*plan
+	planErrs map[int]error
+
+	vals    []value           // substitution values: the record's, then nested ones
+	sbuf    []byte            // System field text
+	dbuf    []byte            // data strings of one record, back to back
+	ends    []int             // end of each data string in dbuf
+	intern  map[string]string // System field strings handed out before
+	raw     map[string]string // the same, by value type and bytes
+	kbuf    []byte            // key for raw
+	events  int               // events of the last chunk, to size the next
+	sampled []sampleKey       // SampleData events given data in this chunk
 }
 
-func newChunkDecoder(data []byte, keep func(string) bool) *chunkDecoder {
-	return &chunkDecoder{data: data, keep: keep, plans: map[int]*plan{}, planErrs: map[int]error{}}
+func newChunkDecoder(opts *decodeOptions) *chunkDecoder {
+	return &chunkDecoder{
+		opts:     opts,
+		plans:    map[int]*plan{},
+		planErrs: map[int]error{},
+		intern:   map[string]string{},
+		raw:      map[string]string{},
+	}
+}
+
+// reset starts a new chunk.
+func (d *chunkDecoder) reset(data []byte) {
+	d.data = data
+	clear(d.plans)
+	clear(d.planErrs)
+	d.sampled = d.sampled[:0]
+}
+
+// wantData tells whether an event's data strings are decoded (see
+// Reader.NeedData and Reader.SampleData).
+func (d *chunkDecoder) wantData(provider string, id uint16) bool {
+	if nd := d.opts.needData; nd == nil || nd(provider, id) {
+		return true
+	}
+	sd := d.opts.sampleData
+	if sd == nil || !sd(provider, id) {
+		return false
+	}
+	for i := range d.sampled {
+		if k := &d.sampled[i]; k.id == id && k.provider == provider {
+			if k.n == SampleSize {
+				return false
+			}
+			k.n++
+			return true
+		}
+	}
+	d.sampled = append(d.sampled, sampleKey{provider, id, 1})
+	return true
 }
 
 // errFiltered reports a record left out by the provider filter.
 var errFiltered = errors.New("filtered")
 
 // instance locates the template instance at offset p: the template
-// definition's offset and the substitution values.
+// definition's offset and the substitution values. The values are appended
+// to d.vals; the slice returned is valid until the next record.
 func (d *chunkDecoder) instance(p int, limit int) (defOff int, vals []value, err error) {
 	c := d.data
 	if p+10 > limit || c[p] != tokTemplateInstance {
@@ -59,28 +140,31 @@ func (d *chunkDecoder) instance(p int, limit int) (defOff int, vals []value, err
 	if defOff <= 0 || defOff >= len(c) {
 		return 0, nil, fmt.Errorf("template definition offset %#x out of chunk", defOff)
 	}
-	if q+4 > limit {
+	if q < 0 || q+4 > limit {
 		return 0, nil, fmt.Errorf("substitution values at %#x: %w", q, ErrTruncated)
 	}
 	n := int(binary.LittleEndian.Uint32(c[q:]))
 	q += 4
-	if n < 0 || q+4*n > limit {
+	if n < 0 || n > (limit-q)/4 {
 		return 0, nil, fmt.Errorf("substitution count %d at %#x: %w", n, q-4, ErrTruncated)
 	}
-	vals = make([]value, n)
+	all := d.vals
+	start := len(all)
 	vp := q + 4*n
-	for i := 0; i < n; i++ {
-		size := int(binary.LittleEndian.Uint16(c[q+4*i:]))
-		typ := c[q+4*i+2]
+	desc := c[q : q+4*n]
+	for i := 0; i+4 <= len(desc); i += 4 {
+		size := int(binary.LittleEndian.Uint16(desc[i:]))
 		if vp+size > limit {
-			return 0, nil, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i, size, vp, ErrTruncated)
+			return 0, nil, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i/4, size, vp, ErrTruncated)
 		}
-		vals[i] = value{typ: typ, b: c[vp : vp+size], off: vp}
+		all = append(all, value{off: uint32(vp), size: uint16(size), typ: desc[i+2]})
 		vp += size
 	}
-	return defOff, vals, nil
+	d.vals = all
+	return defOff, all[start:], nil
 }
 
+// plan returns the compiled plan of the template definition at defOff.
 func (d *chunkDecoder) plan(defOff int, dataOnly bool) (*plan, error) {
 	key := defOff
 	if dataOnly {
@@ -92,68 +176,131 @@ func (d *chunkDecoder) plan(defOff int, dataOnly bool) (*plan, error) {
 	if err, ok := d.planErrs[key]; ok {
 		return nil, err
 	}
-	p, err := parseTemplate(d.data, defOff, dataOnly)
+	if c := d.opts.cache; c != nil {
+		if p := c.get(d.data, defOff, dataOnly); p != nil {
+			d.plans[key] = p
+			return p, nil
+		}
+	}
+	p, deps, err := parseTemplate(d.data, defOff, dataOnly)
 	if err != nil {
 		d.planErrs[key] = err
 		return nil, err
+	}
+	if c := d.opts.cache; c != nil {
+		c.put(d.data, deps, dataOnly, p)
 	}
 	d.plans[key] = p
 	return p, nil
 }
 
-// text renders a field.
-func text(f field, vals []value) string {
-	if len(f) == 1 {
-		return partText(f[0], vals)
-	}
-	var sb strings.Builder
+// appendField appends the text of a field whose values are in chunk c.
+func appendField(dst []byte, c []byte, f field, vals []value) []byte {
 	for _, p := range f {
-		sb.WriteString(partText(p, vals))
+		switch {
+		case p.sub < 0:
+			dst = append(dst, p.text...)
+		case p.sub < len(vals):
+			v := vals[p.sub]
+			dst = appendValue(dst, v.typ, v.bytes(c))
+		}
 	}
-	return sb.String()
+	return dst
 }
 
-func partText(p part, vals []value) string {
-	if p.sub < 0 {
-		return p.text
+// text renders a field whose values are in chunk c.
+func text(c []byte, f field, vals []value) string {
+	if len(f) == 1 && f[0].sub < 0 {
+		return f[0].text
 	}
-	if p.sub >= len(vals) {
+	return string(appendField(nil, c, f, vals))
+}
+
+// str renders a System field. Static text is the plan's own string; other
+// text is handed out again when the decoder has made the same string before,
+// so that a record costs no allocation for it.
+func (d *chunkDecoder) str(f field, vals []value) string {
+	switch {
+	case len(f) == 0:
 		return ""
+	case len(f) == 1 && f[0].sub < 0:
+		return f[0].text
 	}
-	v := vals[p.sub]
-	return renderValue(v.typ, v.b)
+	// One substitution: look the value up by its type and bytes, before
+	// rendering it.
+	if i, ok := f.single(); ok && i < len(vals) && vals[i].size <= maxInternSize {
+		v := vals[i]
+		d.kbuf = append(append(d.kbuf[:0], v.typ), v.bytes(d.data)...)
+		if s, ok := d.raw[string(d.kbuf)]; ok {
+			return s
+		}
+		s := d.internBytes(appendValue(d.sbuf[:0], v.typ, v.bytes(d.data)))
+		if len(d.raw) < maxInterned {
+			d.raw[string(d.kbuf)] = s
+		}
+		return s
+	}
+	return d.internBytes(appendField(d.sbuf[:0], d.data, f, vals))
+}
+
+// internBytes returns b as a string, the same string as before when the
+// decoder has made it before.
+func (d *chunkDecoder) internBytes(b []byte) string {
+	d.sbuf = b
+	if s, ok := d.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(d.intern) < maxInterned && len(s) <= maxInternSize {
+		d.intern[s] = s
+	}
+	return s
 }
 
 // number reads a field as an unsigned integer: from the value's bytes when
 // the field is one integer substitution, else from its text.
-func number(f field, vals []value) (uint64, bool) {
+func (d *chunkDecoder) number(f field, vals []value) (uint64, bool) {
+	if len(f) == 0 {
+		return 0, false
+	}
 	if i, ok := f.single(); ok && i < len(vals) {
 		v := vals[i]
+		b := v.bytes(d.data)
 		switch v.typ {
 		case typeUint8, typeInt8:
-			if len(v.b) >= 1 {
-				return uint64(v.b[0]), true
+			if len(b) >= 1 {
+				return uint64(b[0]), true
 			}
 		case typeUint16, typeInt16:
-			if len(v.b) >= 2 {
-				return uint64(binary.LittleEndian.Uint16(v.b)), true
+			if len(b) >= 2 {
+				return uint64(binary.LittleEndian.Uint16(b)), true
 			}
 		case typeUint32, typeInt32, typeHex32:
-			if len(v.b) >= 4 {
-				return uint64(binary.LittleEndian.Uint32(v.b)), true
+			if len(b) >= 4 {
+				return uint64(binary.LittleEndian.Uint32(b)), true
 			}
 		case typeUint64, typeInt64, typeHex64:
-			if len(v.b) >= 8 {
-				return binary.LittleEndian.Uint64(v.b), true
+			if len(b) >= 8 {
+				return binary.LittleEndian.Uint64(b), true
 			}
 		case typeNull:
 			return 0, false
 		}
 	}
-	if len(f) == 0 {
-		return 0, false
+	var s string
+	if len(f) == 1 && f[0].sub < 0 {
+		s = f[0].text
+	} else {
+		d.sbuf = appendField(d.sbuf[:0], d.data, f, vals)
+		s = string(d.sbuf) // does not escape: parsed below
 	}
-	s := strings.TrimSpace(text(f, vals))
+	return parseNumber(s)
+}
+
+// parseNumber parses decimal or 0x-prefixed hexadecimal text, allowing
+// white space around it.
+func parseNumber(s string) (uint64, bool) {
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, false
 	}
@@ -167,29 +314,18 @@ func number(f field, vals []value) (uint64, bool) {
 	return n, err == nil
 }
 
-func timeOf(f field, vals []value) (time.Time, bool) {
-	if i, ok := f.single(); ok && i < len(vals) {
-		v := vals[i]
-		if v.typ == typeFileTime && len(v.b) >= 8 {
-			return fileTime(binary.LittleEndian.Uint64(v.b)), true
-		}
-	}
+func (d *chunkDecoder) timeOf(f field, vals []value) (time.Time, bool) {
 	if len(f) == 0 {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(time.RFC3339Nano, text(f, vals))
+	if i, ok := f.single(); ok && i < len(vals) {
+		v := vals[i]
+		if v.typ == typeFileTime && v.size >= 8 {
+			return fileTime(binary.LittleEndian.Uint64(v.bytes(d.data))), true
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, text(d.data, f, vals))
 	return t.UTC(), err == nil
-}
-
-// providerOf renders the provider of a plan, Name or else EventSourceName.
-func providerOf(p *plan, vals []value) (name, source string) {
-	if len(p.provider) > 0 {
-		name = text(p.provider, vals)
-	}
-	if len(p.sourceName) > 0 {
-		source = text(p.sourceName, vals)
-	}
-	return name, source
 }
 
 // decodeRecord decodes the record at chunk offset off (size bytes long) into
@@ -203,7 +339,7 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	c := d.data
 	limit := off + size - 4
 	ev.RecordID = binary.LittleEndian.Uint64(c[off+8:])
-	written := fileTime(binary.LittleEndian.Uint64(c[off+16:]))
+	written := binary.LittleEndian.Uint64(c[off+16:])
 	p := off + recordHeaderSize
 	if p+4 > limit || c[p] != tokFragmentHeader {
 		return fmt.Errorf("%w: no BinXML fragment header", ErrUndecodable)
@@ -211,6 +347,7 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	p += 4
 	var pl *plan
 	var vals []value
+	d.vals = d.vals[:0]
 	if c[p] == tokTemplateInstance {
 		defOff, vs, err := d.instance(p, limit)
 		if err != nil {
@@ -225,58 +362,84 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
 		}
 	}
-	name, source := providerOf(pl, vals)
-	if d.keep != nil && !d.keep(name) && (source == "" || !d.keep(source)) {
+	name := d.str(pl.provider, vals)
+	source := d.str(pl.sourceName, vals)
+	if keep := d.opts.keep; keep != nil && !keep(name) && (source == "" || !keep(source)) {
 		return errFiltered
 	}
 	ev.Provider = name
 	if ev.Provider == "" {
 		ev.Provider = source
 	}
-	d.fill(pl, vals, ev, written, limit)
+	d.fill(pl, vals, ev, written)
+	if d.wantData(ev.Provider, ev.EventID) {
+		ev.Data = d.dataStrings(pl, vals, limit)
+	}
 	return nil
 }
 
-func (d *chunkDecoder) fill(pl *plan, vals []value, ev *Event, written time.Time, limit int) {
-	if n, ok := number(pl.eventID, vals); ok {
+// fill decodes the System fields.
+func (d *chunkDecoder) fill(pl *plan, vals []value, ev *Event, written uint64) {
+	if n, ok := d.number(pl.eventID, vals); ok {
 		ev.EventID = uint16(n)
 	}
-	if n, ok := number(pl.qualifiers, vals); ok {
+	if n, ok := d.number(pl.qualifiers, vals); ok {
 		ev.Qualifiers = uint16(n)
 	}
-	if n, ok := number(pl.level, vals); ok {
+	if n, ok := d.number(pl.level, vals); ok {
 		ev.Level = uint8(n)
 	}
-	if n, ok := number(pl.task, vals); ok {
+	if n, ok := d.number(pl.task, vals); ok {
 		ev.Task = uint16(n)
 	}
-	if n, ok := number(pl.keywords, vals); ok {
+	if n, ok := d.number(pl.keywords, vals); ok {
 		ev.Keywords = n
 	}
-	if n, ok := number(pl.recordID, vals); ok && n != 0 {
+	if n, ok := d.number(pl.recordID, vals); ok && n != 0 {
 		ev.RecordID = n
 	}
-	if t, ok := timeOf(pl.timeCreated, vals); ok {
+	if t, ok := d.timeOf(pl.timeCreated, vals); ok {
 		ev.Time = t
 	} else {
-		ev.Time = written
+		ev.Time = fileTime(written)
 	}
-	ev.Channel = text(pl.channel, vals)
-	ev.Computer = text(pl.computer, vals)
-	ev.UserSID = text(pl.userID, vals)
-	ev.Data = d.dataStrings(pl, vals, ev.Data[:0], limit, 0)
+	ev.Channel = d.str(pl.channel, vals)
+	ev.Computer = d.str(pl.computer, vals)
+	ev.UserSID = d.str(pl.userID, vals)
 }
 
 // maxNesting bounds BinXML values nested in BinXML values.
 const maxNesting = 8
 
-// dataStrings appends the data strings of a plan.
-func (d *chunkDecoder) dataStrings(pl *plan, vals []value, out []string, limit, depth int) []string {
+// dataStrings returns the data strings of a record. They are rendered back
+// to back into one buffer and made into one string, which the data strings
+// are slices of: two allocations for a record, whatever its number of
+// strings. It returns nil when the record has none.
+func (d *chunkDecoder) dataStrings(pl *plan, vals []value, limit int) []string {
+	d.dbuf, d.ends = d.dbuf[:0], d.ends[:0]
+	d.collect(pl, vals, limit, 0)
+	if len(d.ends) == 0 {
+		return nil
+	}
+	all := string(d.dbuf)
+	out := make([]string, len(d.ends))
+	prev := 0
+	for i, e := range d.ends {
+		out[i] = all[prev:e]
+		prev = e
+	}
+	return out
+}
+
+// collect appends the data strings of a plan to d.dbuf and d.ends.
+func (d *chunkDecoder) collect(pl *plan, vals []value, limit, depth int) {
 	for _, it := range pl.data {
 		i, ok := it.f.single()
 		if !ok || i >= len(vals) {
-			if s := text(it.f, vals); s != "" || !it.container {
-				out = append(out, s)
+			start := len(d.dbuf)
+			d.dbuf = appendField(d.dbuf, d.data, it.f, vals)
+			if len(d.dbuf) > start || !it.container {
+				d.ends = append(d.ends, len(d.dbuf))
 			}
 			continue
 		}
@@ -284,30 +447,30 @@ func (d *chunkDecoder) dataStrings(pl *plan, vals []value, out []string, limit, 
 		switch {
 		case v.typ == typeNull && (it.container || it.f[0].optional):
 			// A null optional substitution removes its element.
-		case len(v.b) == 0 && it.container:
+		case v.size == 0 && it.container:
 		case v.typ == typeBinXML:
-			out = d.nested(v, out, depth)
-		case v.typ&typeArray != 0 && len(v.b) == 0:
-			out = append(out, "")
+			d.nested(v, depth)
+		case v.typ&typeArray != 0 && v.size == 0:
+			d.ends = append(d.ends, len(d.dbuf))
 		case v.typ&typeArray != 0:
-			out = append(out, renderValues(v.typ, v.b)...)
+			d.dbuf, d.ends = appendValues(d.dbuf, d.ends, v.typ, v.bytes(d.data))
 		default:
-			out = append(out, renderValue(v.typ, v.b))
+			d.dbuf = appendValue(d.dbuf, v.typ, v.bytes(d.data))
+			d.ends = append(d.ends, len(d.dbuf))
 		}
 	}
-	return out
 }
 
-// nested appends the data strings of a BinXML value (UserData and the like).
-// The value holds a template instance, with or without a fragment header
-// before it, or a plain element tree.
-func (d *chunkDecoder) nested(v value, out []string, depth int) []string {
-	if depth >= maxNesting || len(v.b) < 2 {
-		return out
+// nested collects the data strings of a BinXML value (UserData and the
+// like). The value holds a template instance, with or without a fragment
+// header before it, or a plain element tree.
+func (d *chunkDecoder) nested(v value, depth int) {
+	if depth >= maxNesting || v.size < 2 {
+		return
 	}
-	end := v.off + len(v.b)
-	p := v.off
-	if d.data[p] == tokFragmentHeader && len(v.b) > 4 {
+	p := int(v.off)
+	end := p + int(v.size)
+	if d.data[p] == tokFragmentHeader && v.size > 4 {
 		p += 4
 	}
 	if d.data[p] == tokTemplateInstance {
@@ -319,11 +482,12 @@ func (d *chunkDecoder) nested(v value, out []string, depth int) []string {
 		if err != nil {
 			panic(fmt.Sprintf("nested value at chunk offset %#x: %v", v.off, err))
 		}
-		return d.dataStrings(pl, vals, out, end, depth+1)
+		d.collect(pl, vals, end, depth+1)
+		return
 	}
-	pl, err := parseFragment(d.data, v.off, end, true)
+	pl, err := parseFragment(d.data, int(v.off), end, true)
 	if err != nil {
 		panic(fmt.Sprintf("nested value at chunk offset %#x: %v", v.off, err))
 	}
-	return d.dataStrings(pl, nil, out, end, depth+1)
+	d.collect(pl, nil, end, depth+1)
 }

@@ -28,5 +28,7 @@ type Event struct {
 
 	// Data holds the EventData (or UserData) strings in document order.
 	// A classic source's string array contributes one element per string.
+	// It is nil when the event has none, or when Reader.NeedData declined
+	// them.
 	Data []string `json:"data"`
 }

@@ -31,6 +31,14 @@ func samplePaths(t testing.TB) []string {
 // readAll reads every event of a file with the given number of workers.
 func readAll(t testing.TB, path string, workers int, keep func(string) bool) ([]Event, Stats) {
 	t.Helper()
+	evs, st, _ := readAllOpts(t, path, workers, func(r *Reader) { r.Keep = keep })
+	return evs, st
+}
+
+// readAllOpts reads every event of a file with the given number of workers
+// and the Reader set up by setup.
+func readAllOpts(t testing.TB, path string, workers int, setup func(*Reader)) ([]Event, Stats, *Reader) {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +47,9 @@ func readAll(t testing.TB, path string, workers int, keep func(string) bool) ([]
 	r := NewReader(f)
 	r.Path = path
 	r.Workers = workers
-	r.Keep = keep
+	if setup != nil {
+		setup(r)
+	}
 	defer r.Close()
 	var evs []Event
 	for {
@@ -54,16 +64,17 @@ func readAll(t testing.TB, path string, workers int, keep func(string) bool) ([]
 		e.Data = append([]string(nil), ev.Data...)
 		evs = append(evs, e)
 	}
-	return evs, r.Stats()
+	return evs, r.Stats(), r
 }
 
 func TestParityWithLibyal(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("evtxexport"); err != nil {
 		t.Skip("evtxexport (libevtx-utils) not installed")
 	}
 	for _, path := range samplePaths(t) {
-		path := path
 		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
 			want, stderr, err := runEvtxexport(path)
 			aborted := strings.Contains(stderr, "Unable to export file")
 			switch {

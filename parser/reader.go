@@ -35,9 +35,16 @@ func (s *Stats) Damaged() bool { return len(s.Damage) > 0 }
 // broken records, a truncated file) does not stop it: every record that can
 // be read is returned, and the rest is counted in Stats.
 //
-// With Workers > 1 the Reader decodes chunks on that many goroutines; it
-// holds at most 2×Workers chunks in flight. The goroutines end when Read
-// returns an error (io.EOF included) or when Close is called.
+// A template definition is compiled once per file, not once per chunk:
+// identical definitions in later chunks reuse the first one's compiled form
+// when the names it refers to are the same there too.
+//
+// With Workers > 1 the Reader reads the input on a goroutine of its own, in
+// batches of 8 chunks (512 KiB), and decodes the batches on Workers
+// goroutines; it holds at most 2×Workers batches in flight. Reading, or
+// inflating when the input is a zip entry, overlaps decoding. The
+// goroutines end when Read returns an error (io.EOF included) or when Close
+// is called.
 //
 // The fields may be set after NewReader and before the first call to Read.
 type Reader struct {
@@ -47,8 +54,29 @@ type Reader struct {
 	// chunks are decoded by the goroutine calling Read.
 	Workers int
 	// Keep, when set, selects records by provider name (or event source
-	// name) before the rest of the record is decoded.
+	// name) before the rest of the record is decoded. With Workers > 1 it
+	// is called from several goroutines at once.
 	Keep func(provider string) bool
+	// NeedData, when set, tells for each event Keep kept whether its data
+	// strings are wanted, from its provider (as in Event.Provider) and event
+	// id. When it returns false, Event.Data is left nil and the strings are
+	// not decoded; the System fields are filled all the same. A record that
+	// Keep leaves out or whose data is not wanted costs no allocation. With
+	// Workers > 1 it is called from several goroutines at once.
+	NeedData func(provider string, eventID uint16) bool
+	// SampleData, when set, names the events whose data strings are wanted
+	// for a sample only, where NeedData declines them: the first
+	// SampleSize events of each chunk with a given provider and id get
+	// their Data, the others not. The sample does not depend on the number of workers. With
+	// Workers > 1 it is called from several goroutines at once.
+	SampleData func(provider string, eventID uint16) bool
+
+	// noPlanCache turns off the sharing of template plans across chunks
+	// (for tests).
+	noPlanCache bool
+	opts        *decodeOptions
+	dec         *chunkDecoder // sequential mode
+	evFree      chan []Event  // event slices of chunks read, to reuse
 
 	r       io.Reader
 	started bool
@@ -65,9 +93,10 @@ type Reader struct {
 
 	// concurrent mode
 	done     chan struct{}
-	results  chan chunkResult
+	results  chan batch
 	tokens   chan struct{}
-	pending  map[int]chunkResult
+	pending  map[int]batch
+	curBatch []chunkResult
 	next     int
 	wg       sync.WaitGroup
 	closeOne sync.Once
@@ -146,6 +175,11 @@ func (r *Reader) start() error {
 	if r.Workers <= 0 {
 		r.Workers = runtime.GOMAXPROCS(0)
 	}
+	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData}
+	r.evFree = make(chan []Event, 2*(r.Workers+1)*batchChunks)
+	if !r.noPlanCache {
+		r.opts.cache = newPlanCache()
+	}
 	if r.Workers > 1 {
 		r.startWorkers()
 	}
@@ -174,7 +208,8 @@ func (r *Reader) used(seq int) bool {
 // Read returns the next event. It returns io.EOF at the end of the input,
 // and an error for input that is not EVTX or cannot be read; damage inside
 // the file is not an error (see Stats). The Event is valid until the next
-// call to Read.
+// call to Read, which may reuse it: copy what is kept. Its strings and its
+// Data slice are not reused and may be kept.
 func (r *Reader) Read() (*Event, error) {
 	if err := r.start(); err != nil {
 		return nil, err
@@ -182,6 +217,15 @@ func (r *Reader) Read() (*Event, error) {
 	for r.curIdx >= len(r.cur.events) {
 		if r.fatal != nil {
 			return nil, r.fatal
+		}
+		if r.cur.events != nil {
+			// Every event of the chunk has been returned; the next call
+			// to Read ends their validity, so the slice can be reused.
+			select {
+			case r.evFree <- r.cur.events[:0]:
+			default:
+			}
+			r.cur.events = nil
 		}
 		res, ok := r.nextChunk()
 		if !ok {
@@ -231,16 +275,27 @@ func (r *Reader) nextChunk() (chunkResult, bool) {
 	}
 	if r.buf == nil {
 		r.buf = make([]byte, ChunkSize)
+		r.dec = newChunkDecoder(r.opts)
 	}
 	off := r.offset
 	b, err := r.readChunk(r.buf)
 	if b == nil && err == nil {
 		return chunkResult{}, false
 	}
-	res := decodeChunk(b, r.seq, off, r.Path, r.used(r.seq), r.stats.Header.Dirty(), r.Keep)
+	res := r.dec.decodeChunk(b, r.seq, off, r.used(r.seq), r.stats.Header.Dirty(), r.freeEvents())
 	res.err = err
 	r.seq++
 	return res, true
+}
+
+// freeEvents returns an event slice to reuse, or nil.
+func (r *Reader) freeEvents() []Event {
+	select {
+	case evs := <-r.evFree:
+		return evs
+	default:
+		return nil
+	}
 }
 
 // Close stops the Reader's goroutines. It does not close the io.Reader.
@@ -257,26 +312,59 @@ func (r *Reader) Close() error {
 	return nil
 }
 
+// batchChunks is the number of chunks read and decoded as one unit of work
+// with Workers > 1. Handing work between goroutines costs a few
+// microseconds, as much as decoding a chunk whose records are mostly
+// skipped; a batch of chunks makes that cost small.
+const batchChunks = 8
+
+// A job is a batch of chunks read by the feeder: the bytes of up to
+// batchChunks chunks, and the read error that ended them, if any.
 type job struct {
-	seq  int
-	off  int64
-	b    []byte
-	err  error
-	used bool
+	seq int   // index of the batch; its first chunk is seq*batchChunks
+	off int64 // file offset of the first chunk
+	buf []byte
+	n   int   // bytes read into buf
+	err error // read error after the n bytes (not io.EOF)
 }
 
+// A batch is the result of a job: one chunkResult for each chunk slot.
+type batch struct {
+	seq int
+	res []chunkResult
+}
+
+// decodeJob decodes the chunks of a job. A read error belongs to the chunk
+// it cut short, which may hold no bytes at all.
+func decodeJob(dec *chunkDecoder, j job, dirty bool, used func(int) bool, evs func() []Event) batch {
+	out := batch{seq: j.seq}
+	for i := 0; i*ChunkSize < j.n || (i*ChunkSize == j.n && j.err != nil); i++ {
+		seq := j.seq*batchChunks + i
+		b := j.buf[i*ChunkSize : min((i+1)*ChunkSize, j.n)]
+		res := dec.decodeChunk(b, seq, j.off+int64(i*ChunkSize), used(seq), dirty, evs())
+		if len(b) < ChunkSize {
+			res.err = j.err
+		}
+		out.res = append(out.res, res)
+	}
+	return out
+}
+
+// startWorkers starts the feeder, which reads batches of chunks in file
+// order, and the workers, which decode them; Read puts the batches back in
+// order.
 func (r *Reader) startWorkers() {
 	w := r.Workers
 	r.done = make(chan struct{})
 	r.tokens = make(chan struct{}, 2*w)
-	r.results = make(chan chunkResult, 2*w)
-	r.pending = make(map[int]chunkResult)
+	r.results = make(chan batch, 2*w)
+	r.pending = make(map[int]batch)
 	jobs := make(chan job, w)
 	free := make(chan []byte, 2*w+1)
-	path, keep, dirty := r.Path, r.Keep, r.stats.Header.Dirty()
+	opts, dirty := r.opts, r.stats.Header.Dirty()
 
 	r.wg.Add(1)
-	go func() { // feeder: reads chunks in order
+	go func() { // feeder: reads batches of chunks in order
 		defer r.wg.Done()
 		defer close(jobs)
 		for seq := 0; ; seq++ {
@@ -289,20 +377,25 @@ func (r *Reader) startWorkers() {
 			select {
 			case buf = <-free:
 			default:
-				buf = make([]byte, ChunkSize)
+				buf = make([]byte, batchChunks*ChunkSize)
 			}
 			off := r.offset
-			b, err := r.readChunk(buf)
-			if b == nil && err == nil {
+			n, err := io.ReadFull(r.r, buf)
+			r.offset += int64(n)
+			last := err != nil
+			if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+				err = nil
+			}
+			if n == 0 && err == nil {
 				<-r.tokens
 				return
 			}
 			select {
-			case jobs <- job{seq: seq, off: off, b: b, err: err, used: r.used(seq)}:
+			case jobs <- job{seq: seq, off: off, buf: buf, n: n, err: err}:
 			case <-r.done:
 				return
 			}
-			if err != nil || len(b) < ChunkSize {
+			if last {
 				return
 			}
 		}
@@ -313,14 +406,12 @@ func (r *Reader) startWorkers() {
 	for i := 0; i < w; i++ {
 		go func() {
 			defer workers.Done()
+			dec := newChunkDecoder(opts)
 			for j := range jobs {
-				res := decodeChunk(j.b, j.seq, j.off, path, j.used, dirty, keep)
-				res.err = j.err
-				if cap(j.b) == ChunkSize {
-					select {
-					case free <- j.b[:ChunkSize]:
-					default:
-					}
+				res := decodeJob(dec, j, dirty, r.used, r.freeEvents)
+				select {
+				case free <- j.buf:
+				default:
 				}
 				select {
 				case r.results <- res:
@@ -338,22 +429,28 @@ func (r *Reader) startWorkers() {
 	}()
 }
 
+// nextConcurrent returns the next chunk's result in file order.
 func (r *Reader) nextConcurrent() (chunkResult, bool) {
-	for {
-		if res, ok := r.pending[r.next]; ok {
+	for len(r.curBatch) == 0 {
+		if b, ok := r.pending[r.next]; ok {
 			delete(r.pending, r.next)
 			r.next++
 			<-r.tokens
-			return res, true
+			r.curBatch = b.res
+			continue
 		}
 		select {
-		case res, ok := <-r.results:
+		case b, ok := <-r.results:
 			if !ok {
 				return chunkResult{}, false
 			}
-			r.pending[res.seq] = res
+			r.pending[b.seq] = b
 		case <-r.done:
 			return chunkResult{}, false
 		}
 	}
+	res := r.curBatch[0]
+	r.curBatch[0] = chunkResult{}
+	r.curBatch = r.curBatch[1:]
+	return res, true
 }

@@ -286,3 +286,70 @@ func TestReadError(t *testing.T) {
 		}
 	}
 }
+
+// Inputs that end or fail at chunk and batch boundaries, and between them,
+// read the same with one worker as with several: same events, same
+// counters, same error.
+func TestBoundariesSameWithWorkers(t *testing.T) {
+	b := sample(t, "hayabusa/DeepBlueCLI_many-events-application.evtx")
+	if len(b) < HeaderBlockSize+(batchChunks+2)*ChunkSize {
+		t.Skip("sample too small")
+	}
+	cuts := []int{
+		HeaderBlockSize,
+		HeaderBlockSize + 1,
+		HeaderBlockSize + ChunkSize,
+		HeaderBlockSize + 3*ChunkSize + 100,
+		HeaderBlockSize + batchChunks*ChunkSize,
+		HeaderBlockSize + batchChunks*ChunkSize - 1,
+		HeaderBlockSize + batchChunks*ChunkSize + 1,
+		HeaderBlockSize + (batchChunks+1)*ChunkSize,
+	}
+	type outcome struct {
+		evs []Event
+		st  Stats
+		err string
+	}
+	read := func(in io.Reader, w int) outcome {
+		r := NewReader(in)
+		r.Path = "x.evtx"
+		r.Workers = w
+		defer r.Close()
+		var o outcome
+		for {
+			ev, err := r.Read()
+			if err != nil {
+				if err != io.EOF {
+					o.err = err.Error()
+				}
+				break
+			}
+			e := *ev
+			e.Data = append([]string(nil), ev.Data...)
+			o.evs = append(o.evs, e)
+		}
+		o.st = r.Stats()
+		return o
+	}
+	for _, cut := range cuts {
+		for _, fails := range []bool{false, true} {
+			mk := func() io.Reader {
+				if fails {
+					return &failingReader{r: bytes.NewReader(b), n: cut}
+				}
+				return bytes.NewReader(b[:cut])
+			}
+			want := read(mk(), 1)
+			if fails && want.err == "" {
+				t.Errorf("cut %d: failing reader gave no error", cut)
+			}
+			for _, w := range []int{2, 3} {
+				got := read(mk(), w)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("cut %d, failing %v, workers=%d: %d events, err %q, stats %+v; workers=1: %d events, err %q, stats %+v",
+						cut, fails, w, len(got.evs), got.err, got.st, len(want.evs), want.err, want.st)
+				}
+			}
+		}
+	}
+}

@@ -30,7 +30,8 @@ func (f field) single() (int, bool) {
 
 // A plan says where each normalized field of an Event comes from in a
 // template: static text or a substitution slot. It is compiled once per
-// template definition and chunk.
+// distinct template definition of a file (see planCache), and is not
+// changed after that: the decoders of a Reader share it.
 type plan struct {
 	provider, sourceName, eventID, qualifiers field
 	level, task, keywords, timeCreated        field
@@ -219,8 +220,9 @@ func collectLeaves(p *plan, n *node) {
 
 // parseTemplate parses the template definition at offset off of a chunk
 // with golang-evtx and compiles its plan. golang-evtx panics on some
-// malformed input; the panic becomes an error.
-func parseTemplate(chunk []byte, off int, dataOnly bool) (p *plan, err error) {
+// malformed input; the panic becomes an error. It also returns what the
+// plan depends on besides the definition's own bytes (see planDeps).
+func parseTemplate(chunk []byte, off int, dataOnly bool) (p *plan, deps planDeps, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p, err = nil, fmt.Errorf("template at chunk offset %#x: %v", off, r)
@@ -228,13 +230,14 @@ func parseTemplate(chunk []byte, off int, dataOnly bool) (p *plan, err error) {
 	}()
 	rd := bytes.NewReader(chunk)
 	if _, err := rd.Seek(int64(off), io.SeekStart); err != nil {
-		return nil, err
+		return nil, deps, err
 	}
 	var tdd evtx.TemplateDefinitionData
 	if err := tdd.Parse(rd); err != nil {
-		return nil, fmt.Errorf("template at chunk offset %#x: %w", off, err)
+		return nil, deps, fmt.Errorf("template at chunk offset %#x: %w", off, err)
 	}
-	return compile(buildTree(tdd.Elements), dataOnly), nil
+	deps = templateDeps(chunk, off, int(rd.Size())-rd.Len(), tdd.Elements)
+	return compile(buildTree(tdd.Elements), dataOnly), deps, nil
 }
 
 // parseFragment parses BinXML that is not a template instance: an element

@@ -1,13 +1,12 @@
 package parser
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"math"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -49,59 +48,86 @@ func fileTime(ft uint64) time.Time {
 	return time.Unix(sec, nsec).UTC()
 }
 
-// utf16String decodes little-endian UTF-16 bytes, stopping at the first NUL.
-func utf16String(b []byte) string {
-	n := len(b) / 2
-	// Fast path: pure ASCII.
-	ascii := true
-	end := n
-	for i := 0; i < n; i++ {
-		u := binary.LittleEndian.Uint16(b[2*i:])
-		if u == 0 {
-			end = i
+// decodeUTF16 appends little-endian UTF-16 bytes as UTF-8 up to the first
+// NUL; an unpaired surrogate becomes U+FFFD. It returns the number of bytes
+// of b read, the NUL included, and whether a NUL ended the string.
+func decodeUTF16(dst []byte, b []byte) ([]byte, int, bool) {
+	n := len(b) &^ 1
+	i := 0
+	for i < n {
+		// Four characters at a time while they are ASCII and not NUL.
+		for i+8 <= n {
+			x := binary.LittleEndian.Uint64(b[i:])
+			if x&0xff80ff80ff80ff80 != 0 || hasZero16(x) {
+				break
+			}
+			dst = append(dst, byte(x), byte(x>>16), byte(x>>32), byte(x>>48))
+			i += 8
+		}
+		if i >= n {
 			break
 		}
-		if u >= 0x80 {
-			ascii = false
+		u := rune(b[i]) | rune(b[i+1])<<8
+		i += 2
+		switch {
+		case u == 0:
+			return dst, i, true
+		case u < utf8.RuneSelf:
+			dst = append(dst, byte(u))
+		case u < 0xd800 || u >= 0xe000:
+			dst = utf8.AppendRune(dst, u)
+		case u < 0xdc00 && i+2 <= n:
+			u2 := rune(b[i]) | rune(b[i+1])<<8
+			if u2 >= 0xdc00 && u2 < 0xe000 {
+				dst = utf8.AppendRune(dst, (u-0xd800)<<10|(u2-0xdc00)+0x10000)
+				i += 2
+				continue
+			}
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		default:
+			dst = utf8.AppendRune(dst, utf8.RuneError)
 		}
 	}
-	if ascii {
-		var sb strings.Builder
-		sb.Grow(end)
-		for i := 0; i < end; i++ {
-			sb.WriteByte(b[2*i])
-		}
-		return sb.String()
-	}
-	u := make([]uint16, end)
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
-	}
-	return string(utf16.Decode(u))
+	return dst, i, false
 }
 
-// utf16Strings splits a string array value (type 0x81): UTF-16 strings each
-// terminated by NUL. Empty strings inside the array are kept.
-func utf16Strings(b []byte) []string {
-	var out []string
-	start := 0
-	n := len(b) / 2
-	for i := 0; i < n; i++ {
-		if binary.LittleEndian.Uint16(b[2*i:]) == 0 {
-			out = append(out, utf16String(b[2*start:2*i]))
-			start = i + 1
-		}
-	}
-	if start < n {
-		out = append(out, utf16String(b[2*start:2*n]))
-	}
-	return out
+// hasZero16 reports whether one of the four 16-bit units of x is zero.
+func hasZero16(x uint64) bool {
+	return (x-0x0001000100010001)&^x&0x8000800080008000 != 0
 }
 
-// ansiString decodes an ANSI string value: up to the first NUL, bytes above
+// appendUTF16 appends little-endian UTF-16 bytes as UTF-8, stopping at the
+// first NUL. An unpaired surrogate becomes U+FFFD.
+func appendUTF16(dst []byte, b []byte) []byte {
+	dst, _, _ = decodeUTF16(dst, b)
+	return dst
+}
+
+// utf16String decodes little-endian UTF-16 bytes, stopping at the first NUL.
+func utf16String(b []byte) string {
+	var buf [128]byte
+	return string(appendUTF16(buf[:0], b))
+}
+
+// appendUTF16Strings appends the strings of a string array value (type
+// 0x81): UTF-16 strings each terminated by NUL, the last one perhaps not.
+// Empty strings inside the array are kept. ends gets the end of each string
+// in dst.
+func appendUTF16Strings(dst []byte, ends []int, b []byte) ([]byte, []int) {
+	b = b[:len(b)&^1]
+	for len(b) > 0 {
+		var k int
+		dst, k, _ = decodeUTF16(dst, b)
+		ends = append(ends, len(dst))
+		b = b[k:]
+	}
+	return dst, ends
+}
+
+// appendANSI appends an ANSI string value: up to the first NUL, bytes above
 // 0x7f read as Windows-1252's Latin-1 range.
-func ansiString(b []byte) string {
-	if i := indexByte(b, 0); i >= 0 {
+func appendANSI(dst []byte, b []byte) []byte {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
 	}
 	if utf8.Valid(b) {
@@ -113,58 +139,56 @@ func ansiString(b []byte) string {
 			}
 		}
 		if ascii {
-			return string(b)
+			return append(dst, b...)
 		}
 	}
-	r := make([]rune, len(b))
-	for i, c := range b {
-		r[i] = rune(c)
+	for _, c := range b {
+		dst = utf8.AppendRune(dst, rune(c))
 	}
-	return string(r)
+	return dst
 }
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
+const hexUpper = "0123456789ABCDEF"
+
+// appendHexUpper appends bytes as upper-case hexadecimal.
+func appendHexUpper(dst []byte, b []byte) []byte {
+	for _, c := range b {
+		dst = append(dst, hexUpper[c>>4], hexUpper[c&0xf])
 	}
-	return -1
+	return dst
 }
 
-// formatGUID renders a GUID the way Event Viewer does: {XXXXXXXX-XXXX-...}.
-func formatGUID(b []byte) string {
+// appendHexN appends v in upper-case hexadecimal, zero-padded to width.
+func appendHexN(dst []byte, v uint64, width int) []byte {
+	for i := width - 1; i >= 0; i-- {
+		dst = append(dst, hexUpper[(v>>(4*uint(i)))&0xf])
+	}
+	return dst
+}
+
+// appendGUID appends a GUID the way Event Viewer renders it:
+// {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}.
+func appendGUID(dst []byte, b []byte) []byte {
 	if len(b) < 16 {
-		return strings.ToUpper(hex.EncodeToString(b))
+		return appendHexUpper(dst, b)
 	}
-	var sb strings.Builder
-	sb.Grow(38)
-	sb.WriteByte('{')
-	hexU32(&sb, binary.LittleEndian.Uint32(b[0:]), 8)
-	sb.WriteByte('-')
-	hexU32(&sb, uint32(binary.LittleEndian.Uint16(b[4:])), 4)
-	sb.WriteByte('-')
-	hexU32(&sb, uint32(binary.LittleEndian.Uint16(b[6:])), 4)
-	sb.WriteByte('-')
-	sb.WriteString(strings.ToUpper(hex.EncodeToString(b[8:10])))
-	sb.WriteByte('-')
-	sb.WriteString(strings.ToUpper(hex.EncodeToString(b[10:16])))
-	sb.WriteByte('}')
-	return sb.String()
+	dst = append(dst, '{')
+	dst = appendHexN(dst, uint64(binary.LittleEndian.Uint32(b[0:])), 8)
+	dst = append(dst, '-')
+	dst = appendHexN(dst, uint64(binary.LittleEndian.Uint16(b[4:])), 4)
+	dst = append(dst, '-')
+	dst = appendHexN(dst, uint64(binary.LittleEndian.Uint16(b[6:])), 4)
+	dst = append(dst, '-')
+	dst = appendHexUpper(dst, b[8:10])
+	dst = append(dst, '-')
+	dst = appendHexUpper(dst, b[10:16])
+	return append(dst, '}')
 }
 
-func hexU32(sb *strings.Builder, v uint32, width int) {
-	s := strings.ToUpper(strconv.FormatUint(uint64(v), 16))
-	for i := len(s); i < width; i++ {
-		sb.WriteByte('0')
-	}
-	sb.WriteString(s)
-}
-
-// formatSID renders a binary SID as S-R-A-S1-S2-...
-func formatSID(b []byte) string {
+// appendSID appends a binary SID as S-R-A-S1-S2-...
+func appendSID(dst []byte, b []byte) []byte {
 	if len(b) < 8 {
-		return ""
+		return dst
 	}
 	n := int(b[1])
 	if len(b) < 8+4*n {
@@ -174,135 +198,166 @@ func formatSID(b []byte) string {
 	for _, c := range b[2:8] {
 		auth = auth<<8 | uint64(c)
 	}
-	var sb strings.Builder
-	sb.WriteString("S-")
-	sb.WriteString(strconv.Itoa(int(b[0])))
-	sb.WriteByte('-')
-	sb.WriteString(strconv.FormatUint(auth, 10))
+	dst = append(dst, "S-"...)
+	dst = strconv.AppendUint(dst, uint64(b[0]), 10)
+	dst = append(dst, '-')
+	dst = strconv.AppendUint(dst, auth, 10)
 	for i := 0; i < n; i++ {
-		sb.WriteByte('-')
-		sb.WriteString(strconv.FormatUint(uint64(binary.LittleEndian.Uint32(b[8+4*i:])), 10))
+		dst = append(dst, '-')
+		dst = strconv.AppendUint(dst, uint64(binary.LittleEndian.Uint32(b[8+4*i:])), 10)
 	}
-	return sb.String()
+	return dst
 }
 
-func formatSysTime(b []byte) string {
+// formatSID renders a binary SID as S-R-A-S1-S2-...
+func formatSID(b []byte) string { return string(appendSID(nil, b)) }
+
+func appendSysTime(dst []byte, b []byte) []byte {
 	if len(b) < 16 {
-		return ""
+		return dst
 	}
 	u := func(i int) int { return int(binary.LittleEndian.Uint16(b[2*i:])) }
 	t := time.Date(u(0), time.Month(u(1)), u(3), u(4), u(5), u(6), u(7)*1_000_000, time.UTC)
-	return t.Format("2006-01-02T15:04:05.000Z")
+	return t.AppendFormat(dst, "2006-01-02T15:04:05.000Z")
 }
 
-// formatTime renders a time as libyal and Event Viewer's XML do:
-// RFC 3339 in UTC with nine fractional digits.
+// timeLayout is how libyal and Event Viewer's XML render times: RFC 3339 in
+// UTC with nine fractional digits.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// formatTime renders a time as libyal and Event Viewer's XML do.
 func formatTime(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
+	return t.UTC().Format(timeLayout)
 }
 
-func hexFixed(v uint64, digits int) string {
-	s := strconv.FormatUint(v, 16)
-	if len(s) >= digits {
-		return "0x" + s
+func appendHexFixed(dst []byte, v uint64, digits int) []byte {
+	var tmp [16]byte
+	h := strconv.AppendUint(tmp[:0], v, 16)
+	dst = append(dst, "0x"...)
+	for i := len(h); i < digits; i++ {
+		dst = append(dst, '0')
 	}
-	return "0x" + strings.Repeat("0", digits-len(s)) + s
+	return append(dst, h...)
 }
 
 // renderValue renders one substitution value as text. Arrays (other than
-// string arrays, which renderValues splits) are joined with ", ".
+// string arrays, which appendValues splits) are joined with ", ".
 func renderValue(typ byte, b []byte) string {
+	return string(appendValue(nil, typ, b))
+}
+
+// appendValue appends one substitution value as text. Arrays are joined
+// with ", ".
+func appendValue(dst []byte, typ byte, b []byte) []byte {
 	if typ&typeArray != 0 {
-		return strings.Join(renderValues(typ, b), ", ")
+		var ebuf [16]int
+		start := len(dst)
+		out, ends := appendValues(dst, ebuf[:0], typ, b)
+		if len(ends) <= 1 {
+			return out
+		}
+		// Join: copy the elements out, then write them back with
+		// separators.
+		elems := string(out[start:])
+		dst = out[:start]
+		prev := start
+		for i, e := range ends {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			dst = append(dst, elems[prev-start:e-start]...)
+			prev = e
+		}
+		return dst
 	}
 	switch typ {
 	case typeNull:
-		return ""
+		return dst
 	case typeString:
-		return utf16String(b)
+		return appendUTF16(dst, b)
 	case typeAnsi:
-		return ansiString(b)
+		return appendANSI(dst, b)
 	case typeInt8:
 		if len(b) >= 1 {
-			return strconv.Itoa(int(int8(b[0])))
+			return strconv.AppendInt(dst, int64(int8(b[0])), 10)
 		}
 	case typeUint8:
 		if len(b) >= 1 {
-			return strconv.Itoa(int(b[0]))
+			return strconv.AppendUint(dst, uint64(b[0]), 10)
 		}
 	case typeInt16:
 		if len(b) >= 2 {
-			return strconv.Itoa(int(int16(binary.LittleEndian.Uint16(b))))
+			return strconv.AppendInt(dst, int64(int16(binary.LittleEndian.Uint16(b))), 10)
 		}
 	case typeUint16:
 		if len(b) >= 2 {
-			return strconv.Itoa(int(binary.LittleEndian.Uint16(b)))
+			return strconv.AppendUint(dst, uint64(binary.LittleEndian.Uint16(b)), 10)
 		}
 	case typeInt32:
 		if len(b) >= 4 {
-			return strconv.FormatInt(int64(int32(binary.LittleEndian.Uint32(b))), 10)
+			return strconv.AppendInt(dst, int64(int32(binary.LittleEndian.Uint32(b))), 10)
 		}
 	case typeUint32:
 		if len(b) >= 4 {
-			return strconv.FormatUint(uint64(binary.LittleEndian.Uint32(b)), 10)
+			return strconv.AppendUint(dst, uint64(binary.LittleEndian.Uint32(b)), 10)
 		}
 	case typeInt64:
 		if len(b) >= 8 {
-			return strconv.FormatInt(int64(binary.LittleEndian.Uint64(b)), 10)
+			return strconv.AppendInt(dst, int64(binary.LittleEndian.Uint64(b)), 10)
 		}
 	case typeUint64:
 		if len(b) >= 8 {
-			return strconv.FormatUint(binary.LittleEndian.Uint64(b), 10)
+			return strconv.AppendUint(dst, binary.LittleEndian.Uint64(b), 10)
 		}
 	case typeReal32:
 		if len(b) >= 4 {
-			return strconv.FormatFloat(float64(math.Float32frombits(binary.LittleEndian.Uint32(b))), 'g', -1, 32)
+			return strconv.AppendFloat(dst, float64(math.Float32frombits(binary.LittleEndian.Uint32(b))), 'g', -1, 32)
 		}
 	case typeReal64:
 		if len(b) >= 8 {
-			return strconv.FormatFloat(math.Float64frombits(binary.LittleEndian.Uint64(b)), 'g', -1, 64)
+			return strconv.AppendFloat(dst, math.Float64frombits(binary.LittleEndian.Uint64(b)), 'g', -1, 64)
 		}
 	case typeBool:
 		// Any non-zero value is true (Windows writes 1, some writers other values).
 		for _, c := range b {
 			if c != 0 {
-				return "true"
+				return append(dst, "true"...)
 			}
 		}
-		return "false"
+		return append(dst, "false"...)
 	case typeBinary:
-		return strings.ToUpper(hex.EncodeToString(b))
+		return appendHexUpper(dst, b)
 	case typeGUID:
-		return formatGUID(b)
+		return appendGUID(dst, b)
 	case typeSizeT:
 		// Rendered in decimal, as Event Viewer and libyal do.
 		switch len(b) {
 		case 4:
-			return strconv.FormatUint(uint64(binary.LittleEndian.Uint32(b)), 10)
+			return strconv.AppendUint(dst, uint64(binary.LittleEndian.Uint32(b)), 10)
 		case 8:
-			return strconv.FormatUint(binary.LittleEndian.Uint64(b), 10)
+			return strconv.AppendUint(dst, binary.LittleEndian.Uint64(b), 10)
 		}
-		return "0x" + hex.EncodeToString(b)
+		return hex.AppendEncode(append(dst, "0x"...), b)
 	case typeHex32, typeHex64:
 		switch len(b) {
 		case 4:
-			return hexFixed(uint64(binary.LittleEndian.Uint32(b)), 8)
+			return appendHexFixed(dst, uint64(binary.LittleEndian.Uint32(b)), 8)
 		case 8:
-			return hexFixed(binary.LittleEndian.Uint64(b), 16)
+			return appendHexFixed(dst, binary.LittleEndian.Uint64(b), 16)
 		}
-		return "0x" + hex.EncodeToString(b)
+		return hex.AppendEncode(append(dst, "0x"...), b)
 	case typeFileTime:
 		if len(b) >= 8 {
-			return formatTime(fileTime(binary.LittleEndian.Uint64(b)))
+			return fileTime(binary.LittleEndian.Uint64(b)).AppendFormat(dst, timeLayout)
 		}
 	case typeSysTime:
-		return formatSysTime(b)
+		return appendSysTime(dst, b)
 	case typeSID:
-		return formatSID(b)
+		return appendSID(dst, b)
 	default:
-		return strings.ToUpper(hex.EncodeToString(b))
+		return appendHexUpper(dst, b)
 	}
-	return ""
+	return dst
 }
 
 // elemSize is the size of one element of a fixed-size array type.
@@ -322,47 +377,56 @@ func elemSize(typ byte) int {
 	return 0
 }
 
-// renderValues renders a value as a list of strings: one per element of an
-// array, one for any other value.
-func renderValues(typ byte, b []byte) []string {
+// appendValues appends a value as a list of strings, one per element of an
+// array or one for any other value, and the end of each to ends.
+func appendValues(dst []byte, ends []int, typ byte, b []byte) ([]byte, []int) {
 	if typ&typeArray == 0 {
-		return []string{renderValue(typ, b)}
+		dst = appendValue(dst, typ, b)
+		return dst, append(ends, len(dst))
 	}
 	base := typ &^ typeArray
 	switch base {
 	case typeString:
-		return utf16Strings(b)
+		return appendUTF16Strings(dst, ends, b)
 	case typeAnsi:
-		var out []string
-		for _, p := range strings.Split(string(b), "\x00") {
-			out = append(out, ansiString([]byte(p)))
+		// NUL-separated; a last empty piece (after the final NUL) is not a
+		// string.
+		for len(b) > 0 {
+			i := bytes.IndexByte(b, 0)
+			if i < 0 {
+				i = len(b)
+			}
+			dst = appendANSI(dst, b[:i])
+			ends = append(ends, len(dst))
+			if i == len(b) {
+				break
+			}
+			b = b[i+1:]
 		}
-		if len(out) > 0 && out[len(out)-1] == "" {
-			out = out[:len(out)-1]
-		}
-		return out
+		return dst, ends
 	case typeSID:
-		var out []string
 		for len(b) >= 8 {
 			n := 8 + 4*int(b[1])
 			if n > len(b) {
 				n = len(b)
 			}
-			out = append(out, formatSID(b[:n]))
+			dst = appendSID(dst, b[:n])
+			ends = append(ends, len(dst))
 			b = b[n:]
 		}
-		return out
+		return dst, ends
 	case typeSizeT:
 		// The size of a SizeT element is not recorded; assume 64-bit.
 		base = typeUint64
 	}
 	size := elemSize(base)
 	if size == 0 {
-		return []string{renderValue(base, b)}
+		dst = appendValue(dst, base, b)
+		return dst, append(ends, len(dst))
 	}
-	out := make([]string, 0, len(b)/size)
 	for i := 0; i+size <= len(b); i += size {
-		out = append(out, renderValue(base, b[i:i+size]))
+		dst = appendValue(dst, base, b[i:i+size])
+		ends = append(ends, len(dst))
 	}
-	return out
+	return dst, ends
 }

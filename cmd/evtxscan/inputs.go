@@ -19,6 +19,10 @@ type readFlags struct {
 	all     bool
 	workers int
 	limits  input.Limits
+
+	// needData and sampleData, when set, choose the events whose data
+	// strings are decoded (parser.Reader.NeedData and SampleData).
+	needData, sampleData func(provider string, id uint16) bool
 }
 
 func (rf *readFlags) register(fs *pflag.FlagSet) {
@@ -117,7 +121,7 @@ func readInputs(ctx context.Context, paths []string, rf readFlags, fn func(ev *p
 		keep = parser.Writeback
 	}
 	rep, err := w.Walk(ctx, paths, func(it input.Item, r io.Reader) error {
-		fs, err := readOne(ctx, it, r, rf.workers, keep, fn)
+		fs, err := readOne(ctx, it, r, rf, keep, fn)
 		res.Files = append(res.Files, fs)
 		return err
 	})
@@ -132,12 +136,14 @@ type errConsumer struct{ err error }
 func (e errConsumer) Error() string { return e.err.Error() }
 func (e errConsumer) Unwrap() error { return e.err }
 
-func readOne(ctx context.Context, it input.Item, r io.Reader, workers int, keep func(string) bool, fn func(*parser.Event) error) (fileSummary, error) {
+func readOne(ctx context.Context, it input.Item, r io.Reader, rf readFlags, keep func(string) bool, fn func(*parser.Event) error) (fileSummary, error) {
 	fs := fileSummary{Path: it.Path, Size: it.Size, chunkSpans: map[int][2]time.Time{}}
 	pr := parser.NewReader(r)
 	pr.Path = it.Path
-	pr.Workers = workers
+	pr.Workers = rf.workers
 	pr.Keep = keep
+	pr.NeedData = rf.needData
+	pr.SampleData = rf.sampleData
 	defer pr.Close()
 	var readErr error
 	for {

@@ -63,6 +63,9 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if sf.format == "parquet" {
 		return runBatch(ctx, &sf, fs.Args(), stdout, stderr)
 	}
+	// Decode the text of the events the correlator reads, and of one
+	// heartbeat per chunk (for the relays); count the rest by id and time.
+	sf.needData, sf.sampleData = correlate.NeedsData, correlate.SamplesData
 	tenant := sf.tenant
 	if tenant == "" {
 		tenant = tenantName(fs.Args())
