@@ -479,12 +479,7 @@ func showProgress(mode string, w io.Writer) bool {
 	case "never":
 		return false
 	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return isTerminal(w)
 }
 
 // A console writes messages and a progress line to standard error; the
