@@ -145,6 +145,16 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf readFlags, keep
 	pr.NeedData = rf.needData
 	pr.SampleData = rf.sampleData
 	defer pr.Close()
+	cur, span := -1, [2]time.Time{}
+	flush := func() {
+		if cur < 0 {
+			return
+		}
+		if sp, ok := fs.chunkSpans[cur]; ok {
+			span[0], span[1] = minTime(span[0], sp[0]), maxTime(span[1], sp[1])
+		}
+		fs.chunkSpans[cur] = span
+	}
 	var readErr error
 	for {
 		if err := ctx.Err(); err != nil {
@@ -158,21 +168,21 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf readFlags, keep
 			readErr = err
 			break
 		}
-		if sp, ok := fs.chunkSpans[ev.Chunk]; !ok {
-			fs.chunkSpans[ev.Chunk] = [2]time.Time{ev.Time, ev.Time}
-		} else {
-			if ev.Time.Before(sp[0]) {
-				sp[0] = ev.Time
-			}
-			if ev.Time.After(sp[1]) {
-				sp[1] = ev.Time
-			}
-			fs.chunkSpans[ev.Chunk] = sp
+		// Events come chunk by chunk: the span of the current chunk is kept
+		// aside and stored when the next chunk begins.
+		if ev.Chunk != cur {
+			flush()
+			cur, span = ev.Chunk, [2]time.Time{ev.Time, ev.Time}
+		} else if ev.Time.Before(span[0]) {
+			span[0] = ev.Time
+		} else if ev.Time.After(span[1]) {
+			span[1] = ev.Time
 		}
 		if err := fn(ev); err != nil {
 			return fs, errConsumer{err}
 		}
 	}
+	flush()
 	st := pr.Stats()
 	fs.Records, fs.Events, fs.Filtered, fs.Skipped = st.Records, st.Events, st.Filtered, st.Skipped
 	fs.Chunks, fs.Dirty = st.Chunks, st.Header.Dirty()
@@ -232,4 +242,18 @@ func readStatus(stderr io.Writer, cmd string, res *readResult) int {
 		return exitDamaged
 	}
 	return exitOK
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
