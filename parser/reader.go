@@ -39,12 +39,13 @@ func (s *Stats) Damaged() bool { return len(s.Damage) > 0 }
 // identical definitions in later chunks reuse the first one's compiled form
 // when the names it refers to are the same there too.
 //
-// With Workers > 1 the Reader reads the input on a goroutine of its own, in
-// batches of 8 chunks (512 KiB), and decodes the batches on Workers
-// goroutines; it holds at most 2×Workers batches in flight. Reading, or
-// inflating when the input is a zip entry, overlaps decoding. The
-// goroutines end when Read returns an error (io.EOF included) or when Close
-// is called.
+// With Workers > 1 the Reader decodes on Workers goroutines of its own, each
+// of which reads the next 16 chunks (1 MiB) of the input in turn and
+// decodes them while the others read or decode theirs; it holds at most
+// Workers such batches in flight, and Read returns their events in file
+// order. Reading, or inflating when the input is a zip entry, overlaps
+// decoding. The goroutines end when Read returns an error (io.EOF
+// included) or when Close is called.
 //
 // The fields may be set after NewReader and before the first call to Read.
 type Reader struct {
@@ -75,23 +76,20 @@ type Reader struct {
 	// (for tests).
 	noPlanCache bool
 	opts        *decodeOptions
-	dec         *chunkDecoder // sequential mode
-	evFree      chan []Event  // event slices of chunks read, to reuse
+	self        *worker // sequential mode: the decoder of the goroutine calling Read
 
 	r       io.Reader
 	started bool
 	fatal   error
 	stats   Stats
-	offset  int64 // bytes consumed by the chunk loop
+	offset  int64 // bytes consumed by the chunk loop (sequential mode)
 	inOff   int64 // end of the chunk of the last event returned
 	cur     chunkResult
 	curIdx  int
+	seq     int // next chunk (sequential mode)
 
-	// sequential mode
-	seq int
-	buf []byte
-
-	// concurrent mode
+	// concurrent mode: see batch.go
+	src      *source
 	done     chan struct{}
 	results  chan batch
 	tokens   chan struct{}
@@ -176,12 +174,13 @@ func (r *Reader) start() error {
 		r.Workers = runtime.GOMAXPROCS(0)
 	}
 	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData}
-	r.evFree = make(chan []Event, 2*(r.Workers+1)*batchChunks)
 	if !r.noPlanCache {
 		r.opts.cache = newPlanCache()
 	}
 	if r.Workers > 1 {
 		r.startWorkers()
+	} else {
+		r.self = newWorker(r.opts, ChunkSize, 1)
 	}
 	return nil
 }
@@ -221,11 +220,7 @@ func (r *Reader) Read() (*Event, error) {
 		if r.cur.events != nil {
 			// Every event of the chunk has been returned; the next call
 			// to Read ends their validity, so the slice can be reused.
-			select {
-			case r.evFree <- r.cur.events[:0]:
-			default:
-			}
-			r.cur.events = nil
+			r.cur.release()
 		}
 		res, ok := r.nextChunk()
 		if !ok {
@@ -273,29 +268,15 @@ func (r *Reader) nextChunk() (chunkResult, bool) {
 	if r.Workers > 1 {
 		return r.nextConcurrent()
 	}
-	if r.buf == nil {
-		r.buf = make([]byte, ChunkSize)
-		r.dec = newChunkDecoder(r.opts)
-	}
 	off := r.offset
-	b, err := r.readChunk(r.buf)
+	b, err := r.readChunk(r.self.buf)
 	if b == nil && err == nil {
 		return chunkResult{}, false
 	}
-	res := r.dec.decodeChunk(b, r.seq, off, r.used(r.seq), r.stats.Header.Dirty(), r.freeEvents())
+	res := r.self.decodeChunk(b, r.seq, off, r.used(r.seq), r.stats.Header.Dirty())
 	res.err = err
 	r.seq++
 	return res, true
-}
-
-// freeEvents returns an event slice to reuse, or nil.
-func (r *Reader) freeEvents() []Event {
-	select {
-	case evs := <-r.evFree:
-		return evs
-	default:
-		return nil
-	}
 }
 
 // Close stops the Reader's goroutines. It does not close the io.Reader.
@@ -310,147 +291,4 @@ func (r *Reader) Close() error {
 		}
 	})
 	return nil
-}
-
-// batchChunks is the number of chunks read and decoded as one unit of work
-// with Workers > 1. Handing work between goroutines costs a few
-// microseconds, as much as decoding a chunk whose records are mostly
-// skipped; a batch of chunks makes that cost small.
-const batchChunks = 8
-
-// A job is a batch of chunks read by the feeder: the bytes of up to
-// batchChunks chunks, and the read error that ended them, if any.
-type job struct {
-	seq int   // index of the batch; its first chunk is seq*batchChunks
-	off int64 // file offset of the first chunk
-	buf []byte
-	n   int   // bytes read into buf
-	err error // read error after the n bytes (not io.EOF)
-}
-
-// A batch is the result of a job: one chunkResult for each chunk slot.
-type batch struct {
-	seq int
-	res []chunkResult
-}
-
-// decodeJob decodes the chunks of a job. A read error belongs to the chunk
-// it cut short, which may hold no bytes at all.
-func decodeJob(dec *chunkDecoder, j job, dirty bool, used func(int) bool, evs func() []Event) batch {
-	out := batch{seq: j.seq}
-	for i := 0; i*ChunkSize < j.n || (i*ChunkSize == j.n && j.err != nil); i++ {
-		seq := j.seq*batchChunks + i
-		b := j.buf[i*ChunkSize : min((i+1)*ChunkSize, j.n)]
-		res := dec.decodeChunk(b, seq, j.off+int64(i*ChunkSize), used(seq), dirty, evs())
-		if len(b) < ChunkSize {
-			res.err = j.err
-		}
-		out.res = append(out.res, res)
-	}
-	return out
-}
-
-// startWorkers starts the feeder, which reads batches of chunks in file
-// order, and the workers, which decode them; Read puts the batches back in
-// order.
-func (r *Reader) startWorkers() {
-	w := r.Workers
-	r.done = make(chan struct{})
-	r.tokens = make(chan struct{}, 2*w)
-	r.results = make(chan batch, 2*w)
-	r.pending = make(map[int]batch)
-	jobs := make(chan job, w)
-	free := make(chan []byte, 2*w+1)
-	opts, dirty := r.opts, r.stats.Header.Dirty()
-
-	r.wg.Add(1)
-	go func() { // feeder: reads batches of chunks in order
-		defer r.wg.Done()
-		defer close(jobs)
-		for seq := 0; ; seq++ {
-			select {
-			case r.tokens <- struct{}{}:
-			case <-r.done:
-				return
-			}
-			var buf []byte
-			select {
-			case buf = <-free:
-			default:
-				buf = make([]byte, batchChunks*ChunkSize)
-			}
-			off := r.offset
-			n, err := io.ReadFull(r.r, buf)
-			r.offset += int64(n)
-			last := err != nil
-			if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-				err = nil
-			}
-			if n == 0 && err == nil {
-				<-r.tokens
-				return
-			}
-			select {
-			case jobs <- job{seq: seq, off: off, buf: buf, n: n, err: err}:
-			case <-r.done:
-				return
-			}
-			if last {
-				return
-			}
-		}
-	}()
-
-	var workers sync.WaitGroup
-	workers.Add(w)
-	for i := 0; i < w; i++ {
-		go func() {
-			defer workers.Done()
-			dec := newChunkDecoder(opts)
-			for j := range jobs {
-				res := decodeJob(dec, j, dirty, r.used, r.freeEvents)
-				select {
-				case free <- j.buf:
-				default:
-				}
-				select {
-				case r.results <- res:
-				case <-r.done:
-					return
-				}
-			}
-		}()
-	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		workers.Wait()
-		close(r.results)
-	}()
-}
-
-// nextConcurrent returns the next chunk's result in file order.
-func (r *Reader) nextConcurrent() (chunkResult, bool) {
-	for len(r.curBatch) == 0 {
-		if b, ok := r.pending[r.next]; ok {
-			delete(r.pending, r.next)
-			r.next++
-			<-r.tokens
-			r.curBatch = b.res
-			continue
-		}
-		select {
-		case b, ok := <-r.results:
-			if !ok {
-				return chunkResult{}, false
-			}
-			r.pending[b.seq] = b
-		case <-r.done:
-			return chunkResult{}, false
-		}
-	}
-	res := r.curBatch[0]
-	r.curBatch[0] = chunkResult{}
-	r.curBatch = r.curBatch[1:]
-	return res, true
 }

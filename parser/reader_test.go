@@ -304,6 +304,9 @@ func TestBoundariesSameWithWorkers(t *testing.T) {
 		HeaderBlockSize + batchChunks*ChunkSize - 1,
 		HeaderBlockSize + batchChunks*ChunkSize + 1,
 		HeaderBlockSize + (batchChunks+1)*ChunkSize,
+		HeaderBlockSize + readPiece,
+		HeaderBlockSize + readPiece + 1,
+		HeaderBlockSize + batchChunks*ChunkSize + readPiece - 1,
 	}
 	type outcome struct {
 		evs []Event

@@ -1,0 +1,223 @@
+package parser
+
+import (
+	"errors"
+	"io"
+	"runtime"
+	"sync"
+)
+
+// Decoding with Workers > 1.
+//
+// The input is cut into batches of batchChunks chunks. Each worker
+// goroutine takes the next batch from the input, in file order, copies its
+// bytes into a buffer of its own, and decodes them while they are still in
+// its core's cache; the input is read by one worker at a time (see source)
+// while the others decode. Read puts the batches back in file order.
+//
+// A token is held for each batch taken from the input and not yet returned
+// by Read; there are tokensPerWorker×Workers of them. They bound the memory
+// in flight, and keep the event slices the workers fill few enough to stay
+// in cache until Read returns their events. An event slice goes back to the
+// worker that filled it, so that a worker keeps writing to memory its core
+// has written before.
+
+// batchChunks is the number of chunks read and decoded as one unit of work
+// with Workers > 1. Handing work between goroutines costs microseconds, as
+// much as decoding a chunk whose records are mostly skipped; a batch of
+// chunks makes that cost small. 16 chunks (1 MiB) measured best on the
+// benchmark logs (bench/scan.sh): batches of 8 are handed over twice as
+// often, batches of 32 leave the cache.
+const batchChunks = 16
+
+// tokensPerWorker is the number of batches in flight per worker. More
+// tokens let the workers run further ahead of Read, but then the event
+// slices they fill have left the cache when Read gets to them; one token
+// per worker measured best.
+const tokensPerWorker = 1
+
+// readPiece is the most one read call asks of the input. Reading a whole
+// batch (1 MiB) from the page cache in one system call takes long enough
+// for the Go runtime to hand the worker's processor to another thread in
+// the meantime, which costs more than the calls saved.
+const readPiece = 128 << 10
+
+// A job is a batch of chunks taken from the input: the bytes of up to
+// batchChunks chunks, and the read error that ended them, if any.
+type job struct {
+	seq int   // index of the batch; its first chunk is seq*batchChunks
+	off int64 // input offset of the first chunk
+	buf []byte
+	n   int   // bytes read into buf
+	err error // read error after the n bytes (not io.EOF)
+}
+
+// A batch is the result of a job: one chunkResult for each chunk slot.
+type batch struct {
+	seq int
+	res []chunkResult
+}
+
+// A source hands out the input in batches, in file order, to several
+// goroutines.
+type source struct {
+	mu  sync.Mutex
+	r   io.Reader
+	off int64 // input offset of the next batch
+	seq int   // index of the next batch
+	end bool  // the input is exhausted or failed
+}
+
+// take reads the next batch into buf. It returns false when the input has
+// no more bytes.
+func (s *source) take(buf []byte) (job, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.end {
+		return job{}, false
+	}
+	var n int
+	var err error
+	for n < len(buf) && err == nil {
+		var k int
+		k, err = io.ReadFull(s.r, buf[n:min(n+readPiece, len(buf))])
+		n += k
+	}
+	j := job{seq: s.seq, off: s.off, buf: buf, n: n}
+	s.off += int64(n)
+	s.seq++
+	if err != nil {
+		s.end = true
+		if err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF) {
+			j.err = err
+		}
+	}
+	if n == 0 && j.err == nil {
+		return job{}, false
+	}
+	return j, true
+}
+
+// A worker decodes chunks: its decoder, its buffer for the bytes it reads,
+// and the event slices of chunks it decoded that Read is done with.
+type worker struct {
+	dec  *chunkDecoder
+	buf  []byte
+	free chan []Event
+}
+
+// newWorker returns a worker with a buffer of size bytes that keeps up to
+// slices event slices for reuse.
+func newWorker(opts *decodeOptions, size, slices int) *worker {
+	return &worker{dec: newChunkDecoder(opts), buf: make([]byte, size), free: make(chan []Event, slices)}
+}
+
+// decodeChunk decodes one chunk into an event slice of the worker's.
+func (w *worker) decodeChunk(b []byte, seq int, off int64, used, dirty bool) chunkResult {
+	var evs []Event
+	select {
+	case evs = <-w.free:
+	default:
+	}
+	res := w.dec.decodeChunk(b, seq, off, used, dirty, evs)
+	res.free = w.free
+	return res
+}
+
+// decodeJob decodes the chunks of a job. A read error belongs to the chunk
+// it cut short, which may hold no bytes at all.
+func (w *worker) decodeJob(j job, dirty bool, used func(int) bool) batch {
+	out := batch{seq: j.seq, res: make([]chunkResult, 0, batchChunks)}
+	for i := 0; i*ChunkSize < j.n || (i*ChunkSize == j.n && j.err != nil); i++ {
+		seq := j.seq*batchChunks + i
+		b := j.buf[i*ChunkSize : min((i+1)*ChunkSize, j.n)]
+		res := w.decodeChunk(b, seq, j.off+int64(i*ChunkSize), used(seq), dirty)
+		if len(b) < ChunkSize {
+			res.err = j.err
+		}
+		out.res = append(out.res, res)
+	}
+	return out
+}
+
+// release hands the result's event slice back to the worker that filled it.
+func (res *chunkResult) release() {
+	if res.free != nil && res.events != nil {
+		select {
+		case res.free <- res.events[:0]:
+		default:
+		}
+	}
+	res.events = nil
+}
+
+// startWorkers starts the workers, and a goroutine that closes r.results
+// when they have all returned.
+func (r *Reader) startWorkers() {
+	tokens := tokensPerWorker * r.Workers
+	slices := (tokens + 1) * batchChunks
+	r.done = make(chan struct{})
+	r.src = &source{r: r.r, off: r.offset}
+	r.tokens = make(chan struct{}, tokens)
+	r.results = make(chan batch, tokens) // a send never blocks: each batch holds a token
+	r.pending = make(map[int]batch)
+	dirty := r.stats.Header.Dirty()
+
+	var workers sync.WaitGroup
+	workers.Add(r.Workers)
+	for i := 0; i < r.Workers; i++ {
+		w := newWorker(r.opts, batchChunks*ChunkSize, slices)
+		go func() {
+			defer workers.Done()
+			for {
+				select {
+				case r.tokens <- struct{}{}:
+				case <-r.done:
+					return
+				}
+				j, ok := r.src.take(w.buf)
+				if !ok {
+					<-r.tokens
+					return
+				}
+				r.results <- w.decodeJob(j, dirty, r.used)
+				// The goroutine calling Read may have been waiting for
+				// this batch; it is now ready to run on this processor.
+				// Let it run rather than make it wait for the next batch.
+				runtime.Gosched()
+			}
+		}()
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		workers.Wait()
+		close(r.results)
+	}()
+}
+
+// nextConcurrent returns the next chunk's result in file order.
+func (r *Reader) nextConcurrent() (chunkResult, bool) {
+	for len(r.curBatch) == 0 {
+		if b, ok := r.pending[r.next]; ok {
+			delete(r.pending, r.next)
+			r.next++
+			<-r.tokens
+			r.curBatch = b.res
+			continue
+		}
+		select {
+		case b, ok := <-r.results:
+			if !ok {
+				return chunkResult{}, false
+			}
+			r.pending[b.seq] = b
+		case <-r.done:
+			return chunkResult{}, false
+		}
+	}
+	res := r.curBatch[0]
+	r.curBatch[0] = chunkResult{}
+	r.curBatch = r.curBatch[1:]
+	return res, true
+}
