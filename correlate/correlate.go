@@ -411,7 +411,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 	if f.SyncVersion != "" {
 		addSet(c.versions, f.SyncVersion)
 	}
-	if k == kindServiceError && f.TrackingID != "" && strings.EqualFold(ev.Provider, sourcePasswordReset) && ev.EventID >= 32000 {
+	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) && ev.EventID >= 32000 {
 		k = kindFailure // a 32xxx of one attempt
 	}
 	switch k {
@@ -540,7 +540,7 @@ func (c *Correlator) addServiceError(r ref, provider string) {
 // canonicalSource spells the three sources as the documents do.
 func canonicalSource(p string) string {
 	for _, s := range [...]string{sourcePasswordReset, sourceADSync, sourceDirSync} {
-		if strings.EqualFold(p, s) {
+		if isSource(p, s) {
 			return s
 		}
 	}

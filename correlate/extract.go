@@ -131,7 +131,7 @@ func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 	if i := strings.Index(s, "Azure AD Sync "); i >= 0 {
 		f.SyncVersion = version(s[i+len("Azure AD Sync "):])
 	}
-	if f.SyncVersion == "" && len(data) > 1 && eventID == 6329 && strings.EqualFold(provider, sourceADSync) {
+	if f.SyncVersion == "" && len(data) > 1 && eventID == 6329 && isSource(provider, sourceADSync) {
 		if v := strings.TrimSpace(strings.Trim(data[len(data)-1], "\"\r\n ")); v != "" && version(v) == v {
 			f.SyncVersion = v
 		}

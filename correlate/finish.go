@@ -52,6 +52,7 @@ func (c *Correlator) Finish() *Result {
 		}
 		fs.addEvents(cause, "", []attEvent{e})
 	}
+	res.Attempts = slices.Grow(res.Attempts, len(atts))
 	for _, s := range atts {
 		res.Attempts = append(res.Attempts, c.finishAttempt(s, fs))
 	}

@@ -108,6 +108,10 @@ func NewReader(r io.Reader) *Reader {
 // Writeback reports whether a provider is one of the sources that password
 // writeback logs to: PasswordResetService, ADSync, Directory Synchronization.
 func Writeback(provider string) bool {
+	switch provider {
+	case "PasswordResetService", "ADSync", "Directory Synchronization":
+		return true // as registered: no need to fold case
+	}
 	switch len(provider) {
 	case len("PasswordResetService"), len("ADSync"), len("Directory Synchronization"):
 		return strings.EqualFold(provider, "PasswordResetService") ||
