@@ -372,17 +372,18 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 // pickAttempts chooses the rows of the attempts table: failures and
 // incomplete attempts first, then successes, each in time order.
 func pickAttempts(all []correlate.Attempt, n int) []correlate.Attempt {
-	var bad, good []correlate.Attempt
-	for _, a := range all {
-		if a.Outcome == "success" {
-			good = append(good, a)
-		} else {
-			bad = append(bad, a)
+	// Up to n failed or incomplete attempts, then successes to fill the
+	// rest; the attempts are large, so only those shown are copied.
+	rows := make([]correlate.Attempt, 0, min(n, len(all)))
+	for _, success := range []bool{false, true} {
+		for i := range all {
+			if len(rows) == n {
+				break
+			}
+			if (all[i].Outcome == "success") == success {
+				rows = append(rows, all[i])
+			}
 		}
-	}
-	rows := append(bad, good...)
-	if len(rows) > n {
-		rows = rows[:n]
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Start.Before(rows[j].Start.Time) })
 	return rows
