@@ -21,7 +21,9 @@
 #   4. runs the decoder benchmark, go test ./parser -bench Read, with 1 and
 #      2 workers (best of RUNS), where the 2-worker target is judged: the
 #      end-to-end commands also spend time after the decoder (correlating,
-#      writing JSON) that more decoders do not shorten;
+#      writing JSON) that more decoders do not shorten; and, for
+#      information, go test ./cmd/evtxscan -bench Analyze (reading and
+#      correlating, what scan does before printing) with 1 and 2 workers;
 #   5. prints a table, checks the targets and deletes the files it made.
 #
 # Targets: evtxscan at least 10x faster than evtxexport and than FastEvents;
@@ -121,7 +123,15 @@ for name in $(printf '%s\n' "${!ns[@]}" | sort); do
 	printf '   %-50s %8.1f ms  %8.0f MB/s\n' "$name" "$(awk -v v="${ns[$name]}" 'BEGIN { print v / 1e6 }')" \
 		"$(awk -v b="$bytes" -v v="${ns[$name]}" 'BEGIN { print b / v * 1e3 }')"
 done
-grep -E 'allocs/op' "$bench" | awk '{ for (i = 1; i <= NF; i++) if ($i == "allocs/op") a[$1] = $(i - 1); } END { for (n in a) printf "   %-50s %s allocs/op\n", n, a[n] }' | sort
+(cd "$repo" && EVTXSCAN_BENCH_FILE=$log go test ./cmd/evtxscan -run '^$' -bench 'Analyze' -benchtime 2x -count "$runs") >>"$bench"
+while read -r name val; do
+	ns[$name]=$val
+done < <(awk '/^BenchmarkAnalyze/ { n = $1; sub(/-[0-9]+$/, "", n); if (!(n in m) || $3 < m[n]) m[n] = $3 } END { for (n in m) print n, m[n] }' "$bench")
+for name in BenchmarkAnalyze/workers=1 BenchmarkAnalyze/workers=2; do
+	printf '   %-50s %8.1f ms  %8.0f MB/s\n' "$name" "$(awk -v v="${ns[$name]}" 'BEGIN { print v / 1e6 }')" \
+		"$(awk -v b="$bytes" -v v="${ns[$name]}" 'BEGIN { print b / v * 1e3 }')"
+done
+grep -E '^BenchmarkRead.*allocs/op' "$bench" | awk '{ for (i = 1; i <= NF; i++) if ($i == "allocs/op") a[$1] = $(i - 1); } END { for (n in a) printf "   %-50s %s allocs/op\n", n, a[n] }' | sort
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 fail=0
@@ -143,6 +153,7 @@ vs_golang=$(ratio "${secs["golang-evtx FastEvents"]}" "$scan2")
 dec_full=$(ratio "${ns[BenchmarkRead/all/workers=1]}" "${ns[BenchmarkRead/all/workers=2]}")
 dec_need=$(ratio "${ns[BenchmarkRead/writeback-needdata/workers=1]}" "${ns[BenchmarkRead/writeback-needdata/workers=2]}")
 e2e=$(ratio "$scan1" "$scan2")
+analyze=$(ratio "${ns[BenchmarkAnalyze/workers=1]}" "${ns[BenchmarkAnalyze/workers=2]}")
 peak=$(awk -v k="${rss["evtxscan $cmd --workers 2"]}" 'BEGIN { printf "%.1f", k / 1024 }')
 zipx=$(awk -v z="${secs["evtxscan $cmd ZIP"]}" -v u="${secs["unzip -p ZIP"]}" -v s="$scan2" 'BEGIN { printf "%.2f", z / (u + s) }')
 
@@ -151,6 +162,7 @@ check "evtxscan $cmd vs evtxexport -f xml (>= 10x)" "$(ge "$vs_libyal" 10)" "${v
 check "evtxscan $cmd vs golang-evtx FastEvents (>= 10x)" "$(ge "$vs_golang" 10)" "${vs_golang}x"
 check "decoder, data of the needed events: 2 workers vs 1 (>= 1.7x)" "$(ge "$dec_need" 1.7)" "${dec_need}x"
 printf '   %-60s %-10s %s\n' "decoder, every data string: 2 workers vs 1" "${dec_full}x" "(for information)"
+printf '   %-60s %-10s %s\n' "reading and correlating (BenchmarkAnalyze): 2 workers vs 1" "${analyze}x" "(for information)"
 printf '   %-60s %-10s %s\n' "evtxscan $cmd end to end: 2 workers vs 1" "${e2e}x" "(for information)"
 if [[ $bytes -ge 1000000000 ]]; then
 	check "peak RSS of evtxscan $cmd (< 150 MB)" "$(awk -v p="$peak" 'BEGIN { print (p < 150) ? 1 : 0 }')" "$peak MB"

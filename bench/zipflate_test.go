@@ -79,8 +79,8 @@ func BenchmarkInflate(b *testing.B) {
 }
 
 // BenchmarkZipRead inflates the entry and reads its events, keeping the
-// writeback sources, as evtxscan does: with Workers > 1 inflation happens
-// in the Reader's feeder goroutine and overlaps decoding. "data" decodes
+// writeback sources, as evtxscan does: with Workers > 1 one worker inflates
+// its batch while the others decode theirs. "data" decodes
 // every data string; "nodata" none (NeedData false), the decoder's least
 // work, where inflation alone sets the pace.
 func BenchmarkZipRead(b *testing.B) {

@@ -2,8 +2,8 @@
 //
 // A Reader streams an EVTX file from any io.Reader — a file, a zip entry —
 // that need not seek: the 4 KiB file header, then the 64 KiB chunks one
-// after another. Memory is bounded by the chunks in flight (2×Workers
-// batches of 8 chunks), never by the size of the file.
+// after another. Memory is bounded by the chunks in flight (one batch of 16
+// chunks per worker), never by the size of the file.
 //
 //	r := parser.NewReader(f)
 //	r.Path = "Application.evtx"
