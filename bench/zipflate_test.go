@@ -19,7 +19,13 @@ import (
 
 // decompressors are the deflate implementations compared: the standard
 // library's (what archive/zip uses by default) and klauspost/compress's,
-// which a zip.Reader can be given with RegisterDecompressor.
+// which a zip.Reader can be given with RegisterDecompressor. The input
+// package uses klauspost/compress's, for the figures these benchmarks give:
+//
+//	EVTXSCAN_BENCH_ZIP=/tmp/z256.evtx.zip go test ./bench -run XXX -bench . -benchtime 2x -count 2
+//	(256 MiB Entra log, 2 cores)
+//	Inflate: stdlib 500 ms, klauspost 416 ms
+//	ZipRead data, workers=2: stdlib 623 ms, klauspost 513 ms
 func decompressors() []decompressor {
 	return []decompressor{
 		{"stdlib", nil},

@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	kpflate "github.com/klauspost/compress/flate"
 )
 
 // A budget counts what one zip on disk has cost so far, its nested
@@ -27,8 +29,18 @@ func newZipReader(r io.ReaderAt, size int64) (*zip.Reader, error) {
 	if errors.Is(err, zip.ErrInsecurePath) && zr != nil {
 		err = nil
 	}
+	if zr != nil {
+		zr.RegisterDecompressor(zip.Deflate, inflate)
+	}
 	return zr, err
 }
+
+// inflate decompresses the deflated entries of every archive read, in
+// place of compress/flate: github.com/klauspost/compress/flate inflated
+// the benchmark logs 16% faster (bench/zipflate_test.go), and the module
+// is already needed for Parquet's zstd. It is registered on each
+// zip.Reader, not for the process.
+func inflate(r io.Reader) io.ReadCloser { return kpflate.NewReader(r) }
 
 // zip visits the entries of zr, the archive named chain, in central
 // directory order. depth is 1 for a zip on disk. It returns an error only

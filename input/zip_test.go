@@ -837,3 +837,42 @@ func TestOpenConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A deflated entry whose stream is broken (its first block has the
+// reserved type 3) is reported with the archive, the entry and the cause;
+// the next entry is still read, and whole.
+func TestCorruptDeflate(t *testing.T) {
+	good := evtx(2, 4000)
+	data := mkzip(t,
+		entry{name: "bad.evtx", data: evtx(1, 4000)},
+		entry{name: "good.evtx", data: good},
+	)
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := zr.File[0].DataOffset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[off] = 0x07 // BFINAL 1, BTYPE 11
+	name := filepath.Join(t.TempDir(), "flate.zip")
+	writeFile(t, name, data)
+
+	got := map[string][]byte{}
+	rep, err := (&Walker{}).Walk(context.Background(), []string{name}, func(it Item, r io.Reader) error {
+		b, err := io.ReadAll(r)
+		got[it.Path] = b
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Walk: %v", err)
+	}
+	errs := errorStrings(rep.Errors)
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], name+": entry bad.evtx: read: ") || !strings.Contains(errs[0], "corrupt input") {
+		t.Errorf("errors %q, want one naming %s, bad.evtx and the corrupt input", errs, name)
+	}
+	if !bytes.Equal(got[name+"!good.evtx"], good) {
+		t.Errorf("good.evtx: read %d bytes, want its %d", len(got[name+"!good.evtx"]), len(good))
+	}
+}
