@@ -34,7 +34,7 @@ type chunkResult struct {
 	first    uint64       // earliest and latest written time (FILETIME) of the
 	last     uint64       // records found, the filtered ones included
 	err      error        // a fatal read error after this chunk
-	free     chan []Event // where events goes back to for reuse, or nil
+	free     chan []Event // the worker pool its event slice goes back to, or nil
 }
 
 // allZero reports whether b holds only zero bytes.
