@@ -140,6 +140,13 @@ func (d *chunkDecoder) instance(p int, limit int) (defOff int, vals []value, err
 	if defOff <= 0 || defOff >= len(c) {
 		return 0, nil, fmt.Errorf("template definition offset %#x out of chunk", defOff)
 	}
+	if defOff != p+10 {
+		// A definition elsewhere was written with an earlier record (or an
+		// earlier value of this one): it lies wholly before the instance.
+		if defOff < chunkHeaderSize || defOff > p-28 || int(binary.LittleEndian.Uint32(c[defOff+20:])) > p-defOff-24 {
+			return 0, nil, fmt.Errorf("template definition offset %#x: %w: not before its instance at %#x", defOff, ErrBudget, p)
+		}
+	}
 	if q < 0 || q+4 > limit {
 		return 0, nil, fmt.Errorf("substitution values at %#x: %w", q, ErrTruncated)
 	}
