@@ -133,9 +133,13 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 	}
 	off := chunkHeaderSize
 	lastCause := "" // cause of the last undecodable record, to fold repeats
+	stop := d.opts.stop
 	for off+recordHeaderSize <= len(b) {
 		if off >= scanTo && headerOK && !dirty {
 			break
+		}
+		if stop != nil && stop.Load() {
+			break // the Reader is stopped: Read says so
 		}
 		size, ok := validRecord(b, off)
 		if !ok {

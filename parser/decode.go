@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,7 +34,8 @@ type decodeOptions struct {
 	keep       func(provider string) bool
 	needData   func(provider string, eventID uint16) bool
 	sampleData func(provider string, eventID uint16) bool
-	cache      *planCache // plans shared across chunks; nil for none
+	cache      *planCache   // plans shared across chunks; nil for none
+	stop       *atomic.Bool // set when the Reader is stopped; nil for never
 }
 
 // sampleKey is a provider and event id sampled in the current chunk, and

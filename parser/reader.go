@@ -1,12 +1,14 @@
 package parser
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -71,6 +73,9 @@ type Reader struct {
 	// their Data, the others not. The sample does not depend on the number of workers. With
 	// Workers > 1 it is called from several goroutines at once.
 	SampleData func(provider string, eventID uint16) bool
+	// Context, when set, stops the Reader once it is done: Read returns
+	// its error, within a record of the chunk being decoded.
+	Context context.Context
 
 	// noPlanCache turns off the sharing of template plans across chunks
 	// (for tests).
@@ -78,15 +83,16 @@ type Reader struct {
 	opts        *decodeOptions
 	self        *worker // sequential mode: the decoder of the goroutine calling Read
 
-	r       io.Reader
-	started bool
-	fatal   error
-	stats   Stats
-	offset  int64 // bytes consumed by the chunk loop (sequential mode)
-	inOff   int64 // end of the chunk of the last event returned
-	cur     chunkResult
-	curIdx  int
-	seq     int // next chunk (sequential mode)
+	r        io.Reader
+	started  bool
+	fatal    error
+	stats    Stats
+	offset   int64 // bytes consumed by the chunk loop (sequential mode)
+	inputEnd bool  // the input has ended (sequential mode)
+	inOff    int64 // end of the chunk of the last event returned
+	cur      chunkResult
+	curIdx   int
+	seq      int // next chunk (sequential mode)
 
 	// concurrent mode: see batch.go
 	src      *source
@@ -98,6 +104,9 @@ type Reader struct {
 	next     int
 	wg       sync.WaitGroup
 	closeOne sync.Once
+	life     sync.Mutex  // held by start and Close: either runs first
+	stopped  atomic.Bool // Close was called or Context is done
+	unhook   func() bool // undoes the Context's hook
 }
 
 // NewReader returns a Reader reading EVTX data from r.
@@ -177,9 +186,18 @@ func (r *Reader) start() error {
 	if r.Workers <= 0 {
 		r.Workers = runtime.GOMAXPROCS(0)
 	}
-	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData}
+	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, stop: &r.stopped}
 	if !r.noPlanCache {
 		r.opts.cache = newPlanCache()
+	}
+	r.life.Lock()
+	defer r.life.Unlock()
+	if r.stopped.Load() {
+		r.fatal = r.stopErr()
+		return r.fatal
+	}
+	if r.Context != nil {
+		r.unhook = context.AfterFunc(r.Context, func() { r.Close() })
 	}
 	if r.Workers > 1 {
 		r.startWorkers()
@@ -189,19 +207,58 @@ func (r *Reader) start() error {
 	return nil
 }
 
-// readChunk reads the next chunk slot. It returns a nil slice at the end.
-func (r *Reader) readChunk(buf []byte) ([]byte, error) {
-	n, err := io.ReadFull(r.r, buf)
-	r.offset += int64(n)
-	switch {
-	case n == 0 && (err == io.EOF || err == nil):
-		return nil, nil
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return buf[:n], nil
-	case err != nil:
-		return buf[:n], err
+// stopErr is what Read returns once the Reader is stopped.
+func (r *Reader) stopErr() error {
+	if r.Context != nil && r.Context.Err() != nil {
+		return r.Context.Err()
 	}
-	return buf, nil
+	return ErrClosed
+}
+
+// readChunk reads the next chunk slot. It returns a nil slice and a nil
+// error at the end of the input; a read error comes with the bytes read
+// before it (possibly none), and ends the input.
+func (r *Reader) readChunk(buf []byte) ([]byte, error) {
+	if r.inputEnd {
+		return nil, nil
+	}
+	n, end, err := readFull(r.r, buf)
+	r.offset += int64(n)
+	r.inputEnd = end
+	if n == 0 && err == nil {
+		return nil, nil
+	}
+	return buf[:n], err
+}
+
+// maxEmptyReads is how many reads in a row may return nothing before the
+// input is taken to be stuck (as bufio does).
+const maxEmptyReads = 100
+
+// readFull reads from r into buf, in calls of at most readPiece bytes,
+// until buf is full or the input ends. end reports that it ended: at
+// io.EOF, with err nil, or at any other error, which is returned as it is
+// (an inflater's io.ErrUnexpectedEOF, for a stream cut short, included:
+// that is a read error, not the end of the file).
+func readFull(r io.Reader, buf []byte) (n int, end bool, err error) {
+	empty := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:min(n+readPiece, len(buf))])
+		n += k
+		switch {
+		case err == io.EOF:
+			return n, true, nil
+		case err != nil:
+			return n, true, err
+		case k == 0:
+			if empty++; empty >= maxEmptyReads {
+				return n, true, io.ErrNoProgress
+			}
+		default:
+			empty = 0
+		}
+	}
+	return n, false, nil
 }
 
 func (r *Reader) used(seq int) bool {
@@ -217,6 +274,12 @@ func (r *Reader) Read() (*Event, error) {
 	if err := r.start(); err != nil {
 		return nil, err
 	}
+	if r.stopped.Load() {
+		if r.fatal == nil {
+			r.fatal = r.stopErr()
+		}
+		return nil, r.fatal
+	}
 	for r.curIdx >= len(r.cur.events) {
 		if r.fatal != nil {
 			return nil, r.fatal
@@ -228,6 +291,9 @@ func (r *Reader) Read() (*Event, error) {
 		}
 		res, ok := r.nextChunk()
 		if !ok {
+			if r.fatal == nil && r.stopped.Load() {
+				r.fatal = r.stopErr()
+			}
 			if r.fatal == nil {
 				r.fatal = io.EOF
 			}
@@ -277,21 +343,32 @@ func (r *Reader) nextChunk() (chunkResult, bool) {
 	if b == nil && err == nil {
 		return chunkResult{}, false
 	}
-	res := r.self.decodeChunk(b, r.seq, off, r.used(r.seq), r.stats.Header.Dirty())
+	var res chunkResult
+	if len(b) > 0 {
+		res = r.self.decodeChunk(b, r.seq, off, r.used(r.seq), r.stats.Header.Dirty())
+	} else {
+		res = chunkResult{seq: r.seq, offset: off, end: off}
+	}
 	res.err = err
 	r.seq++
 	return res, true
 }
 
-// Close stops the Reader's goroutines. It does not close the io.Reader.
+// Close stops the Reader: its goroutines end, and Read returns ErrClosed
+// (or the Context's error) from then on, within a record of the chunk
+// being decoded. It may be called from any goroutine, more than once. It
+// does not close the io.Reader.
 func (r *Reader) Close() error {
 	r.closeOne.Do(func() {
+		r.stopped.Store(true)
+		r.life.Lock()
+		defer r.life.Unlock()
+		if r.unhook != nil {
+			r.unhook()
+		}
 		if r.done != nil {
 			close(r.done)
 			r.wg.Wait()
-		}
-		if r.fatal == nil {
-			r.fatal = ErrClosed
 		}
 	})
 	return nil
