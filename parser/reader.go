@@ -296,6 +296,7 @@ func (r *Reader) Read() (*Event, error) {
 			}
 			if r.fatal == nil {
 				r.fatal = io.EOF
+				r.checkChunkCount()
 			}
 			r.Close()
 			return nil, r.fatal
@@ -307,6 +308,24 @@ func (r *Reader) Read() (*Event, error) {
 	r.stats.Events++
 	r.inOff = r.cur.end
 	return ev, nil
+}
+
+// checkChunkCount reports, at the end of the input, the chunks a valid
+// file header counts that the file does not hold: a log cut at a chunk
+// boundary reads cleanly otherwise.
+func (r *Reader) checkChunkCount() {
+	h := &r.stats.Header
+	if !h.ChecksumOK || r.stats.Chunks >= int(h.ChunkCount) {
+		return
+	}
+	have, want := r.stats.Chunks, int(h.ChunkCount)
+	missing := fmt.Sprintf("chunk %d", have)
+	if want-have > 1 {
+		missing = fmt.Sprintf("chunks %d-%d", have, want-1)
+	}
+	r.stats.Damage = append(r.stats.Damage, &ParseError{Path: r.Path, Chunk: have,
+		Offset: HeaderBlockSize + int64(have)*ChunkSize,
+		Err:    fmt.Errorf("%w: the file header counts %d chunks, the file holds %d: %s missing", ErrTruncated, want, have, missing)})
 }
 
 func (r *Reader) account(res chunkResult) {
