@@ -14,7 +14,7 @@ const (
 	secCommon         = titleTroubleshoot + ": Common password writeback errors"
 	secFieldCase      = "Published field case: 6329 + 33002, No password writeback targets found (In from AD - User AccountEnabled disabled)"
 	secFmtPRS         = "Published PasswordResetService event texts (support articles, blogs, lab captures)"
-	secFmt6329        = titleRPC + "; published ADSync 6329 texts"
+	secFmt6329        = titleRPC + "; published texts of ADSync event 6329"
 	secFmtDirSync     = "Published Directory Synchronization and ADSync event texts (support articles, blogs)"
 	secFmtHResults    = "Published HRESULTs seen with writeback (support articles, blogs)"
 	secFieldReports   = "Administrators' published event texts (no Microsoft Learn table lists this event)"

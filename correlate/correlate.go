@@ -117,6 +117,10 @@ type Attempt struct {
 
 // An AttemptEvent is one event of an attempt, kept compactly.
 type AttemptEvent struct {
+	// Tenant and Server are set on the unjoined 6329 of a Result (whose
+	// events have no attempt to name them), empty inside an attempt.
+	Tenant   string  `json:"tenant,omitempty"`
+	Server   string  `json:"server,omitempty"`
 	Path     string  `json:"path"`
 	RecordID uint64  `json:"record_id"`
 	Time     Time    `json:"time"`
@@ -235,6 +239,27 @@ type Counts struct {
 	Noise         int `json:"noise"`                    // ADSync 403/405
 	Other         int `json:"other"`                    // other events of the three sources
 	DamagedChunks int `json:"damaged_chunks"`
+}
+
+// Add adds the counts of o to c (the totals of several servers).
+func (c *Counts) Add(o Counts) {
+	c.Events += o.Events
+	c.Unrelated += o.Unrelated
+	c.Attempts += o.Attempts
+	c.Succeeded += o.Succeeded
+	c.Failed += o.Failed
+	c.Incomplete += o.Incomplete
+	c.Joined6329 += o.Joined6329
+	c.Unjoined6329 += o.Unjoined6329
+	c.Unkeyed += o.Unkeyed
+	c.Unattributed += o.Unattributed
+	c.ServiceWithID += o.ServiceWithID
+	c.Heartbeats += o.Heartbeats
+	c.ServiceErrors += o.ServiceErrors
+	c.HashSync += o.HashSync
+	c.Noise += o.Noise
+	c.Other += o.Other
+	c.DamagedChunks += o.DamagedChunks
 }
 
 // Damage is a chunk the caller could not read (see NoteDamage).

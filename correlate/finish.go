@@ -61,7 +61,9 @@ func (c *Correlator) Finish() *Result {
 	})
 	for _, e := range c.join(atts) {
 		c.counts.Unjoined6329++
-		res.Unjoined = append(res.Unjoined, c.publicEvent(e))
+		pe := c.publicEvent(e)
+		pe.Tenant, pe.Server = c.cfg.Tenant, c.cfg.Server
+		res.Unjoined = append(res.Unjoined, pe)
 		cause, _, ok := c.diag.Diagnose(catalog.ScopeAttempt, []catalog.Evidence{evidence(e)})
 		if !ok {
 			cause = c.cause(CauseAttemptUnknown, catalog.ScopeAttempt)
