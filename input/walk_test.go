@@ -92,7 +92,7 @@ func TestWalkFiles(t *testing.T) {
 			name:  "missing input does not stop the walk",
 			paths: []string{missing, p("a.evtx")},
 			items: []string{p("a.evtx")},
-			errs:  []string{missing + ": stat: no such file or directory"},
+			errs:  []string{missing + ": open: no such file or directory"},
 		},
 	}
 	for _, tt := range tests {
