@@ -37,7 +37,7 @@ func writeHelp(w io.Writer, c *cobra.Command, width int) {
 	if !c.HasParent() {
 		use = c.Name() + " COMMAND [flags] [args]"
 	}
-	fmt.Fprintf(&b, "usage: %s\n", use)
+	fmt.Fprintf(&b, "%s\n", strings.Join(wrapWords("usage: ", "       ", use, width), "\n"))
 	long := c.Long
 	if long == "" {
 		long = c.Short
@@ -72,7 +72,7 @@ func writeHelp(w io.Writer, c *cobra.Command, width int) {
 		b.WriteString("\n" + wrapText(exitTable, width) + "\n")
 	}
 	if len(cmds) > 0 {
-		fmt.Fprintf(&b, "\nRun '%s COMMAND --help' for the flags of a command.\n", c.CommandPath())
+		fmt.Fprintf(&b, "\n%s\n", wrapText(fmt.Sprintf("Run '%s COMMAND --help' for the flags of a command.", c.CommandPath()), width))
 	}
 	io.WriteString(w, b.String())
 }
