@@ -4,25 +4,19 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/evtxscan/evtxscan/internal/evtxwriter"
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
-// needEvtxexport skips without libyal's evtxexport, loudly, and fails under
-// CI=true.
+// needEvtxexport skips without libyal's evtxexport (a failure under CI=true).
 func needEvtxexport(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("evtxexport"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("evtxexport (libevtx-utils) not installed; CI needs it")
-		}
-		t.Skip("SKIP LOUDLY: evtxexport (libevtx-utils) not installed")
-	}
+	testenv.Need(t, "evtxexport", "libyal evtxexport", "libevtx-utils")
 }
 
 // A clean log cut exactly at a chunk boundary reads without a broken
