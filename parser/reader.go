@@ -21,7 +21,10 @@ type Stats struct {
 	Events      int           // events returned by Read
 	Filtered    int           // records left out by Keep
 	Skipped     int           // records or damaged areas that could not be read
-	Damage      []*ParseError // every problem found, in file order
+	Damage      []*ParseError // the problems found, in file order: the first MaxDamage
+	// MoreDamage counts the problems found past the first MaxDamage, which
+	// are not kept: a hostile file can hold a broken record every few bytes.
+	MoreDamage int
 	// First and Last are the earliest and latest times records were
 	// written, over every record found, the filtered ones included: the
 	// span the log covers.
@@ -30,6 +33,17 @@ type Stats struct {
 
 // Damaged reports whether any damage was found.
 func (s *Stats) Damaged() bool { return len(s.Damage) > 0 }
+
+// MaxDamage is how many problems Stats keeps per file; the rest are counted
+// in MoreDamage.
+const MaxDamage = 1000
+
+// addDamage keeps d, or counts it once MaxDamage are kept.
+func (s *Stats) addDamage(d ...*ParseError) {
+	keep := min(len(d), max(MaxDamage-len(s.Damage), 0))
+	s.Damage = append(s.Damage, d[:keep]...)
+	s.MoreDamage += len(d) - keep
+}
 
 // A Reader reads the events of an EVTX file from an io.Reader that need not
 // seek. It reads the file header, then the 64 KiB chunks one after another,
@@ -175,10 +189,10 @@ func (r *Reader) start() error {
 	}
 	r.stats.Header = h
 	if !h.ChecksumOK {
-		r.stats.Damage = append(r.stats.Damage, &ParseError{Path: r.Path, Chunk: -1, Offset: 124, Err: ErrHeaderCRC})
+		r.stats.addDamage(&ParseError{Path: r.Path, Chunk: -1, Offset: 124, Err: ErrHeaderCRC})
 	}
 	if n < HeaderBlockSize {
-		r.stats.Damage = append(r.stats.Damage, &ParseError{Path: r.Path, Chunk: -1, Offset: int64(n),
+		r.stats.addDamage(&ParseError{Path: r.Path, Chunk: -1, Offset: int64(n),
 			Err: fmt.Errorf("%w: file ends inside the header block", ErrTruncated)})
 		r.fatal = io.EOF
 		return nil
@@ -323,7 +337,7 @@ func (r *Reader) checkChunkCount() {
 	if want-have > 1 {
 		missing = fmt.Sprintf("chunks %d-%d", have, want-1)
 	}
-	r.stats.Damage = append(r.stats.Damage, &ParseError{Path: r.Path, Chunk: have,
+	r.stats.addDamage(&ParseError{Path: r.Path, Chunk: have,
 		Offset: HeaderBlockSize + int64(have)*ChunkSize,
 		Err:    fmt.Errorf("%w: the file header counts %d chunks, the file holds %d: %s missing", ErrTruncated, want, have, missing)})
 }
@@ -342,7 +356,7 @@ func (r *Reader) account(res chunkResult) {
 	r.stats.Records += res.records
 	r.stats.Skipped += res.skipped
 	r.stats.Filtered += res.filtered
-	r.stats.Damage = append(r.stats.Damage, res.damage...)
+	r.stats.addDamage(res.damage...)
 	if res.first != 0 {
 		if t := fileTime(res.first); r.stats.First.IsZero() || t.Before(r.stats.First) {
 			r.stats.First = t
