@@ -392,7 +392,7 @@ func (wk *walk) file(p string, fi fs.FileInfo) error {
 			wk.fail(newError(p, "", "open", err))
 			return nil
 		}
-		return wk.zip(zr, p, 1, &budget{})
+		return wk.zip(zr, p, 1, &budget{disk: fi.Size()})
 	default:
 		wk.skip(p, reason(head))
 		return nil

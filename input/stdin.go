@@ -53,7 +53,7 @@ func (wk *walk) stdin() error {
 			wk.fail(newError(StdinName, "", "open", err))
 			return nil
 		}
-		return wk.zip(zr, StdinName, 1, &budget{})
+		return wk.zip(zr, StdinName, 1, &budget{disk: int64(len(b))})
 	default:
 		wk.skip(StdinName, reason(head))
 		return nil
