@@ -147,9 +147,8 @@ func (wk *walk) entry(f *zip.File, chain string, depth int, b *budget) error {
 			return wk.entryError(err)
 		}
 		er.Close()
-		zr, err := newZipReader(bytes.NewReader(buf), int64(len(buf)))
-		if err != nil {
-			wk.fail(&Error{Path: name, Op: "open", Err: err})
+		zr := wk.openZip(bytes.NewReader(buf), int64(len(buf)), name)
+		if zr == nil {
 			return nil
 		}
 		return wk.zip(zr, name, depth+1, b)
