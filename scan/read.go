@@ -217,9 +217,15 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	if readErr != nil {
 		fs.Error = readErr.Error()
 		// An archive entry that failed (CRC, limits) is reported by the
-		// walker; so is a context cancel.
+		// walker, with its path; so is a context cancel. Here it is only
+		// said where the reading stopped.
 		var ie *input.Error
 		if errors.As(readErr, &ie) {
+			fs.Error = "stopped by the archive's error (listed with the input errors)"
+			var pe *parser.ParseError
+			if errors.As(readErr, &pe) {
+				fs.Error = fmt.Sprintf("chunk %d: offset %#x: stopped by the archive's error (listed with the input errors)", pe.Chunk, pe.Offset)
+			}
 			return fs, readErr
 		}
 		if ctx.Err() != nil {
