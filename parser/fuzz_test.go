@@ -1,0 +1,104 @@
+package parser
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// fuzzSeedLen is what a seed keeps of a file: the header block and two
+// chunks, enough for every structure and small enough for the fuzzer.
+const fuzzSeedLen = HeaderBlockSize + 2*ChunkSize
+
+// addFuzzSeeds adds the fixtures, the hostile files of the tests and, when
+// ../shared/evtx-samples is there, some of the samples.
+func addFuzzSeeds(f *testing.F) {
+	add := func(b []byte) { f.Add(b[:min(len(b), fuzzSeedLen)]) }
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "evtx", "*.evtx"))
+	samples, _ := filepath.Glob(filepath.Join("..", "..", "shared", "evtx-samples", "*", "*.evtx"))
+	for i, p := range samples {
+		if i%6 == 0 { // a dozen of them
+			paths = append(paths, p)
+		}
+	}
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			add(b)
+		}
+	}
+	add(fileOf(fanoutChunk(f, 4, 8)))
+}
+
+// readStats reads b to its end and returns the record ids read and the
+// stats.
+func fuzzRead(b []byte, workers int, keep func(string) bool) ([]uint64, Stats, error) {
+	r := NewReader(bytes.NewReader(b))
+	r.Path = "fuzz.evtx"
+	r.Workers = workers
+	r.Keep = keep
+	defer r.Close()
+	var ids []uint64
+	for {
+		ev, err := r.Read()
+		if err == io.EOF {
+			return ids, r.Stats(), nil
+		}
+		if err != nil {
+			return ids, r.Stats(), err
+		}
+		ids = append(ids, ev.RecordID)
+	}
+}
+
+// FuzzReader reads arbitrary bytes as an EVTX file, with and without the
+// writeback filter, with 1 and 2 workers, and checks that nothing panics,
+// that the counters add up, and that the number of workers changes nothing.
+func FuzzReader(f *testing.F) {
+	addFuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, keep := range []func(string) bool{nil, Writeback} {
+			ids1, st1, err1 := fuzzRead(b, 1, keep)
+			ids2, st2, err2 := fuzzRead(b, 2, keep)
+			checkStats(t, ids1, st1)
+			checkStats(t, ids2, st2)
+			if (err1 == nil) != (err2 == nil) || err1 != nil && err1.Error() != err2.Error() {
+				t.Fatalf("errors differ: workers 1 %v, workers 2 %v", err1, err2)
+			}
+			if !slices.Equal(ids1, ids2) {
+				t.Fatalf("events differ: workers 1 %v, workers 2 %v", ids1, ids2)
+			}
+			if st1.Records != st2.Records || st1.Skipped != st2.Skipped || st1.Filtered != st2.Filtered ||
+				st1.Chunks != st2.Chunks || st1.EmptyChunks != st2.EmptyChunks ||
+				len(st1.Damage) != len(st2.Damage) || st1.MoreDamage != st2.MoreDamage {
+				t.Fatalf("stats differ:\nworkers 1 %+v\nworkers 2 %+v", st1, st2)
+			}
+		}
+	})
+}
+
+// checkStats checks the invariants of the counters of one read.
+func checkStats(t *testing.T, ids []uint64, st Stats) {
+	t.Helper()
+	switch {
+	case st.Events != len(ids):
+		t.Fatalf("Stats.Events %d, %d events read", st.Events, len(ids))
+	case st.Events+st.Filtered > st.Records:
+		t.Fatalf("%d events and %d filtered of %d records", st.Events, st.Filtered, st.Records)
+	case st.Records-st.Events-st.Filtered > st.Skipped:
+		t.Fatalf("%d records neither returned nor filtered, %d skipped", st.Records-st.Events-st.Filtered, st.Skipped)
+	case st.EmptyChunks > st.Chunks:
+		t.Fatalf("%d empty chunks of %d", st.EmptyChunks, st.Chunks)
+	case len(st.Damage) > MaxDamage || st.MoreDamage > 0 && len(st.Damage) != MaxDamage:
+		t.Fatalf("%d problems kept, %d more", len(st.Damage), st.MoreDamage)
+	case st.Skipped > 0 && len(st.Damage) == 0:
+		t.Fatalf("%d skipped, no problem reported", st.Skipped)
+	}
+	for _, d := range st.Damage {
+		if d.Path != "fuzz.evtx" || d.Offset < 0 {
+			t.Fatalf("problem without path or offset: %v", d)
+		}
+	}
+}
