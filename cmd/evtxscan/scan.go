@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/report"
 	"github.com/evtxscan/evtxscan/scan"
 )
@@ -91,7 +92,7 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	var f *os.File
 	if sf.out != "" {
 		if f, err = os.Create(sf.out); err != nil {
-			fmt.Fprintf(stderr, "evtxscan scan: cannot create %s: %s\n", sf.out, pathMessage(err))
+			fmt.Fprintf(stderr, "evtxscan scan: cannot create %s: %s\n", safeterm.String(sf.out), pathMessage(err))
 			return exitFatal
 		}
 		w = f

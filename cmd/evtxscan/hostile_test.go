@@ -1,0 +1,80 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// terminalUnsafe reports the first character of s a terminal would obey or
+// that changes what a person reads.
+func terminalUnsafe(s string) (rune, bool) {
+	for _, r := range s {
+		if r == '\n' || r == '\t' {
+			continue
+		}
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Cf, r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// Escape sequences and bidi characters in file names and zip entry names
+// reach neither standard output nor standard error raw, whatever the
+// format; the names are shown escaped.
+func TestHostileNamesSafeOnTerminal(t *testing.T) {
+	log, err := os.ReadFile(filepath.Join("..", "..", "testdata", "evtx", "healthy-day.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	evil := "\x1b]0;pwned\x07\x1b[2J\x1b]8;;https://x.example\x1b\\log\u202egpj.\u200b\ufeff"
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	for _, name := range []string{evil + ".evtx", evil + "-cut.evtx", "notes\x1b[31m.txt"} {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasSuffix(name, "-cut.evtx"):
+			w.Write(log[:4096+65536+3000]) // damage: a chunk cut short
+		case strings.HasSuffix(name, ".evtx"):
+			w.Write(log)
+		default:
+			w.Write([]byte("hello"))
+		}
+	}
+	zw.Close()
+	zpath := filepath.Join(dir, "bundle\x1b[1m\u2066.zip")
+	if err := os.WriteFile(zpath, zb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json"} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"scan", "--format", format, zpath}, &out, &errb)
+		if code != exitDamaged {
+			t.Errorf("%s: exit %d, want %d (damaged)\n%s", format, code, exitDamaged, errb.String())
+		}
+		if format == "text" {
+			if r, bad := terminalUnsafe(out.String()); bad {
+				t.Errorf("text report holds %U raw", r)
+			}
+			if !strings.Contains(out.String(), `\x1b]0;pwned`) {
+				t.Errorf("text report does not show the entry name escaped:\n%s", out.String())
+			}
+		}
+		if r, bad := terminalUnsafe(errb.String()); bad {
+			t.Errorf("%s: standard error holds %U raw:\n%q", format, r, errb.String())
+		}
+		if format == "json" && !strings.Contains(errb.String(), `\u202e`) {
+			t.Errorf("%s: standard error does not name the damaged entry escaped:\n%s", format, errb.String())
+		}
+	}
+}
