@@ -78,3 +78,36 @@ func TestHostileNamesSafeOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// --out replaces the old report whole, and a report that cannot be put in
+// place leaves nothing behind.
+func TestOutAtomic(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join("..", "..", "testdata", "evtx", "healthy-day.evtx")
+	out := filepath.Join(dir, "report.json")
+	if err := os.WriteFile(out, []byte("previous report"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var o, e bytes.Buffer
+	if code := run(context.Background(), []string{"scan", "--format", "json", "--out", out, in}, &o, &e); code != exitOK {
+		t.Fatalf("exit %d: %s", code, e.String())
+	}
+	b, _ := os.ReadFile(out)
+	if !bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
+		t.Errorf("report.json: %.40q", b)
+	}
+	// The target is a directory that is not empty: the rename fails.
+	blocked := filepath.Join(dir, "blocked")
+	os.MkdirAll(filepath.Join(blocked, "x"), 0o755)
+	if code := run(context.Background(), []string{"scan", "--format", "json", "--out", blocked, in}, &o, &e); code != exitFatal {
+		t.Errorf("exit %d writing over a directory, want %d", code, exitFatal)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 2 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left in the directory: %q, want report.json and blocked", names)
+	}
+}

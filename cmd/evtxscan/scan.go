@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/internal/atomicfile"
 	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/report"
 	"github.com/evtxscan/evtxscan/scan"
@@ -89,9 +89,12 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	}
 
 	w := a.stdout
-	var f *os.File
+	// --out is written atomically: a temporary file beside it, renamed over
+	// it once whole, so that a full disk or a kill leaves the previous
+	// report, never a torn one.
+	var f *atomicfile.File
 	if sf.out != "" {
-		if f, err = os.Create(sf.out); err != nil {
+		if f, err = atomicfile.Create(sf.out, 0o644); err != nil {
 			fmt.Fprintf(stderr, "evtxscan scan: cannot create %s: %s\n", safeterm.String(sf.out), pathMessage(err))
 			return exitFatal
 		}
@@ -110,9 +113,10 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		err = ferr
 	}
 	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if err == nil {
+			err = f.Commit()
 		}
+		f.Close() // removes the temporary file unless committed
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "evtxscan scan: cannot write the report: %s\n", pathMessage(err))
