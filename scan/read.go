@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/evtxscan/evtxscan/input"
@@ -55,22 +56,49 @@ type Input struct {
 }
 
 // damageSpans returns, for each damaged chunk, the time of the last event
-// kept before it and of the first kept after it (zero when none).
+// kept before it and of the first kept after it (zero when none). It takes
+// time linear in the chunks (and the damage), after sorting the chunk
+// numbers once: a log whose every chunk is damaged has as many damage
+// entries as chunks.
 func (f *Input) damageSpans() map[int][2]time.Time {
 	out := map[int][2]time.Time{}
+	if len(f.damage) == 0 {
+		return out
+	}
+	chunks := make([]int, 0, len(f.chunkSpans))
+	for c := range f.chunkSpans {
+		chunks = append(chunks, c)
+	}
+	slices.Sort(chunks)
+	// before[i]: the latest end of chunks[:i]; after[i]: the earliest
+	// start of chunks[i:].
+	before := make([]time.Time, len(chunks)+1)
+	for i, c := range chunks {
+		before[i+1] = before[i]
+		if end := f.chunkSpans[c][1]; before[i+1].IsZero() || end.After(before[i+1]) {
+			before[i+1] = end
+		}
+	}
+	after := make([]time.Time, len(chunks)+1)
+	for i := len(chunks) - 1; i >= 0; i-- {
+		after[i] = after[i+1]
+		if start := f.chunkSpans[chunks[i]][0]; after[i].IsZero() || start.Before(after[i]) {
+			after[i] = start
+		}
+	}
 	for _, d := range f.damage {
 		if d.Chunk < 0 {
 			continue
 		}
-		var from, to time.Time
-		for c, sp := range f.chunkSpans {
-			if c < d.Chunk && (from.IsZero() || sp[1].After(from)) {
-				from = sp[1]
-			}
-			if c > d.Chunk && (to.IsZero() || sp[0].Before(to)) {
-				to = sp[0]
-			}
+		if _, done := out[d.Chunk]; done {
+			continue
 		}
+		i, found := slices.BinarySearch(chunks, d.Chunk) // chunks[:i] are before it
+		j := i
+		if found {
+			j = i + 1 // chunks[j:] are after it
+		}
+		from, to := before[i], after[j]
 		if sp, ok := f.chunkSpans[d.Chunk]; ok {
 			// Some records of the chunk itself were read.
 			if from.IsZero() || sp[0].Before(from) {
