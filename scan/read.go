@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -175,16 +176,40 @@ func readArgs(ctx context.Context, paths []string, rf ReadOptions, fn func(arg i
 	return res, nil
 }
 
+// An InternalError is a panic recovered while an input was read: a bug in
+// evtxscan, not damage to the input. It names the input and where in it
+// the reading was (the chunk and offset of the event at hand, -1 and 0
+// when none). It stops the analysis.
+type InternalError struct {
+	Path   string
+	Chunk  int
+	Offset int64
+	Value  any    // what was panicked with
+	Stack  string // the goroutine's stack at the panic
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("internal error (a bug in evtxscan): %s: chunk %d: offset %#x: %v", e.Path, e.Chunk, e.Offset, e.Value)
+}
+
 // errConsumer wraps an error of the event consumer, which stops the read.
 type errConsumer struct{ err error }
 
 func (e errConsumer) Error() string { return e.err.Error() }
 func (e errConsumer) Unwrap() error { return e.err }
 
-func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, keep func(string) bool, fn func(*parser.Event) error) (Input, error) {
-	fs := Input{Path: it.Path, Size: it.Size, chunkSpans: map[int][2]time.Time{}}
+func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, keep func(string) bool, fn func(*parser.Event) error) (fs Input, err error) {
+	fs = Input{Path: it.Path, Size: it.Size, chunkSpans: map[int][2]time.Time{}}
+	chunk, offset := -1, int64(0) // where the event at hand is
+	defer func() {
+		if v := recover(); v != nil {
+			err = &InternalError{Path: it.Path, Chunk: chunk, Offset: offset, Value: v, Stack: string(debug.Stack())}
+			fs.Error = err.Error()
+		}
+	}()
 	pr := parser.NewReader(r)
 	pr.Path = it.Path
+	pr.Context = ctx // stops within a record of the chunk at hand
 	pr.Workers = max(rf.Workers, 1)
 	pr.Keep = keep
 	pr.NeedData = rf.NeedData
@@ -223,6 +248,7 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 		} else if ev.Time.After(span[1]) {
 			span[1] = ev.Time
 		}
+		chunk, offset = ev.Chunk, ev.Offset
 		if err := fn(ev); err != nil {
 			return fs, errConsumer{err}
 		}

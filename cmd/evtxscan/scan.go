@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -80,8 +82,7 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		ReadOptions: ro, Tenant: sf.tenant, Catalog: catalog.New(), Tool: toolVersion(),
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "evtxscan scan: %s\n", userMessage(err))
-		return exitFatal
+		return analyzeStatus(ctx, stderr, "scan", err)
 	}
 	if len(rep.Inputs) == 0 {
 		report.Damage(stderr, rep.Summary())
@@ -134,6 +135,24 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		return exitFailOn
 	}
 	return status
+}
+
+// analyzeStatus reports the error that stopped an analysis and returns the
+// exit status: interrupted (the context ended: a signal), internal (a panic
+// recovered: a bug, reported with the file and offset), else fatal.
+func analyzeStatus(ctx context.Context, stderr io.Writer, cmd string, err error) int {
+	var ie *scan.InternalError
+	switch {
+	case errors.As(err, &ie):
+		fmt.Fprintf(stderr, "evtxscan %s: %s\nevtxscan %s: this is a bug in evtxscan, not damage to the input; please report it with the lines above\n",
+			cmd, userMessage(err), cmd)
+		return exitInternal
+	case ctx.Err() != nil:
+		fmt.Fprintf(stderr, "evtxscan %s: interrupted: the inputs were not read to the end; partial results are not reported\n", cmd)
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "evtxscan %s: %s\n", cmd, userMessage(err))
+	return exitFatal
 }
 
 // failOnMatches counts the findings at or above the severity level
