@@ -45,7 +45,9 @@ type TraceLine struct {
 }
 
 // Fields holds what Extract reads from the data strings of one event.
-// Strings are substrings of the input (or of Text); nothing is copied.
+// Strings are substrings of the input (or of Text); nothing is copied,
+// except that the fields of a PasswordResetService header wrapped across
+// lines are read from a copy with its line breaks folded into spaces.
 // Absent parts are left zero.
 type Fields struct {
 	// PasswordResetService.

@@ -354,7 +354,7 @@ func BenchmarkExtract(b *testing.B) {
 }
 
 // FuzzExtract checks that Extract never panics and that every string field
-// is a substring of Text.
+// is a substring of Text (or of its header with the line breaks folded).
 func FuzzExtract(f *testing.F) {
 	for _, s := range []string{text31001, text31002, text31010, text33004, text33002, text6329, text6329RPC, text656, text657New, text31019, "BAIL: MMS(1) 0x8", "AAD anchor = User_", "Dn : ,", "0x80230405 ("} {
 		f.Add(s, "")
@@ -368,7 +368,7 @@ func FuzzExtract(f *testing.F) {
 		got := Extract(sourceADSync, 6329, data)
 		for _, s := range []string{got.TrackingID, got.Status, got.Reason, got.CloudAnchor, got.SourceAnchor, got.UPN,
 			got.AdminUPN, got.HRMessage, got.Exception, got.AADAnchor, got.Relay, got.Endpoint} {
-			if !strings.Contains(got.Text, s) {
+			if !strings.Contains(got.Text, s) && !strings.Contains(unwrap(got.Text[:headerEnd(got.Text)]), s) {
 				t.Fatalf("field %q not in text %q", s, got.Text)
 			}
 		}
