@@ -29,7 +29,7 @@ func readTableRows(t *testing.T, path string) []tableRow {
 	t.Helper()
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		t.Skipf("%s is absent", path)
+		t.Skipf("../shared/%s absent", filepath.Base(filepath.Dir(path)))
 	}
 	if err != nil {
 		t.Fatal(err)

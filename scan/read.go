@@ -22,6 +22,9 @@ type ReadOptions struct {
 	// NeedData and SampleData, when set, choose the events whose data
 	// strings are decoded (parser.Reader.NeedData and SampleData).
 	NeedData, SampleData func(provider string, id uint16) bool
+	// Stdin is read for the input "-" (an .evtx or a .zip); nil when
+	// standard input is not to be read.
+	Stdin io.Reader
 }
 
 // An Input is what reading one EVTX stream found: its counters and its
@@ -121,6 +124,7 @@ func readArgs(ctx context.Context, paths []string, rf ReadOptions, fn func(arg i
 		lim = input.DefaultLimits()
 	}
 	w := input.NewWalker(lim)
+	w.Stdin = rf.Stdin
 	var keep func(string) bool
 	if !rf.All {
 		keep = parser.Writeback

@@ -15,17 +15,17 @@ import (
 	"github.com/evtxscan/evtxscan/report"
 )
 
-// explainCmd runs runExplain and returns its status and output.
+// explainCmd runs evtxscan explain and returns its status and output.
 func explainCmd(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := runExplain(context.Background(), args, &out, &errb)
+	code := run(context.Background(), append([]string{"explain"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
-// catalogCmd runs runCatalog and returns its status and output.
+// catalogCmd runs evtxscan catalog and returns its status and output.
 func catalogCmd(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := runCatalog(context.Background(), args, &out, &errb)
+	code := run(context.Background(), append([]string{"catalog"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -66,10 +66,10 @@ func TestExplain(t *testing.T) {
 		{[]string{"8023042"}, exitUsage, nil, "eight hexadecimal digits", true},
 		{[]string{""}, exitUsage, nil, "empty query", true},
 		{[]string{"99999", "foo!"}, exitUsage, nil, "not an event id", true},
-		{nil, exitUsage, nil, "usage: evtxscan explain", true},
-		{[]string{"--format", "xml", "33002"}, exitUsage, nil, "unknown format", true},
+		{nil, exitUsage, nil, "nothing to explain", true},
+		{[]string{"--format", "xml", "33002"}, exitUsage, nil, "want text or json", true},
 		{[]string{"--bogus", "33002"}, exitUsage, nil, "unknown flag", true},
-		{[]string{"--help"}, exitOK, nil, "usage: evtxscan explain", true},
+		{[]string{"--help"}, exitOK, []string{"usage: evtxscan explain"}, "", false},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, out, errs := explainCmd(tc.args...)
@@ -164,7 +164,7 @@ func TestExplainTextWidth(t *testing.T) {
 	}
 	_, out, _ := catalogCmd()
 	outputs["catalog"] = out
-	_, _, usage := explainCmd("--help")
+	_, usage, _ := explainCmd("--help")
 	outputs["explain --help"] = usage
 	for name, out := range outputs {
 		if out == "" {
