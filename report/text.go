@@ -187,8 +187,13 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 	if v.Server.Name != "" && len(rep.Tenants) > 0 && (len(v.Tenant.Servers) > 1 || len(rep.Tenants) > 1) {
 		name += " · " + v.Server.Name
 	}
-	t.printf("%s · %d file(s), %d records (%d writeback) · %s UTC\n\n",
-		t.paint(ansiBold, cut(clean(name), 60)), files, records, kept, span(svc.LogFrom.Time, svc.LogTo.Time))
+	stats := fmt.Sprintf("%d file(s), %d records (%d writeback) · %s UTC", files, records, kept, span(svc.LogFrom.Time, svc.LogTo.Time))
+	name = cut(clean(name), 60)
+	if len([]rune(name))+3+len([]rune(stats)) <= reportWidth {
+		t.printf("%s · %s\n\n", t.paint(ansiBold, name), stats)
+	} else {
+		t.printf("%s\n%s\n\n", t.paint(ansiBold, name), stats)
+	}
 	vcolor := ansiGreen
 	if len(v.Findings) > 0 {
 		switch v.Findings[0].Severity {
@@ -234,7 +239,8 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 				t.printf("    %s\n", line)
 			}
 		}
-		if f.Severity == "info" || detailed == maxDetailed {
+		// A consequence names its root, whose steps are the ones to take.
+		if f.Severity == "info" || detailed == maxDetailed || len(f.Because) > 0 {
 			continue
 		}
 		detailed++
