@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/input"
 	"github.com/evtxscan/evtxscan/parser"
 )
@@ -119,7 +120,7 @@ func Read(ctx context.Context, paths []string, rf ReadOptions, fn func(ev *parse
 	w.Stdin = rf.Stdin
 	var keep func(string) bool
 	if !rf.All {
-		keep = parser.Writeback
+		keep = parser.Providers(catalog.WritebackSources()...)
 	}
 	rep, err := w.Walk(ctx, paths, func(it input.Item, r io.Reader) error {
 		fs, err := readOne(ctx, it, r, rf, keep, fn)
