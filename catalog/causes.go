@@ -70,7 +70,7 @@ func causeTable() []Cause {
 				"disabled or changed, or it was not right when writeback was turned on, " +
 				"so the password sync rule was never created. ADSync logs 6329 " +
 				"0x80230405 \"No password writeback targets found\" and the reset fails " +
-				"with 33002 (seed 000).",
+				"with 33002 (a field case).",
 			Remediation: []string{
 				"In the Synchronization Rules Editor enable the inbound rule \"In from " +
 					"AD - User AccountEnabled\" (or the copy a custom or selective " +

@@ -1,19 +1,21 @@
 package catalog
 
-// Sections of the source documents that the tables cite. "seed 004" is
-// Microsoft's page "Troubleshoot self-service password reset writeback";
-// "seed 000" is a field case (6329 + 33002, a disabled sync rule);
-// "seed 001" is the writeback tutorial; event-formats.md collects the
-// message layouts seen in the field.
+// Sections of the sources that the tables cite, as a user reads them: the
+// Microsoft Learn page "Troubleshoot self-service password reset
+// writeback" by its title; a field case (6329 + 33002, a disabled sync
+// rule; the project's seed 000); the message layouts seen in the field
+// (the project's event-formats.md).
 const (
-	secPRS         = "seed 004: Password writeback event log error codes (PasswordResetService)"
-	secADSync      = "seed 004: Password writeback event log error codes (ADSync)"
-	secCommon      = "seed 004: Common password writeback errors"
-	secSeed000     = "seed 000: 6329 + 33002, No password writeback targets found"
-	secFmtPRS      = "event-formats.md: PasswordResetService"
-	secFmt6329     = "event-formats.md: ADSync 6329"
-	secFmtDirSync  = "event-formats.md: Directory Synchronization"
-	secFmtHResults = "event-formats.md: HRESULTs seen with writeback"
+	learnTroubleshoot = "Microsoft Learn, Troubleshoot self-service password reset writeback"
+
+	secPRS         = learnTroubleshoot + ": Password writeback event log error codes (PasswordResetService)"
+	secADSync      = learnTroubleshoot + ": Password writeback event log error codes (ADSync)"
+	secCommon      = learnTroubleshoot + ": Common password writeback errors"
+	secSeed000     = "field case: a 6329 with a 33002, No password writeback targets found"
+	secFmtPRS      = "message layouts seen in the field: PasswordResetService"
+	secFmt6329     = "message layouts seen in the field: ADSync 6329"
+	secFmtDirSync  = "message layouts seen in the field: Directory Synchronization"
+	secFmtHResults = "message layouts seen in the field: HRESULTs seen with writeback"
 )
 
 // Remediation steps shared by several entries.
@@ -434,7 +436,7 @@ func eventTable() []Event {
 			Description: "The user could not be found on-premises: deleted in AD but not " +
 				"yet in Entra ID, or not linked in the sync engine. With an ADSync 6329 " +
 				"\"No password writeback targets found\" the password sync rule is missing " +
-				"(seed 000).",
+				"(a field case).",
 			Remediation: []string{
 				"Check that the user exists in AD and is synchronized by this server.",
 				"In the Metaverse Search of the Synchronization Service Manager, check " +
@@ -545,7 +547,7 @@ func eventTable() []Event {
 			Name: "PasswordSetError", Role: RoleError, Severity: SeverityError,
 			Description: "0x80230405 \"No password writeback targets found\": the AD object " +
 				"of the user is absent, or not linked through the metaverse, or not in " +
-				"scope of a sync rule with \"Enable Password Sync\". In seed 000 the rule " +
+				"scope of a sync rule with \"Enable Password Sync\". In a field case the rule " +
 				"\"In from AD - User AccountEnabled\" was disabled.",
 			Remediation: []string{
 				"Enable the sync rule \"In from AD - User AccountEnabled\" and check " +

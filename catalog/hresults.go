@@ -11,7 +11,7 @@ func hresultTable() []HResult {
 				"object through the metaverse to an AD object in scope of a password sync " +
 				"rule. With \"No password writeback targets found\" in a 6329 the rule " +
 				"(In from AD - User AccountEnabled, Enable Password Sync) is the usual " +
-				"reason (seed 000); otherwise the user was deleted or is not joined.",
+				"reason (a field case); otherwise the user was deleted or is not joined.",
 			Causes: []string{"sync-rule-password-sync-missing", "user-not-found"},
 		},
 		{
@@ -46,7 +46,7 @@ func hresultTable() []HResult {
 				"entries with the same anchor.",
 			Meaning: "Two on-premises users share the cloud anchor: the same person is " +
 				"enabled in several forests or domains, or the anchor attribute is not " +
-				"unique. Seed 004 prints this code as \"HR 8023042\".",
+				"unique. Microsoft Learn's troubleshooting page prints this code as \"HR 8023042\".",
 			Causes: []string{"multiple-matches"},
 		},
 		{
