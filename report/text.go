@@ -123,7 +123,6 @@ func (t *textWriter) severity(s string) string {
 	return t.paint(ansiDim, label)
 }
 
-func day(t time.Time) string  { return t.UTC().Format("2006-01-02 15:04:05") }
 func hhmm(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 
 // span renders an interval, dropping the date of its end when it is the
