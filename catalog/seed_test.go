@@ -118,10 +118,10 @@ func TestSeed004EventsCovered(t *testing.T) {
 			if len(e.Remediation) == 0 {
 				t.Errorf("%s %d %q: no remediation", e.Source, e.ID, e.Variant)
 			}
-			cited = cited || strings.Contains(e.Section, learnTroubleshoot)
+			cited = cited || strings.Contains(e.Section, titleTroubleshoot)
 		}
 		if !cited {
-			t.Errorf("%s:%d: no catalog entry of event %d cites seed 004", seed004, line, code)
+			t.Errorf("%s:%d: no catalog entry of event %d cites %s", seed004, line, code, titleTroubleshoot)
 		}
 	}
 }

@@ -242,3 +242,40 @@ func TestCatalogJSON(t *testing.T) {
 		t.Errorf("%d members, want 4", len(doc))
 	}
 }
+
+// explain knows the neighbours an engineer meets beside writeback: the
+// engine's 6306 and password hash sync's 611, and Win32/HRESULT errors by
+// name or code, each with the public source of its facts.
+func TestExplainNeighbours(t *testing.T) {
+	for _, tt := range []struct {
+		q    string
+		want []string
+	}{
+		{"ERROR_ACCESS_DENIED", []string{"0x80070005 ERROR_ACCESS_DENIED", "Source: System Error Codes (Microsoft Learn)", "restrict-remote-sam"}},
+		{"error_file_not_found", []string{"0x80070002 ERROR_FILE_NOT_FOUND", "The system cannot find the file specified."}},
+		{"0x80070002", []string{"ERROR_FILE_NOT_FOUND"}},
+		{"SEC_E_TIME_SKEW", []string{"0x80090324", "clock-skew"}},
+		{"6306", []string{"ADSync 6306 ServerError", "clock"}},
+		{"611", []string{"Directory Synchronization 611", "RPC errors affecting Microsoft Entra Connect (Microsoft Learn)", "dc-unreachable"}},
+		{"auth-token", []string{"Leads to", "onboarding-failed"}},
+		{"writeback-down", []string{"31044", "not working"}},
+	} {
+		code, out, errs := explainCmd(tt.q)
+		if code != exitOK {
+			t.Errorf("%s: exit %d: %s", tt.q, code, errs)
+			continue
+		}
+		flat := strings.Join(strings.Fields(out), " ")
+		for _, w := range tt.want {
+			if !strings.Contains(flat, w) {
+				t.Errorf("%s: output lacks %q:\n%s", tt.q, w, out)
+			}
+		}
+		if strings.Contains(strings.ToLower(out), "seed") {
+			t.Errorf("%s: output cites a seed:\n%s", tt.q, out)
+		}
+	}
+	if code, _, _ := explainCmd("ERROR_NO_SUCH_THING"); code != exitFatal {
+		t.Errorf("unknown symbol: exit %d", code)
+	}
+}
