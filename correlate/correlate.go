@@ -348,7 +348,6 @@ type unattrGroup struct {
 	last   ref
 	sample string // text of the earliest event read, "" when none
 	hr     uint32
-	cause  string
 	refs   refSet
 }
 
