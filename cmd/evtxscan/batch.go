@@ -377,7 +377,7 @@ func batchUnits(args []string, tenant, out string) (units []batchUnit, notes []s
 				// the lake itself
 			case err != nil:
 				notes = append(notes, fmt.Sprintf("skipped %s: %v", p, err))
-			case efi.IsDir() || sniffKind(p) != "":
+			case efi.IsDir() || input.FileKind(p) != "":
 				units = append(units, batchUnit{scan.DefaultTenant(p), []string{p}})
 			default:
 				notes = append(notes, fmt.Sprintf("skipped %s: not a folder, a zip or an EVTX file", p))
@@ -394,29 +394,11 @@ func holdsEVTX(dir string) bool {
 		return false
 	}
 	for _, e := range ents {
-		if !e.IsDir() && sniffKind(filepath.Join(dir, e.Name())) == "evtx" {
+		if !e.IsDir() && input.FileKind(filepath.Join(dir, e.Name())) == "evtx" {
 			return true
 		}
 	}
 	return false
-}
-
-// sniffKind returns "evtx" or "zip" by the first bytes of the file at p, or "".
-func sniffKind(p string) string {
-	f, err := os.Open(p)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	var b [8]byte
-	n, _ := io.ReadFull(f, b[:])
-	switch {
-	case n == 8 && string(b[:]) == "ElfFile\x00":
-		return "evtx"
-	case n >= 4 && (string(b[:4]) == "PK\x03\x04" || string(b[:4]) == "PK\x05\x06"):
-		return "zip"
-	}
-	return ""
 }
 
 // dupUnit is a tenant left out because an earlier input has its name.
