@@ -95,27 +95,9 @@ func (c *console) drawBar(ctx context.Context, st *batchStats, total int) func()
 	c.mu.Lock()
 	c.p = p
 	c.mu.Unlock()
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			bar.SetCurrent(min(st.done.Load(), int64(total)))
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	stopTick := tick(ctx, func() { bar.SetCurrent(min(st.done.Load(), int64(total))) })
 	return func() {
-		close(done)
-		wg.Wait()
+		stopTick()
 		if n := st.done.Load(); n >= int64(total) {
 			bar.SetCurrent(int64(total))
 		} else {
@@ -133,6 +115,19 @@ func (c *console) drawBar(ctx context.Context, st *batchStats, total int) func()
 // apart), for a log file.
 func (c *console) plainLines(ctx context.Context, st *batchStats, total int, start time.Time) func() {
 	every := int64(max(1, min(100, total/10)))
+	next := every
+	return tick(ctx, func() {
+		if n := st.done.Load(); n >= next && n < int64(total) {
+			c.printf("evtxscan scan: %s\n", plainLine(int(n), total, st, time.Since(start)))
+			next = (n/every + 1) * every
+		}
+	})
+}
+
+// tick calls fn at once and then every 200 ms, from one goroutine, until
+// the returned function is called (it waits for the goroutine to end) or
+// ctx is done.
+func tick(ctx context.Context, fn func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -140,18 +135,14 @@ func (c *console) plainLines(ctx context.Context, st *batchStats, total int, sta
 		defer wg.Done()
 		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
-		next := every
 		for {
+			fn()
 			select {
 			case <-done:
 				return
 			case <-ctx.Done():
 				return
 			case <-t.C:
-			}
-			if n := st.done.Load(); n >= next && n < int64(total) {
-				c.printf("evtxscan scan: %s\n", plainLine(int(n), total, st, time.Since(start)))
-				next = (n/every + 1) * every
 			}
 		}
 	}()
