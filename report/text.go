@@ -410,13 +410,22 @@ func (t *textWriter) inputs(rep *scan.Report) {
 		damaged += f.DamagedCount
 		skippedRecs += f.Skipped
 	}
-	if damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 {
+	unread := 0 // archives of a format that is not read (7z, rar, …)
+	for _, s := range rep.Skipped {
+		if strings.HasSuffix(s.Reason, ": unsupported archive)") {
+			unread++
+		}
+	}
+	if damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0 {
 		t.printf("%d file(s) read cleanly", len(rep.Inputs))
 	} else {
 		t.printf("%d file(s); %d damaged chunk(s), %d unreadable record(s) or area(s)", len(rep.Inputs), damaged, skippedRecs)
 	}
-	if len(rep.Skipped) > 0 {
-		t.printf("; %d entr(ies) not EVTX", len(rep.Skipped))
+	if unread > 0 {
+		t.printf("; %d archive(s) NOT READ", unread)
+	}
+	if n := len(rep.Skipped) - unread; n > 0 {
+		t.printf("; %d entr(ies) not EVTX", n)
 	}
 	t.printf("\n")
 	for _, f := range rep.Inputs {
@@ -442,7 +451,11 @@ func (t *textWriter) inputs(rep *scan.Report) {
 		t.printf("  %s\n", cut(clean(e), reportWidth-2))
 	}
 	for _, s := range rep.Skipped {
-		t.printf("  %s\n", cut("skipped "+clean(s.Path)+": "+s.Reason, reportWidth-2))
+		verb := "skipped "
+		if strings.HasSuffix(s.Reason, ": unsupported archive)") {
+			verb = "not read " // its logs, if any, are missing from the report
+		}
+		t.printf("  %s\n", cut(verb+clean(s.Path)+": "+s.Reason, reportWidth-2))
 	}
 }
 

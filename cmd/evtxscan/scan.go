@@ -51,7 +51,7 @@ func (a *app) scanCmd() *cobra.Command {
 	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt or finding per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
-	fs.StringVar(&sf.tenant, "tenant", "", "tenant name for all inputs (default: each input argument's base name without extension)")
+	fs.StringVar(&sf.tenant, "tenant", "", "one tenant name for every input (default: each input is a tenant named after its base name without extension)")
 	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never")
 	fs.StringVar(&sf.failOn, "fail-on", "none", "exit with status 4 when a finding has this severity or a higher one: error (critical or error), warning (also warning), none")
 	restrictRead(c)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,10 +15,9 @@ import (
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/internal/golden"
 	"github.com/evtxscan/evtxscan/scan"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // want is the ground truth the fixture generator writes beside each
 // fixture (internal/scenario: Want).
@@ -286,43 +284,12 @@ func TestScanFixtures(t *testing.T) {
 				}
 			}
 
-			golden(t, filepath.Join("testdata", "scan", name+".json"), out)
+			golden.Check(t, filepath.Join("testdata", "scan", name+".json"), out)
 		})
 	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// golden compares got with a golden file, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (review, then go test ./cmd/evtxscan -update)\n%s", path, firstDiff(string(want), string(got)))
-	}
-}
-
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) && i < len(bl); i++ {
-		if al[i] != bl[i] {
-			return "line " + itoa(i+1) + ":\n- " + al[i] + "\n+ " + bl[i]
-		}
-	}
-	return "lengths differ"
-}
 
 // The seed 000 case: the disabled sync rule is the first finding, with its
 // remediation, and each 6329 sits in the attempt of its own user.
@@ -393,6 +360,6 @@ func TestScanText(t *testing.T) {
 		if strings.ContainsAny(text, "\x1b\x00\x07") {
 			t.Errorf("%s: control characters in the report (colour must be off when not a terminal)", name)
 		}
-		golden(t, filepath.Join("testdata", "scan", name+".txt"), out.Bytes())
+		golden.Check(t, filepath.Join("testdata", "scan", name+".txt"), out.Bytes())
 	}
 }
