@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -209,6 +210,9 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	for _, d := range st.Damage {
 		fs.Damage = append(fs.Damage, d.Error())
 		chunks[d.Chunk] = true
+	}
+	if st.MoreDamage > 0 {
+		fs.Damage = append(fs.Damage, fmt.Sprintf("%s: %d more problems, not listed", it.Path, st.MoreDamage))
 	}
 	fs.DamagedCount = len(chunks)
 	if readErr != nil {
