@@ -42,6 +42,12 @@ func (a *app) scanCmd() *cobra.Command {
 		Annotations: map[string]string{"exit": "yes"},
 		Args:        needInputs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if sf.format == "parquet" && hasStdin(args) {
+				return &usageError{c, fmt.Errorf("--format parquet reads named inputs only, not - (standard input)")}
+			}
+			if sf.format == "parquet" && sf.failOn != "none" {
+				return &usageError{c, fmt.Errorf("--fail-on works with --format text, json and ndjson; query the lake's findings table instead")}
+			}
 			a.code = a.scan(c.Context(), &sf, args)
 			return nil
 		},
@@ -69,10 +75,6 @@ func (a *app) scanCmd() *cobra.Command {
 func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	stderr := a.stderr
 	if sf.format == "parquet" {
-		if hasStdin(inputs) {
-			fmt.Fprintf(stderr, "evtxscan scan: --format parquet reads named inputs only, not - (standard input)\n")
-			return exitUsage
-		}
 		return runBatch(ctx, sf, inputs, a.stdout, stderr)
 	}
 	ro := sf.ReadOptions
