@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,20 +129,25 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{r: r}
 }
 
-// Writeback reports whether a provider is one of the sources that password
-// writeback logs to: PasswordResetService, ADSync, Directory Synchronization.
-func Writeback(provider string) bool {
-	switch provider {
-	case "PasswordResetService", "ADSync", "Directory Synchronization":
-		return true // as registered: no need to fold case
+// Providers returns a Keep filter that keeps the events of the named
+// providers (sources), whose names Windows compares without regard to case.
+// The names are compared byte for byte first, as most logs spell them as
+// registered; case is folded only for a name of the same length.
+func Providers(names ...string) func(provider string) bool {
+	names = slices.Clone(names)
+	return func(provider string) bool {
+		for _, n := range names {
+			if provider == n {
+				return true
+			}
+		}
+		for _, n := range names {
+			if len(provider) == len(n) && strings.EqualFold(provider, n) {
+				return true
+			}
+		}
+		return false
 	}
-	switch len(provider) {
-	case len("PasswordResetService"), len("ADSync"), len("Directory Synchronization"):
-		return strings.EqualFold(provider, "PasswordResetService") ||
-			strings.EqualFold(provider, "ADSync") ||
-			strings.EqualFold(provider, "Directory Synchronization")
-	}
-	return false
 }
 
 // Header returns the file header, reading it if Read has not yet been called.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/input"
 	"github.com/evtxscan/evtxscan/parser"
 )
@@ -157,7 +158,7 @@ func readArgs(ctx context.Context, paths []string, rf ReadOptions, fn func(arg i
 	w.Stdin = rf.Stdin
 	var keep func(string) bool
 	if !rf.All {
-		keep = parser.Writeback
+		keep = parser.Providers(catalog.WritebackSources()...)
 	}
 	for i, p := range paths {
 		each := func(ev *parser.Event) error { return fn(i, ev) }
