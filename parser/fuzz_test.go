@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bytes"
 	"io"
 	"log"
 	"os"
@@ -34,25 +33,15 @@ func addFuzzSeeds(f *testing.F) {
 	add(fileOf(fanoutChunk(f, 4, 8)))
 }
 
-// readStats reads b to its end and returns the record ids read and the
+// fuzzRead reads b to its end and returns the record ids read and the
 // stats.
-func fuzzRead(b []byte, workers int, keep func(string) bool) ([]uint64, Stats, error) {
-	r := NewReader(bytes.NewReader(b))
-	r.Path = "fuzz.evtx"
-	r.Workers = workers
-	r.Keep = keep
-	defer r.Close()
-	var ids []uint64
-	for {
-		ev, err := r.Read()
-		if err == io.EOF {
-			return ids, r.Stats(), nil
-		}
-		if err != nil {
-			return ids, r.Stats(), err
-		}
-		ids = append(ids, ev.RecordID)
+func fuzzRead(t *testing.T, b []byte, workers int, keep func(string) bool) ([]uint64, Stats, error) {
+	evs, st, err := readBytes(t, b, workers, keep)
+	ids := make([]uint64, len(evs))
+	for i := range evs {
+		ids[i] = evs[i].RecordID
 	}
+	return ids, st, err
 }
 
 // FuzzReader reads arbitrary bytes as an EVTX file, with and without the
@@ -66,8 +55,8 @@ func FuzzReader(f *testing.F) {
 	log.SetOutput(io.Discard)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, keep := range []func(string) bool{nil, Writeback} {
-			ids1, st1, err1 := fuzzRead(b, 1, keep)
-			ids2, st2, err2 := fuzzRead(b, 2, keep)
+			ids1, st1, err1 := fuzzRead(t, b, 1, keep)
+			ids2, st2, err2 := fuzzRead(t, b, 2, keep)
 			checkStats(t, ids1, st1)
 			checkStats(t, ids2, st2)
 			if (err1 == nil) != (err2 == nil) || err1 != nil && err1.Error() != err2.Error() {
@@ -103,7 +92,7 @@ func checkStats(t *testing.T, ids []uint64, st Stats) {
 		t.Fatalf("%d skipped, no problem reported", st.Skipped)
 	}
 	for _, d := range st.Damage {
-		if d.Path != "fuzz.evtx" || d.Offset < 0 {
+		if d.Path != "test.evtx" || d.Offset < 0 {
 			t.Fatalf("problem without path or offset: %v", d)
 		}
 	}

@@ -100,19 +100,23 @@ func (f *Input) damageSpans() map[int][2]time.Time {
 		if found {
 			j = i + 1 // chunks[j:] are after it
 		}
-		from, to := before[i], after[j]
-		if sp, ok := f.chunkSpans[d.Chunk]; ok {
-			// Some records of the chunk itself were read.
-			if from.IsZero() || sp[0].Before(from) {
-				from = sp[0]
-			}
-			if sp[1].After(to) {
-				to = sp[1]
-			}
-		}
-		out[d.Chunk] = [2]time.Time{from, to}
+		out[d.Chunk] = f.withOwnEvents(d.Chunk, before[i], after[j])
 	}
 	return out
+}
+
+// withOwnEvents widens the span from–to of damaged chunk c to the events
+// read from c itself, if any.
+func (f *Input) withOwnEvents(c int, from, to time.Time) [2]time.Time {
+	if sp, ok := f.chunkSpans[c]; ok {
+		if from.IsZero() || sp[0].Before(from) {
+			from = sp[0]
+		}
+		if sp[1].After(to) {
+			to = sp[1]
+		}
+	}
+	return [2]time.Time{from, to}
 }
 
 // Span returns the write times of the first and the last record of the

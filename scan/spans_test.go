@@ -26,15 +26,7 @@ func damageSpansQuadratic(f *Input) map[int][2]time.Time {
 				to = sp[0]
 			}
 		}
-		if sp, ok := f.chunkSpans[d.Chunk]; ok {
-			if from.IsZero() || sp[0].Before(from) {
-				from = sp[0]
-			}
-			if sp[1].After(to) {
-				to = sp[1]
-			}
-		}
-		out[d.Chunk] = [2]time.Time{from, to}
+		out[d.Chunk] = f.withOwnEvents(d.Chunk, from, to)
 	}
 	return out
 }
