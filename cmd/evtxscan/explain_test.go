@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/report"
 )
 
 // explainCmd runs runExplain and returns its status and output.
@@ -75,7 +76,7 @@ func TestExplain(t *testing.T) {
 			if code != tc.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errs)
 			}
-			flat := strings.Join(wrapFields(out), " ") // undo the wrapping
+			flat := strings.Join(report.WrapFields(out), " ") // undo the wrapping
 			for _, s := range tc.stdout {
 				if !strings.Contains(out, s) && !strings.Contains(flat, s) {
 					t.Errorf("stdout lacks %q:\n%s", s, out)
