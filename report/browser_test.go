@@ -176,6 +176,9 @@ func TestHTMLInBrowser(t *testing.T) {
 			defer cancel()
 			ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 			defer cancelT()
+			if err := chromedp.Do(ctx); err != nil { // open the tab before anything listens
+				t.Fatal(err)
+			}
 			go dismissDialogs(ctx)
 			if err := chromedp.Do(ctx, chromedp.Navigate(pageURL)); err != nil {
 				t.Fatal(err)

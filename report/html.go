@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/scan"
 )
 
 // The HTML report is one file with no outside reference: its style and
@@ -29,6 +30,48 @@ var htmlCSS string
 
 //go:embed html.js
 var htmlJS string
+
+// HTML writes the report as one self-contained HTML page: per tenant and
+// server the verdict, the findings with their evidence and remediation, a
+// timeline picture (inline SVG) and the attempts table (sortable and
+// filterable in the page), then the inputs with their damage. The page
+// loads nothing from anywhere and prints on A4.
+func HTML(w io.Writer, rep *scan.Report) error {
+	src := &pageSource{
+		Tool: rep.Tool, Schema: rep.Schema, Verdict: rep.Verdict, Counts: rep.Counts,
+		Errors: rep.Errors,
+	}
+	for _, s := range rep.Skipped {
+		src.Skipped = append(src.Skipped, htmlSkipped{s.Path, s.Reason})
+	}
+	for i := range rep.Inputs {
+		in := &rep.Inputs[i]
+		from, to := in.Span()
+		src.Inputs = append(src.Inputs, inputSource{
+			Path: in.Path, Size: in.Size, Records: in.Records, Events: in.Events, Chunks: in.Chunks,
+			Damaged: in.DamagedCount, Skips: in.Skipped, Dirty: in.Dirty, From: from, To: to,
+			Damage: in.Damage, Error: in.Error,
+		})
+	}
+	byTenant := map[string]int{}
+	for _, v := range rep.Views() {
+		ti, ok := byTenant[v.Tenant.Name]
+		if !ok {
+			ti = len(src.Tenants)
+			byTenant[v.Tenant.Name] = ti
+			src.Tenants = append(src.Tenants, tenantSource{Name: v.Tenant.Name, Verdict: v.Tenant.Verdict})
+		}
+		ss := serverSource{
+			Name: v.Server.Name, Verdict: v.Server.Verdict, Attempts: v.Attempts, Findings: v.Findings,
+			Damage: v.Damage, Counts: v.Server.Counts, Inputs: v.Server.Inputs, Unjoined: len(v.Unjoined),
+		}
+		if v.Service != nil {
+			ss.Service = v.Service.Service
+		}
+		src.Tenants[ti].Servers = append(src.Tenants[ti].Servers, ss)
+	}
+	return writeHTML(w, src)
+}
 
 // htmlPage is what html.tmpl renders.
 type htmlPage struct {

@@ -41,6 +41,15 @@
       set(e.deltaY < 0 ? z * 1.5 : z / 1.5, (sc.scrollLeft + off) / sc.scrollWidth, off);
     }, { passive: false });
     window.addEventListener("beforeprint", function () { set(1, 0, 0); });
+    // A click on an attempt mark shows its row in the table.
+    svg.addEventListener("click", function (e) {
+      var m = e.target.closest("line.att"), row = m && document.getElementById(m.getAttribute("data-row"));
+      if (!row) { return; }
+      if (row.hidden) { row.hidden = false; }
+      each(document.querySelectorAll("tr.hit"), function (r) { r.classList.remove("hit"); });
+      row.classList.add("hit");
+      row.scrollIntoView({ block: "center" });
+    });
   });
 
   // Attempts tables: sort by a column, filter by text and outcome, copy a

@@ -52,7 +52,6 @@ type tlRect struct {
 	X, W  string // percentages
 	Y, H  int
 	Title string
-	Href  string // "#id" of a row of the page, or ""
 }
 
 type tlLine struct {
@@ -60,7 +59,7 @@ type tlLine struct {
 	X      string
 	Y1, Y2 int
 	Title  string
-	Href   string
+	Row    string // id of the attempt's table row
 	TID    string // tracking id of an attempt mark
 }
 
@@ -254,7 +253,7 @@ func buildTimeline(src tlSource) *timeline {
 		}
 		title += "\nTrackingId " + a.TrackingID
 		tl.Lines = append(tl.Lines, tlLine{Class: "att " + outcomeClass(a.Outcome), X: pct(x(a.Start.Time)), Y1: ry + 1, Y2: ry + tlAttH - 1,
-			Title: title, Href: fmt.Sprintf("#%s-a%d", src.ID, i+1), TID: a.TrackingID})
+			Title: title, Row: fmt.Sprintf("%s-a%d", src.ID, i+1), TID: a.TrackingID})
 	}
 	y += 3*tlAttH + 4
 

@@ -39,7 +39,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var sf scanFlags
 	sf.register(fs)
-	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt or finding per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
+	fs.StringVar(&sf.format, "format", "text", "output: "+report.FormatHelp()+", parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&sf.tenant, "tenant", "", "tenant name (default: the first input's base name without extension)")
@@ -50,10 +50,8 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	switch sf.format {
-	case "text", "json", "ndjson", "parquet":
-	default:
-		fmt.Fprintf(stderr, "evtxscan scan: unknown --format %q (text, json, ndjson, parquet)\n", sf.format)
+	if !report.IsFormat(sf.format) && sf.format != "parquet" {
+		fmt.Fprintf(stderr, "evtxscan scan: unknown --format %q: %s, parquet\n", sf.format, report.FormatHelp())
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
@@ -85,14 +83,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	switch sf.format {
-	case "json":
-		err = report.JSON(bw, rep)
-	case "ndjson":
-		err = report.NDJSON(bw, rep)
-	default:
-		err = report.Text(bw, rep, report.TextOptions{Color: useColor(sf.color, w)})
-	}
+	err = report.Write(bw, rep, sf.format, report.TextOptions{Color: useColor(sf.color, w)})
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
