@@ -8,7 +8,9 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/klauspost/compress v1.17.9
 	github.com/parquet-go/parquet-go v0.25.1
+	github.com/rivo/uniseg v0.4.7
 	github.com/spf13/pflag v1.0.5
+	golang.org/x/term v0.48.0
 )
 
 require (

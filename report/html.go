@@ -227,7 +227,7 @@ func contentPolicy() string {
 // writeHTML renders src.
 func writeHTML(w io.Writer, src *pageSource) error {
 	t, err := template.New("page").Funcs(template.FuncMap{
-		"plural": plural,
+		"plural": plural, "plurals": plurals,
 	}).Parse(htmlTemplate)
 	if err != nil {
 		return err
@@ -386,6 +386,14 @@ func plural(n int, noun string) string {
 		noun += "s"
 	}
 	return fmt.Sprintf("%d %s", n, noun)
+}
+
+// plurals renders a count with the singular or plural phrase.
+func plurals(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // cutRunes shortens s to n runes, keeping its start.

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/report"
@@ -83,7 +85,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	err = report.Write(bw, rep, sf.format, report.TextOptions{Color: useColor(sf.color, w)})
+	err = report.Write(bw, rep, sf.format, report.TextOptions{Color: useColor(sf.color, w), Width: textWidth(w)})
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
@@ -114,6 +116,18 @@ func useColor(mode string, w io.Writer) bool {
 		return false
 	}
 	return isTerminal(w)
+}
+
+// textWidth is the width of the text report: the terminal's, else
+// $COLUMNS, else 0 (the report's narrowest layout).
+func textWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return cols
+		}
+	}
+	n, _ := strconv.Atoi(os.Getenv("COLUMNS"))
+	return n
 }
 
 // isTerminal reports whether w is a terminal (a character device).
