@@ -69,30 +69,30 @@ type Attempt struct {
 	TrackingID   string         `json:"tracking_id"`
 	Operation    string         `json:"operation"` // reset, change, admin_reset, unlock or unknown
 	Outcome      string         `json:"outcome"`   // success, failure or incomplete
-	UPN          string         `json:"upn"`
+	UPN          string         `json:"upn,omitempty"`
 	AdminUPN     string         `json:"admin_upn,omitempty"`
-	CloudAnchor  string         `json:"cloud_anchor"`
-	SourceAnchor string         `json:"source_anchor"`
-	Start        Time           `json:"start"`
-	End          Time           `json:"end"`
+	CloudAnchor  string         `json:"cloud_anchor,omitempty"`
+	SourceAnchor string         `json:"source_anchor,omitempty"`
+	Start        Time           `json:"start,omitzero"`
+	End          Time           `json:"end,omitzero"`
 	EventIDs     []int          `json:"event_ids"` // in time order, joined ADSync events included
 	HResult      HResult        `json:"hresult,omitempty"`
-	Cause        string         `json:"cause"` // "" for a success
+	Cause        string         `json:"cause,omitempty"` // "" for a success
 	Events       []AttemptEvent `json:"events"`
-	Notes        []string       `json:"notes,omitempty"`
+	Notes        []string       `json:"notes"` // never nil after Finish
 }
 
 // An AttemptEvent is one event of an attempt, kept compactly.
 type AttemptEvent struct {
 	Path     string  `json:"path"`
 	RecordID uint64  `json:"record_id"`
-	Time     Time    `json:"time"`
+	Time     Time    `json:"time,omitzero"`
 	Provider string  `json:"provider"`
 	EventID  int     `json:"event_id"`
 	Status   string  `json:"status,omitempty"`
 	HResult  HResult `json:"hresult,omitempty"`
-	Join     string  `json:"join,omitempty"` // for ADSync 6329: anchor or hr-nearest
-	Message  string  `json:"message"`        // a one-line summary
+	Join     string  `json:"join,omitempty"`    // for ADSync 6329: anchor or hr-nearest
+	Message  string  `json:"message,omitempty"` // a one-line summary
 }
 
 // A Finding is one cause found in the tenant's log, with its evidence.
@@ -103,8 +103,8 @@ type Finding struct {
 	Severity      string        `json:"severity"` // critical, error, warning or info
 	Title         string        `json:"title"`
 	Count         int           `json:"count"` // attempts, events, gaps or runs
-	FirstSeen     Time          `json:"first_seen"`
-	LastSeen      Time          `json:"last_seen"`
+	FirstSeen     Time          `json:"first_seen,omitzero"`
+	LastSeen      Time          `json:"last_seen,omitzero"`
 	Evidence      []EvidenceRef `json:"evidence"` // the first MaxEvidence by time
 	EvidenceTotal int           `json:"evidence_total"`
 	Remediation   []string      `json:"remediation"`
@@ -114,7 +114,7 @@ type Finding struct {
 type EvidenceRef struct {
 	Path       string `json:"path"`
 	RecordID   uint64 `json:"record_id"`
-	Time       Time   `json:"time"`
+	Time       Time   `json:"time,omitzero"`
 	EventID    int    `json:"event_id"`
 	TrackingID string `json:"tracking_id,omitempty"`
 }
@@ -140,17 +140,17 @@ type Service struct {
 
 // A Span is a time interval: a heartbeat gap or an up period.
 type Span struct {
-	From         Time   `json:"from"`
-	To           Time   `json:"to"`
-	FromLogStart bool   `json:"from_log_start,omitempty"` // From is the log's first event
-	ToLogEnd     bool   `json:"to_log_end,omitempty"`     // To is the log's last event
+	From         Time   `json:"from,omitzero"`
+	To           Time   `json:"to,omitzero"`
+	FromLogStart bool   `json:"from_log_start"` // From is the log's first event
+	ToLogEnd     bool   `json:"to_log_end"`     // To is the log's last event
 	Note         string `json:"note,omitempty"`
 }
 
 // A Run is one onboarding (enabling writeback) or offboarding.
 type Run struct {
-	Start    Time          `json:"start"`
-	End      Time          `json:"end"`
+	Start    Time          `json:"start,omitzero"`
+	End      Time          `json:"end,omitzero"`
 	Outcome  string        `json:"outcome"` // success, failure or incomplete
 	EventIDs []int         `json:"event_ids"`
 	Evidence []EvidenceRef `json:"evidence"`
@@ -162,8 +162,8 @@ type ServiceError struct {
 	Provider string        `json:"provider"`
 	EventID  int           `json:"event_id"`
 	Count    int           `json:"count"`
-	First    Time          `json:"first"`
-	Last     Time          `json:"last"`
+	First    Time          `json:"first,omitzero"`
+	Last     Time          `json:"last,omitzero"`
 	HResult  HResult       `json:"hresult,omitempty"`
 	Message  string        `json:"message"`
 	Cause    string        `json:"cause"`

@@ -233,6 +233,11 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Report, error) 
 	if rep.Inputs == nil {
 		rep.Inputs = []Input{}
 	}
+	for i := range rep.Inputs {
+		if rep.Inputs[i].Damage == nil {
+			rep.Inputs[i].Damage = []string{} // lists are always written
+		}
+	}
 	for _, s := range res.Skipped {
 		rep.Skipped = append(rep.Skipped, Skipped{s.Path, s.Reason})
 	}
