@@ -21,9 +21,11 @@ type Explanation struct {
 type HResultInfo struct {
 	Code    uint32   `json:"code"`
 	Hex     string   `json:"hex"`
+	Symbol  string   `json:"symbol,omitempty"`
 	Text    string   `json:"text"`
 	Meaning string   `json:"meaning"`
 	Causes  []string `json:"causes"`
+	Source  string   `json:"source"`
 }
 
 // A QueryError reports a query that is malformed (Syntax) or names nothing
@@ -37,8 +39,9 @@ type QueryError struct {
 func (e *QueryError) Error() string { return fmt.Sprintf("%q: %s", e.Query, e.Msg) }
 
 // Lookup answers one query of `evtxscan explain`: an event id (every
-// variant of it), an HRESULT (0x80230405, 80230405, hr=80230405), a cause id
-// or an event name. The error is a *QueryError.
+// variant of it), an HRESULT (0x80230405, 80230405, hr=80230405), the name
+// of a Win32 or HRESULT error (ERROR_ACCESS_DENIED), a cause id or an event
+// name. The error is a *QueryError.
 func (c *Catalog) Lookup(query string) (Explanation, error) {
 	q := strings.TrimSpace(query)
 	r := Explanation{Query: query}
@@ -76,9 +79,15 @@ func (c *Catalog) Lookup(query string) (Explanation, error) {
 			return r, &QueryError{query, false, fmt.Sprintf("HRESULT %s is not in the "+
 				"catalog; read the text of the event that carries it", FormatHResult(code))}
 		}
-		r.Kind = "hresult"
-		r.HResult = &HResultInfo{Code: h.Code, Hex: FormatHResult(h.Code),
-			Text: h.Text, Meaning: h.Meaning, Causes: h.Causes}
+		r.Kind, r.HResult = "hresult", hresultInfo(h)
+		return r, nil
+	}
+	if isSymbol(q) {
+		h, ok := c.HResultBySymbol(q)
+		if !ok {
+			return r, &QueryError{query, false, "no error code with this name in the catalog"}
+		}
+		r.Kind, r.HResult = "hresult", hresultInfo(h)
 		return r, nil
 	}
 
@@ -99,6 +108,26 @@ func (c *Catalog) Lookup(query string) (Explanation, error) {
 		msg = "too long for an event id; an HRESULT has eight hexadecimal digits"
 	}
 	return r, &QueryError{query, true, msg}
+}
+
+func hresultInfo(h HResult) *HResultInfo {
+	return &HResultInfo{Code: h.Code, Hex: FormatHResult(h.Code), Symbol: h.Symbol,
+		Text: h.Text, Meaning: h.Meaning, Causes: h.Causes, Source: h.Source}
+}
+
+// isSymbol reports whether s looks like a Win32 or HRESULT name:
+// upper-case words joined by underscores (ERROR_ACCESS_DENIED, E_FAIL).
+func isSymbol(s string) bool {
+	if !strings.Contains(s, "_") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !('A' <= b && b <= 'Z' || 'a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // isCauseID reports whether s looks like a cause id: lower-case words of

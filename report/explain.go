@@ -92,7 +92,20 @@ func writeHResultText(tw *explainWriter, c *catalog.Catalog, h catalog.HResultIn
 	if text == "" {
 		text = "(no message is logged with it)"
 	}
-	tw.wrap("", "            ", h.Hex+"  "+text)
+	head := h.Hex
+	if h.Symbol != "" {
+		head += " " + h.Symbol
+	}
+	tw.wrap("", "            ", head+"  "+text)
+	if h.Source != "" {
+		for i, sec := range strings.Split(h.Source, "; ") {
+			first := "  Source: "
+			if i > 0 {
+				first = "          "
+			}
+			tw.wrap(first, "            ", sec)
+		}
+	}
 	tw.line("")
 	tw.wrap("  ", "  ", h.Meaning)
 	if len(h.Causes) > 0 {
@@ -118,6 +131,10 @@ func writeCauseText(tw *explainWriter, c *catalog.Catalog, k catalog.Cause) {
 	tw.line("")
 	tw.line("  What to do:")
 	tw.steps("    ", k.Remediation)
+	if len(k.Consequences) > 0 {
+		tw.line("")
+		tw.wrap("  ", "    ", "Leads to (ranked below it when found together): "+strings.Join(k.Consequences, ", "))
+	}
 	tw.line("")
 	tw.line("  Recognized by any of:")
 	for _, s := range k.Signatures {

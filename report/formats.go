@@ -49,6 +49,15 @@ func Write(w io.Writer, rep *scan.Report, format string, opt TextOptions) error 
 	return fmt.Errorf("report: unknown format %q", format)
 }
 
+// FormatNames returns the names of Formats.
+func FormatNames() []string {
+	var out []string
+	for _, f := range Formats() {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
 // IsFormat reports whether Write knows the format.
 func IsFormat(name string) bool {
 	for _, f := range Formats() {

@@ -199,6 +199,9 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 			unit = "time"
 		}
 		t.para("    ", fmt.Sprintf("%s, %s", plural(f.Count, unit), span(f.FirstSeen.Time, f.LastSeen.Time)), nil)
+		if f.Note != "" {
+			t.para("    ", clean(f.Note), nil)
+		}
 		if f.Severity == "info" {
 			continue
 		}
@@ -272,6 +275,10 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 	for _, e := range svc.Errors {
 		timeline = append(timeline, fmt.Sprintf("%s %d×%d %s", hhmm(e.First.Time), e.EventID, e.Count, clean(e.Message)))
 	}
+	if s := svc.EndSilence; s != nil {
+		l := span(s.From.Time, s.To.Time) + " " + clean(s.Note)
+		timeline = append(timeline, l)
+	}
 	sort.Strings(timeline)
 	for i, l := range timeline {
 		if i == maxTimelineLines {
@@ -281,6 +288,7 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 		}
 		t.para("  ", l, nil)
 	}
+	t.unattributed(v.Unattributed)
 }
 
 // attempts writes the attempts table: up to maxAttemptRows, failures and
@@ -351,6 +359,56 @@ func (t *textWriter) attempts(all []correlate.Attempt) {
 	}
 	if tidW < 36 {
 		t.printf("(TrackingIds: the first 8 characters; %s for the whole)\n", moreElsewhere)
+	}
+}
+
+// maxUnattributed is how many unattributed groups the text report names
+// before it says how many more there are.
+const maxUnattributed = 20
+
+// unattributed writes the known events that belong to no attempt and no
+// part of the service's record: those without TrackingId and those with a
+// cause first.
+func (t *textWriter) unattributed(us []correlate.Unattributed) {
+	if len(us) == 0 {
+		return
+	}
+	n := 0
+	for _, u := range us {
+		n += u.Count
+	}
+	rank := func(u correlate.Unattributed) int {
+		switch {
+		case u.Reason == correlate.ReasonNoTrackingID:
+			return 0
+		case u.Cause != "":
+			return 1
+		}
+		return 2
+	}
+	list := slices.Clone(us)
+	slices.SortStableFunc(list, func(a, b correlate.Unattributed) int { return rank(a) - rank(b) })
+	t.printf("\n")
+	t.para(t.paint(ansiBold, "UNATTRIBUTED")+" ", fmt.Sprintf("%s in no attempt and no service record, %s",
+		plural(n, "known event"), plural(len(list), "group")), nil)
+	for i, u := range list {
+		if i == maxUnattributed {
+			t.printf("  … %d more (%s)\n", len(list)-i, moreElsewhere)
+			break
+		}
+		what := "no part in a timeline"
+		if u.Reason == correlate.ReasonNoTrackingID {
+			what = "no readable TrackingId"
+		}
+		if u.Cause != "" {
+			what += ", cause " + u.Cause
+		}
+		name := ""
+		if u.Name != "" {
+			name = " " + clean(u.Name)
+		}
+		t.para("  ", fmt.Sprintf("%s %d%s ×%d, %s: %s", clean(u.Provider), u.EventID, name, u.Count,
+			span(u.First.Time, u.Last.Time), what), nil)
 	}
 }
 

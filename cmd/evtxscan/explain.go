@@ -7,48 +7,44 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
+
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/report"
-	"github.com/spf13/pflag"
 )
 
+func (a *app) explainCmd() *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:                   "explain [--format text|json] WHAT...",
+		DisableFlagsInUseLine: true,
+		Short:                 "describe an event id, an HRESULT or a cause id",
+		Long: "WHAT is an event id (33002; for 6329 every variant is shown), an HRESULT " +
+			"(0x80230405, 80230405, hr=80230405), a cause id (sync-rule-password-sync-missing) " +
+			"or an event name (ADUserNotFoundError). Unknown codes exit with status 1, " +
+			"malformed ones with status 2.",
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{c, errors.New("nothing to explain: name an event id, an HRESULT, a cause id or an event name")}
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			a.code = runExplain(c.Context(), format, args, a.stdout, a.stderr)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	restrictChoice(c, "format", "text", "json")
+	return c
+}
+
 // runExplain describes event ids, HRESULTs and cause ids.
-func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("explain", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: text or json")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: evtxscan explain [--format text|json] <what>...
-
-<what> is an event id (33002; for 6329 every variant is shown), an HRESULT
-(0x80230405, 80230405, hr=80230405), a cause id
-(sync-rule-password-sync-missing) or an event name (ADUserNotFoundError).
-Unknown codes exit with status 1, malformed ones with status 2.
-
-flags:
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "evtxscan explain: %v\n", err)
-		return exitUsage
-	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "evtxscan explain: unknown format %q (want text or json)\n", *format)
-		return exitUsage
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return exitUsage
-	}
-
+func runExplain(ctx context.Context, format string, queries []string, stdout, stderr io.Writer) int {
 	c := catalog.New()
 	status := exitOK
 	var results []catalog.Explanation
-	for _, q := range fs.Args() {
+	for _, q := range queries {
 		if err := ctx.Err(); err != nil {
 			fmt.Fprintf(stderr, "evtxscan explain: %v\n", err)
 			return exitFatal
@@ -67,7 +63,7 @@ flags:
 		results = append(results, r)
 	}
 
-	if *format == "json" {
+	if format == "json" {
 		if len(results) == 0 {
 			return status
 		}
@@ -89,28 +85,27 @@ flags:
 	return status
 }
 
+func (a *app) catalogCmd() *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:                   "catalog [--format text|json]",
+		DisableFlagsInUseLine: true,
+		Short:                 "list every known event, HRESULT and cause",
+		Args:                  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			a.code = runCatalog(format, a.stdout, a.stderr)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "text", "output format: text or json (schema in docs/catalog.md)")
+	restrictChoice(c, "format", "text", "json")
+	return c
+}
+
 // runCatalog lists the whole catalog.
-func runCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("catalog", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: text or json (schema in docs/catalog.md)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: evtxscan catalog [--format text|json]\n\nflags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "evtxscan catalog: %v\n", err)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "evtxscan catalog: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
-	}
+func runCatalog(format string, stdout, stderr io.Writer) int {
 	c := catalog.New()
-	switch *format {
+	switch format {
 	case "json":
 		b, err := json.MarshalIndent(c, "", "  ")
 		if err != nil {
@@ -127,7 +122,7 @@ func runCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return exitFatal
 		}
 	default:
-		fmt.Fprintf(stderr, "evtxscan catalog: unknown format %q (want text or json)\n", *format)
+		fmt.Fprintf(stderr, "evtxscan catalog: unknown format %q (want text or json)\n", format)
 		return exitUsage
 	}
 	return exitOK

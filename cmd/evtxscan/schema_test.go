@@ -633,6 +633,7 @@ func schemaDefs() map[reflect.Type]string {
 		reflect.TypeFor[correlate.ServiceError](): "#/$defs/serviceError",
 		reflect.TypeFor[correlate.Counts]():       "#/$defs/counts",
 		reflect.TypeFor[correlate.Damage]():       "#/$defs/damage",
+		reflect.TypeFor[correlate.Unattributed](): "#/$defs/unattributed",
 	}
 }
 
@@ -794,7 +795,7 @@ func TestSchemaRejectsDrift(t *testing.T) {
 		{"null where omitted", func(d map[string]any) { docService(d)["log_from"] = nil }, `/service/0/log_from: null is not of type string`},
 		{"unknown join", func(d map[string]any) { objAt(objAt(d, "attempts", 0), "events", 0)["join"] = "guess" }, `/attempts/0/events/0/join: "guess" is not one of`},
 		{"wrong schema version", func(d map[string]any) { d["schema"] = "evtxscan-scan/1" }, `/schema: "evtxscan-scan/1", want "evtxscan-scan/2"`},
-		{"service without server", func(d map[string]any) { delete(docService(d), "server") }, `/service/0: property "server" is missing`},
+		{"server as null", func(d map[string]any) { docService(d)["server"] = nil }, `/service/0/server: null is not of type string`},
 		{"negative record id", func(d map[string]any) { objAt(objAt(d, "findings", 0), "evidence", 0)["record_id"] = json.Number("-1") }, `/findings/0/evidence/0/record_id: -1 is less than the minimum`},
 		{"gap flag left out", func(d map[string]any) { delete(objAt(docService(d), "heartbeat_gaps", 0), "to_log_end") }, `/service/0/heartbeat_gaps/0: property "to_log_end" is missing`},
 		{"null for unknown", func(d map[string]any) { objAt(d, "attempts", 0)["cloud_anchor"] = nil }, `/attempts/0/cloud_anchor: null is not of type string`},
@@ -948,12 +949,19 @@ func fillValue(v reflect.Value, name string) {
 				"scope":     "service",
 				"join":      correlate.JoinHRNearest,
 				"cause":     "heartbeat-gap",
+				"because":   "servicebus-unreachable",
+				"reason":    correlate.ReasonNoPart,
 			}[name]
 			if !ok {
 				s = "filled " + name
 			}
 			v.SetString(s)
 		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		fillValue(v.Elem(), name)
 	case reflect.Bool:
 		v.SetBool(true)
 	case reflect.Int, reflect.Int64, reflect.Uint16, reflect.Uint32, reflect.Uint64:
