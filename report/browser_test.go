@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/evtxscan/evtxscan/internal/scenario"
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 // A browserCase is one HTML report to open, with what its page must show.
@@ -39,24 +40,17 @@ type browserServer struct {
 	Gaps     int
 }
 
-// findChromium returns the path of the browser, or skips the test loudly
-// (fails under CI=true) when there is none.
+// findChromium returns the path of the browser ($EVTXSCAN_CHROMIUM, else
+// chromium on PATH), or ends the test through testenv.Missing: a loud skip
+// locally, a failure under CI=true.
 func findChromium(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{os.Getenv("EVTXSCAN_CHROMIUM"), "chromium", "/usr/bin/chromium", "chromium-browser"} {
-		if p == "" {
-			continue
-		}
+	if p := os.Getenv("EVTXSCAN_CHROMIUM"); p != "" {
 		if path, err := exec.LookPath(p); err == nil {
 			return path
 		}
 	}
-	msg := "SKIPPED: no chromium on PATH (apt-get install -y chromium, or set EVTXSCAN_CHROMIUM): the HTML report is NOT checked in a browser"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return testenv.Need(t, "chromium", "Chromium (the HTML report is NOT checked in a browser)", "chromium")
 }
 
 // screenshotDir is where the screenshots go: $EVTXSCAN_SCREENSHOTS, or
