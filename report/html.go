@@ -64,6 +64,7 @@ func HTML(w io.Writer, rep *scan.Report) error {
 		ss := serverSource{
 			Name: v.Server.Name, Verdict: v.Server.Verdict, Attempts: v.Attempts, Findings: v.Findings,
 			Damage: v.Damage, Counts: v.Server.Counts, Inputs: v.Server.Inputs, Unjoined: len(v.Unjoined),
+			Unattributed: v.Unattributed,
 		}
 		if v.Service != nil {
 			ss.Service = v.Service.Service
@@ -112,9 +113,24 @@ type htmlServer struct {
 	Causes   []causeCount
 	Attempts []htmlAttempt
 	Unjoined int
+	Others   []htmlOther
+}
+
+// htmlOther is a group of known events that belong to no attempt and to no
+// part of the service's record.
+type htmlOther struct {
+	Provider string
+	EventID  int
+	Name     string
+	Count    int
+	Span     string
+	Reason   string
+	Cause    string
+	Message  string
 }
 
 type htmlFinding struct {
+	Note        string
 	Severity    string
 	Title       string
 	Cause       string
@@ -201,6 +217,7 @@ type serverSource struct {
 	Counts        correlate.Counts
 	Inputs        []string // paths of the inputs of this server
 	Unjoined      int
+	Unattributed  []correlate.Unattributed
 }
 
 type inputSource struct {
@@ -261,7 +278,7 @@ func buildPage(src *pageSource) *htmlPage {
 		p.Inputs = append(p.Inputs, htmlInput{
 			Path: in.Path, Size: in.Size, Records: in.Records, Events: in.Events, Chunks: in.Chunks,
 			Damaged: in.Damaged, Skipped: in.Skips, Dirty: in.Dirty, Span: spanText(in.From, in.To),
-			Damage: in.Damage, Error: in.Error,
+			Damage: trimPath(in.Damage, in.Path), Error: strings.TrimPrefix(in.Error, in.Path+": "),
 			Problems: in.Dirty || in.Damaged > 0 || in.Skips > 0 || in.Error != "" || len(in.Damage) > 0,
 		})
 		if !in.From.IsZero() && (from.IsZero() || in.From.Before(from)) {
@@ -313,7 +330,7 @@ func buildServer(id, tenant string, ss serverSource, inputs map[string]inputSour
 	fx := factsOf(svc, ss.Attempts)
 	for _, f := range ss.Findings {
 		hf := htmlFinding{
-			Severity: f.Severity, Title: f.Title, Cause: f.Cause, Scope: f.Scope,
+			Note: f.Note, Severity: f.Severity, Title: f.Title, Cause: f.Cause, Scope: f.Scope,
 			Span: spanText(f.FirstSeen.Time, f.LastSeen.Time),
 			More: max(f.EvidenceTotal-len(f.Evidence), 0),
 		}
@@ -346,6 +363,14 @@ func buildServer(id, tenant string, ss serverSource, inputs map[string]inputSour
 		}
 		sv.Attempts = append(sv.Attempts, ha)
 	}
+	for _, u := range ss.Unattributed {
+		reason := "in no timeline"
+		if u.Reason == correlate.ReasonNoTrackingID {
+			reason = "no readable TrackingId"
+		}
+		sv.Others = append(sv.Others, htmlOther{Provider: u.Provider, EventID: u.EventID, Name: u.Name, Count: u.Count,
+			Span: spanText(u.First.Time, u.Last.Time), Reason: reason, Cause: u.Cause, Message: u.Message})
+	}
 	src := tlSource{ID: id, Attempts: ss.Attempts, Service: svc, Damage: ss.Damage}
 	for _, p := range ss.Inputs {
 		in := inputs[p]
@@ -356,6 +381,15 @@ func buildServer(id, tenant string, ss serverSource, inputs map[string]inputSour
 	}
 	sv.Timeline = buildTimeline(src)
 	return sv
+}
+
+// trimPath drops the path each damage line starts with (the table names it).
+func trimPath(lines []string, path string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = strings.TrimPrefix(l, path+": ")
+	}
+	return out
 }
 
 // spanText renders an interval for the page.
@@ -394,13 +428,4 @@ func plurals(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// cutRunes shortens s to n runes, keeping its start.
-func cutRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

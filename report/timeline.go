@@ -153,8 +153,8 @@ func buildTimeline(src tlSource) *timeline {
 	y := tlAxisH + 4
 	// Inputs, one row each, with the damage of each on its row.
 	for i, in := range src.Inputs {
-		ry := y + i*(tlFileH+3)
-		tl.Rows = append(tl.Rows, tlRow{Y: ry + tlFileH, Label: cutRunes(baseName(in.Path), 20), Title: in.Path})
+		ry := y + i*(tlFileH+5)
+		tl.Rows = append(tl.Rows, tlRow{Y: ry + tlFileH, Label: cutLeft(baseName(in.Path), 20), Title: in.Path})
 		if !in.From.IsZero() {
 			tl.Rects = append(tl.Rects, tlRect{Class: "file", X: pct(x(in.From)), W: wpct(in.From, in.To), Y: ry, H: tlFileH,
 				Title: fmt.Sprintf("%s\n%s → %s", in.Path, stamp(in.From), stamp(in.To))})
@@ -177,7 +177,7 @@ func buildTimeline(src tlSource) *timeline {
 				Title: fmt.Sprintf("damaged chunk %d of %s\nbetween %s and %s", d.Chunk, in.Path, stamp(a), stamp(b))})
 		}
 	}
-	y += len(src.Inputs)*(tlFileH+3) + tlLaneGap
+	y += len(src.Inputs)*(tlFileH+5) + tlLaneGap
 	bandTop := y
 
 	// Heartbeat strip: the span with heartbeats, gaps shaded across all lanes.
@@ -186,6 +186,13 @@ func buildTimeline(src tlSource) *timeline {
 	if !svc.FirstHeartbeat.IsZero() {
 		tl.Rects = append(tl.Rects, tlRect{Class: "hb", X: pct(x(svc.FirstHeartbeat.Time)), W: wpct(svc.FirstHeartbeat.Time, svc.LastHeartbeat.Time), Y: y, H: tlStripH,
 			Title: fmt.Sprintf("%d heartbeats, %s → %s", svc.Heartbeats, stamp(svc.FirstHeartbeat.Time), stamp(svc.LastHeartbeat.Time))})
+	}
+	if es := svc.EndSilence; es != nil && !es.From.IsZero() && !es.To.IsZero() {
+		title := fmt.Sprintf("silence to the end of the log: %s → %s", stamp(es.From.Time), stamp(es.To.Time))
+		if es.Note != "" {
+			title += "\n" + es.Note
+		}
+		tl.Rects = append(tl.Rects, tlRect{Class: "silence", X: pct(x(es.From.Time)), W: wpct(es.From.Time, es.To.Time), Y: y, H: tlStripH, Title: title})
 	}
 	for _, t := range svc.Started {
 		tl.Lines = append(tl.Lines, tlLine{Class: "start", X: pct(x(t.Time)), Y1: y - 2, Y2: y + tlStripH + 2, Title: "service started (31015) " + stamp(t.Time)})
