@@ -811,16 +811,30 @@ func addSet(m map[string]struct{}, s string) {
 }
 
 // summary returns a one-line description of an event: the reason of a
-// failure, the trace line that carries the hresult of a 6329, else the
-// first line.
+// failure; for a 6329 the first trace line that names the failure (the
+// engine's benign lines skipped) and, when another, the line that carries
+// its hresult, joined by " | "; else the first line.
 func summary(f *Fields) string {
 	if f.Reason != "" {
 		return truncate(f.Reason, maxMessage)
 	}
+	first := -1
+	for i, t := range f.Trace {
+		if !benignTrace(t) {
+			first = i
+			break
+		}
+	}
 	for i := len(f.Trace) - 1; i >= 0; i-- {
 		if f.Trace[i].HResult != 0 && f.Trace[i].HResult == f.HResult {
+			if first >= 0 && first < i {
+				return truncate(f.Trace[first].Raw+" | "+f.Trace[i].Raw, maxMessage)
+			}
 			return truncate(f.Trace[i].Raw, maxMessage)
 		}
+	}
+	if first >= 0 {
+		return truncate(f.Trace[first].Raw, maxMessage)
 	}
 	s := f.Text
 	for {
@@ -833,6 +847,13 @@ func summary(f *Fields) string {
 }
 
 const maxMessage = 300
+
+// benignTrace reports whether a trace line is one the engine logs in many
+// 6329s whatever failed (a file that already exists in dnutils.cpp, a
+// registry value it does without).
+func benignTrace(t TraceLine) bool {
+	return t.HResult == 0x800700B7 || strings.HasPrefix(t.Rest, "Failed getting registry value")
+}
 
 // truncate cuts s to at most n bytes at a rune boundary, marking the cut
 // with "…".

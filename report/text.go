@@ -107,6 +107,11 @@ const (
 // the input. No line is wider than opt.Width (at least MinWidth) cells.
 func Text(w io.Writer, rep *scan.Report, opt TextOptions) error {
 	t := &textWriter{w: w, color: opt.Color, width: max(opt.Width, MinWidth)}
+	if len(rep.Tenants) > 1 {
+		// Several cases in one run: the sentence over all of them first.
+		t.para(t.paint(ansiBold, "OVERALL")+" ", clean(rep.Verdict), nil)
+		t.printf("\n%s\n\n", strings.Repeat("─", t.width))
+	}
 	for i, v := range rep.Views() {
 		if i > 0 {
 			t.printf("\n%s\n\n", strings.Repeat("─", t.width))
@@ -120,7 +125,7 @@ func Text(w io.Writer, rep *scan.Report, opt TextOptions) error {
 // para writes text wrapped to the width, the first line after label and
 // the others indented as far.
 func (t *textWriter) para(label, text string, paint func(string) string) {
-	ind := cells(label)
+	ind := cells(stripANSI(label))
 	for i, line := range wrap(text, t.width-ind) {
 		if i > 0 {
 			label = strings.Repeat(" ", ind)
@@ -129,6 +134,21 @@ func (t *textWriter) para(label, text string, paint func(string) string) {
 			line = paint(line)
 		}
 		t.printf("%s%s\n", label, line)
+	}
+}
+
+// stripANSI drops the colour sequences paint adds, to measure a label.
+func stripANSI(s string) string {
+	for {
+		i := strings.Index(s, "\x1b[")
+		if i < 0 {
+			return s
+		}
+		j := strings.IndexByte(s[i:], 'm')
+		if j < 0 {
+			return s
+		}
+		s = s[:i] + s[i+j+1:]
 	}
 }
 
@@ -367,48 +387,49 @@ func (t *textWriter) attempts(all []correlate.Attempt) {
 const maxUnattributed = 20
 
 // unattributed writes the known events that belong to no attempt and no
-// part of the service's record: those without TrackingId and those with a
-// cause first.
+// part of the service's record: each group without TrackingId or with a
+// cause on a line of its own, the others (informational events such as the
+// pings of password hash sync) counted on one line.
 func (t *textWriter) unattributed(us []correlate.Unattributed) {
 	if len(us) == 0 {
 		return
+	}
+	var shown []correlate.Unattributed
+	quiet, kinds := 0, 0
+	for _, u := range us {
+		if u.Reason == correlate.ReasonNoTrackingID || u.Cause != "" {
+			shown = append(shown, u)
+		} else {
+			quiet += u.Count
+			kinds++
+		}
 	}
 	n := 0
 	for _, u := range us {
 		n += u.Count
 	}
-	rank := func(u correlate.Unattributed) int {
-		switch {
-		case u.Reason == correlate.ReasonNoTrackingID:
-			return 0
-		case u.Cause != "":
-			return 1
-		}
-		return 2
-	}
-	list := slices.Clone(us)
-	slices.SortStableFunc(list, func(a, b correlate.Unattributed) int { return rank(a) - rank(b) })
 	t.printf("\n")
-	t.para(t.paint(ansiBold, "UNATTRIBUTED")+" ", fmt.Sprintf("%s in no attempt and no service record, %s",
-		plural(n, "known event"), plural(len(list), "group")), nil)
-	for i, u := range list {
+	t.para(t.paint(ansiBold, "UNATTRIBUTED")+" ", plural(n, "known event")+" in no attempt and no service record", nil)
+	for i, u := range shown {
 		if i == maxUnattributed {
-			t.printf("  … %d more (%s)\n", len(list)-i, moreElsewhere)
+			t.printf("  … %d more (%s)\n", len(shown)-i, moreElsewhere)
 			break
 		}
 		what := "no part in a timeline"
 		if u.Reason == correlate.ReasonNoTrackingID {
-			what = "no readable TrackingId"
+			what = "no TrackingId"
 		}
 		if u.Cause != "" {
-			what += ", cause " + u.Cause
+			what += "; cause " + u.Cause
 		}
-		name := ""
-		if u.Name != "" {
-			name = " " + clean(u.Name)
+		when := hhmm(u.First.Time)
+		if u.Count > 1 {
+			when = span(u.First.Time, u.Last.Time)
 		}
-		t.para("  ", fmt.Sprintf("%s %d%s ×%d, %s: %s", clean(u.Provider), u.EventID, name, u.Count,
-			span(u.First.Time, u.Last.Time), what), nil)
+		t.para("  ", fmt.Sprintf("%d×%d %s: %s (%s)", u.EventID, u.Count, when, what, clean(u.Provider)), nil)
+	}
+	if quiet > 0 {
+		t.para("  ", fmt.Sprintf("%s of %s with no part in a timeline (%s)", plural(quiet, "informational event"), plural(kinds, "kind"), moreElsewhere), nil)
 	}
 }
 
@@ -420,13 +441,22 @@ func (t *textWriter) inputs(rep *scan.Report) {
 		damaged += f.DamagedCount
 		skippedRecs += f.Skipped
 	}
-	if damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 {
+	unread := 0 // archives of a format that is not read (7z, rar, …)
+	for _, s := range rep.Skipped {
+		if strings.HasSuffix(s.Reason, ": unsupported archive)") {
+			unread++
+		}
+	}
+	if damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0 {
 		t.printf("%s read cleanly", plural(len(rep.Inputs), "file"))
 	} else {
 		t.printf("%s; %s, %s", plural(len(rep.Inputs), "file"), plural(damaged, "damaged chunk"), plurals(skippedRecs, "unreadable record or area", "unreadable records or areas"))
 	}
-	if len(rep.Skipped) > 0 {
-		t.printf("; %s not EVTX", plural(len(rep.Skipped), "entry"))
+	if unread > 0 {
+		t.printf("; %s NOT READ", plural(unread, "archive"))
+	}
+	if n := len(rep.Skipped) - unread; n > 0 {
+		t.printf("; %s not EVTX", plural(n, "entry"))
 	}
 	t.printf("\n")
 	for _, f := range rep.Inputs {
@@ -452,7 +482,11 @@ func (t *textWriter) inputs(rep *scan.Report) {
 		t.para("  ", clean(e), nil)
 	}
 	for _, s := range rep.Skipped {
-		t.para("  ", "skipped "+clean(s.Path)+": "+s.Reason, nil)
+		verb := "skipped "
+		if strings.HasSuffix(s.Reason, ": unsupported archive)") {
+			verb = "not read " // its logs, if any, are missing from the report
+		}
+		t.para("  ", verb+clean(s.Path)+": "+s.Reason, nil)
 	}
 }
 

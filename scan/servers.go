@@ -131,6 +131,7 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 		lastArg      = -1
 		cur          *serverState
 		curFile      *fileState
+		writeback    = parser.Providers(catalog.WritebackSources()...)
 	)
 	sum, err := readArgs(ctx, paths, ro, func(arg int, ev *parser.Event) error {
 		if cur == nil || ev.Computer != lastComputer || arg != lastArg {
@@ -146,7 +147,7 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 			}
 			curFile.lastSeen = cur
 		}
-		if !curFile.wb && (parser.Writeback(ev.Provider) || strings.EqualFold(ev.Channel, "Application")) {
+		if !curFile.wb && (writeback(ev.Provider) || strings.EqualFold(ev.Channel, "Application")) {
 			curFile.wb = true
 		}
 		cur.c.Add(ev)

@@ -275,9 +275,12 @@ func TestUnsupportedArchive(t *testing.T) {
 		{"folder", []string{"scan", dir}, exitDamaged, []string{"not read: " + sz, "not read: " + rar}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := cli(t, nil, nil, tt.args...)
+			code, stdout, stderr := cli(t, nil, nil, tt.args...)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			if tt.name == "7z beside a log" && (!strings.Contains(stdout, "1 archive(s) NOT READ") || strings.Contains(stdout, "read cleanly")) {
+				t.Errorf("the text report does not say the archive was not read:\n%s", stdout)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(stderr, w) {

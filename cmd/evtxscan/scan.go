@@ -34,8 +34,9 @@ func (a *app) scanCmd() *cobra.Command {
 		Long: "Reads the Application logs of an Entra Connect server (.evtx files, folders, " +
 			"zips, or - for an .evtx or .zip on standard input) and reports every password " +
 			"writeback attempt, the health of the writeback service and the root causes of " +
-			"failures, with what to do. All inputs of one run are one tenant (with " +
-			"--format parquet, each input is a tenant of the data lake).\n\n" +
+			"failures, with what to do. Each input is a tenant, named after its base " +
+			"name, unless --tenant names one for all; inside a tenant the records are " +
+			"grouped by server.\n\n" +
 			"Examples:\n" +
 			"  evtxscan scan bundle.zip\n" +
 			"  evtxscan scan --format json --fail-on error Application.evtx\n" +
@@ -52,7 +53,7 @@ func (a *app) scanCmd() *cobra.Command {
 	fs.StringVar(&sf.format, "format", "text", "output: "+report.FormatHelp()+", parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
-	fs.StringVar(&sf.tenant, "tenant", "", "tenant name (default: the first input's base name without extension)")
+	fs.StringVar(&sf.tenant, "tenant", "", "one tenant name for every input (default: each input is a tenant named after its base name without extension)")
 	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never")
 	fs.StringVar(&sf.failOn, "fail-on", "none", "exit with status 4 when a finding has this severity or a higher one: error (critical or error), warning (also warning), none")
 	restrictRead(c)
