@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evtxscan/evtxscan/internal/golden"
 	"github.com/evtxscan/evtxscan/lake/duckdbtest"
 )
 
@@ -137,7 +138,7 @@ func TestScanThreeTenants(t *testing.T) {
 			t.Errorf("text: %d headers of %s", c, name)
 		}
 	}
-	golden(t, filepath.Join("testdata", "scan", "three-tenants.txt"), out.Bytes())
+	golden.Check(t, filepath.Join("testdata", "scan", "three-tenants.txt"), out.Bytes())
 
 	// Parquet: the same tenants, each with its own attempts.
 	db := duckdbtest.New(t)
