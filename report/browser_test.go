@@ -225,7 +225,7 @@ func checkServer(t *testing.T, ctx context.Context, s browserServer) {
 	if got := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length`, sec+" svg.tl line.att")); got != len(s.Attempts) {
 		t.Errorf("%s: timeline has %d attempt marks, want %d", s.ID, got, len(s.Attempts))
 	}
-	if got := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length`, sec+" svg.tl rect.gap")); got != s.Gaps {
+	if got := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length`, sec+" svg.tl .gap")); got != s.Gaps {
 		t.Errorf("%s: timeline has %d gap bands, want %d", s.ID, got, s.Gaps)
 	}
 	marks := eval[[]string](t, ctx, fmt.Sprintf(`Array.from(document.querySelectorAll(%q), e => e.getAttribute("data-tid"))`, sec+" svg.tl line.att"))

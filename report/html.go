@@ -244,7 +244,7 @@ func contentPolicy() string {
 // writeHTML renders src.
 func writeHTML(w io.Writer, src *pageSource) error {
 	t, err := template.New("page").Funcs(template.FuncMap{
-		"plural": plural, "plurals": plurals,
+		"plural": plural, "plurals": plurals, "add": func(a, b int) int { return a + b },
 	}).Parse(htmlTemplate)
 	if err != nil {
 		return err

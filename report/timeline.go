@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/evtxscan/evtxscan/correlate"
@@ -52,7 +53,13 @@ type tlRect struct {
 	X, W  string // percentages
 	Y, H  int
 	Title string
+	// Thin is set when the span is too short to show as a rectangle (an
+	// SVG rect of width 0 is not drawn at all): it is drawn as a line.
+	Thin bool
 }
+
+// minSpanPercent is the narrowest span drawn as a rectangle.
+const minSpanPercent = 0.05
 
 type tlLine struct {
 	Class  string
@@ -272,6 +279,12 @@ func buildTimeline(src tlSource) *timeline {
 		tl.Bands = append(tl.Bands, tlRect{Class: "gap", X: pct(x(g.From.Time)), W: wpct(g.From.Time, g.To.Time), Y: bandTop - 2, H: y - bandTop + 2, Title: title})
 	}
 	tl.Height = y
+	for _, list := range [][]tlRect{tl.Rects, tl.Bands} {
+		for i := range list {
+			w, _ := strconv.ParseFloat(strings.TrimSuffix(list[i].W, "%"), 64)
+			list[i].Thin = w < minSpanPercent
+		}
+	}
 
 	for z := 1; z <= tl.MaxZoom; z *= 2 {
 		tl.Levels = append(tl.Levels, tlLevel{Zoom: z, Ticks: ticks(from, to, z, x, pct)})
