@@ -11,14 +11,16 @@ import (
 // sparkDays is the shortest log that gets a failures-per-day line.
 const sparkDays = 4
 
-// sparkline draws the failed attempts per day of a log from from to to as
-// one line of at most width cells: "03-18 ▁·▃█ 03-21, most 5 on 03-20",
-// a cell per day (or per few days, when the days do not fit), "·" for none.
-// It returns "" for a log shorter than sparkDays days or without failures.
-func sparkline(atts []correlate.Attempt, from, to time.Time, width int) string {
+// sparkline draws the failed attempts per day of a log from from to to: a
+// head saying what the line shows ("per day from 2024-03-18 to 2024-03-21,
+// most 5 on 2024-03-20") and the line itself of at most width cells, one
+// cell a day (or a few days, when the days do not fit), "·" for none. Both
+// are "" for a log shorter than sparkDays days or without failures.
+func sparkline(atts []correlate.Attempt, from, to time.Time, width int) (head, bars string) {
 	if from.IsZero() || to.Sub(from) < sparkDays*24*time.Hour {
-		return ""
+		return "", ""
 	}
+	from, to = from.UTC(), to.UTC()
 	first := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
 	days := int(to.Sub(first)/(24*time.Hour)) + 1
 	per := 1
@@ -38,7 +40,7 @@ func sparkline(atts []correlate.Attempt, from, to time.Time, width int) string {
 		}
 	}
 	if total == 0 {
-		return ""
+		return "", ""
 	}
 	top, at := 0, 0
 	for i, n := range counts {
@@ -46,8 +48,7 @@ func sparkline(atts []correlate.Attempt, from, to time.Time, width int) string {
 			top, at = n, i
 		}
 	}
-	const bars = "▁▂▃▄▅▆▇█"
-	levels := []rune(bars)
+	levels := []rune("▁▂▃▄▅▆▇█")
 	var b strings.Builder
 	for _, n := range counts {
 		if n == 0 {
@@ -56,11 +57,12 @@ func sparkline(atts []correlate.Attempt, from, to time.Time, width int) string {
 		}
 		b.WriteRune(levels[(n*len(levels)-1)/top])
 	}
-	unit := "day"
-	if per > 1 {
-		unit = fmt.Sprintf("%d days", per)
+	const day = "2006-01-02"
+	peak := first.AddDate(0, 0, at*per)
+	if per == 1 {
+		head = fmt.Sprintf("per day from %s to %s: most %d on %s", first.Format(day), to.Format(day), top, peak.Format(day))
+	} else {
+		head = fmt.Sprintf("per %d days from %s to %s: most %d in the %d days from %s", per, first.Format(day), to.Format(day), top, per, peak.Format(day))
 	}
-	peak := first.Add(time.Duration(at*per) * 24 * time.Hour)
-	return fmt.Sprintf("%s %s %s, most %d on %s (one cell a %s)", first.Format("01-02"), b.String(),
-		to.UTC().Format("01-02"), top, peak.Format("01-02"), unit)
+	return head, b.String()
 }

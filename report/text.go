@@ -243,8 +243,9 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 	c := v.Server.Counts
 	t.printf("\n%s %d: %d succeeded, %d failed, %d incomplete\n", t.paint(ansiBold, "ATTEMPTS"),
 		c.Attempts, c.Succeeded, c.Failed, c.Incomplete)
-	if line := sparkline(v.Attempts, svc.LogFrom.Time, svc.LogTo.Time, t.width-len("FAILURES/DAY ")-50); line != "" {
-		t.printf("%s %s\n", t.paint(ansiBold, "FAILURES/DAY"), line)
+	if head, bars := sparkline(v.Attempts, svc.LogFrom.Time, svc.LogTo.Time, t.width-2); bars != "" {
+		t.para(t.paint(ansiBold, "FAILURES")+" ", head, nil)
+		t.printf("  %s\n", bars)
 	}
 	t.attempts(v.Attempts)
 
@@ -302,8 +303,8 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 	sort.Strings(timeline)
 	for i, l := range timeline {
 		if i == maxTimelineLines {
-			t.printf("  … %d more (%s, %s in all; %s)\n", len(timeline)-i,
-				plural(len(svc.HeartbeatGaps), "heartbeat gap"), plural(len(svc.Errors), "service error group"), moreElsewhere)
+			t.para("  ", fmt.Sprintf("… %d more (%s, %s in all; %s)", len(timeline)-i,
+				plural(len(svc.HeartbeatGaps), "heartbeat gap"), plural(len(svc.Errors), "service error group"), moreElsewhere), nil)
 			break
 		}
 		t.para("  ", l, nil)
@@ -375,7 +376,7 @@ func (t *textWriter) attempts(all []correlate.Attempt) {
 		}
 	}
 	if n := len(all) - len(rows); n > 0 {
-		t.printf("… %d more (%d shown, failures first; %s)\n", n, len(rows), moreElsewhere)
+		t.para("", fmt.Sprintf("… %d more (%d shown, failures first; %s)", n, len(rows), moreElsewhere), nil)
 	}
 	if tidW < 36 {
 		t.printf("(TrackingIds: the first 8 characters; %s for the whole)\n", moreElsewhere)
