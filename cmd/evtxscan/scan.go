@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/internal/atomicfile"
@@ -57,14 +60,14 @@ func (a *app) scanCmd() *cobra.Command {
 	}
 	fs := c.Flags()
 	sf.register(fs)
-	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt or finding per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
+	fs.StringVar(&sf.format, "format", "text", "output: "+report.FormatHelp()+", parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&sf.tenant, "tenant", "", "one tenant name for every input (default: each input is a tenant named after its base name without extension)")
 	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never")
 	fs.StringVar(&sf.failOn, "fail-on", "none", "exit with status 4 when a finding has this severity or a higher one: error (critical or error), warning (also warning), none")
 	restrictRead(c)
-	restrictChoice(c, "format", "text", "json", "ndjson", "parquet")
+	restrictChoice(c, "format", append(report.FormatNames(), "parquet")...)
 	restrictChoice(c, "color", "auto", "always", "never")
 	restrictChoice(c, "fail-on", "none", "error", "warning")
 	restrictChoice(c, "progress", "auto", "always", "never")
@@ -106,14 +109,7 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	switch sf.format {
-	case "json":
-		err = report.JSON(bw, rep)
-	case "ndjson":
-		err = report.NDJSON(bw, rep)
-	default:
-		err = report.Text(bw, rep, report.TextOptions{Color: useColor(sf.color, w, a.getenv)})
-	}
+	err = report.Write(bw, rep, sf.format, report.TextOptions{Color: useColor(sf.color, w, a.getenv), Width: a.textWidth(w)})
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
@@ -199,4 +195,16 @@ func hasStdin(inputs []string) bool {
 		}
 	}
 	return false
+}
+
+// textWidth is the width of the text report written to w: the terminal's,
+// else $COLUMNS, else 0 (the report's narrowest layout, 80).
+func (a *app) textWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return cols
+		}
+	}
+	n, _ := strconv.Atoi(a.getenv("COLUMNS"))
+	return n
 }
