@@ -225,7 +225,7 @@ func checkServer(t *testing.T, ctx context.Context, s browserServer) {
 	if got := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length`, sec+" svg.tl line.att")); got != len(s.Attempts) {
 		t.Errorf("%s: timeline has %d attempt marks, want %d", s.ID, got, len(s.Attempts))
 	}
-	if got := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length`, sec+" svg.tl .gap")); got != s.Gaps {
+	if got := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length`, sec+" svg.tl rect.gap")); got != s.Gaps {
 		t.Errorf("%s: timeline has %d gap bands, want %d", s.ID, got, s.Gaps)
 	}
 	marks := eval[[]string](t, ctx, fmt.Sprintf(`Array.from(document.querySelectorAll(%q), e => e.getAttribute("data-tid"))`, sec+" svg.tl line.att"))
@@ -241,6 +241,11 @@ func checkServer(t *testing.T, ctx context.Context, s browserServer) {
 		w1 := eval[float64](t, ctx, fmt.Sprintf(`document.querySelector(%q).getBoundingClientRect().width`, sec+" svg.tl"))
 		if w1 < 1.9*w0 {
 			t.Errorf("%s: zoom in: width %.0f → %.0f", s.ID, w0, w1)
+		}
+		// The picture scrolls inside its frame; the frame keeps its width.
+		view := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return [e.clientWidth, e.scrollWidth] })()`, sec+" .tlscroll"))
+		if view[0] > w0+1 || view[1] < 1.9*view[0] {
+			t.Errorf("%s: zoomed picture does not scroll in its frame: frame %.0f, content %.0f (picture %.0f at fit)", s.ID, view[0], view[1], w0)
 		}
 		if err := chromedp.Do(ctx, chromedp.Click(sec+` .zoom button[data-z="fit"]`)); err != nil {
 			t.Fatal(err)
