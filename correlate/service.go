@@ -13,21 +13,22 @@ import (
 // service works out the service's health and feeds the findings.
 func (c *Correlator) service(fs *findingSet) Service {
 	sv := Service{
-		Tenant:        c.cfg.Tenant,
-		Server:        c.cfg.Server,
-		LogFrom:       Time{c.from},
-		LogTo:         Time{c.to},
-		Heartbeats:    c.nbeats,
-		HeartbeatGaps: []Span{},
-		Started:       []Time{},
-		Stopped:       []Time{},
-		Up:            []Span{},
-		Relays:        sortedKeys(c.relays),
-		Endpoints:     sortedKeys(c.endpoints),
-		SyncVersions:  sortedKeys(c.versions),
-		Onboarding:    []Run{},
-		Offboarding:   []Run{},
-		Errors:        []ServiceError{},
+		Tenant:            c.cfg.Tenant,
+		Server:            c.cfg.Server,
+		LogFrom:           Time{c.from},
+		LogTo:             Time{c.to},
+		Heartbeats:        c.nbeats,
+		HeartbeatGaps:     []Span{},
+		Started:           []Time{},
+		Stopped:           []Time{},
+		Up:                []Span{},
+		Relays:            sortedKeys(c.relays),
+		ConnectorAccounts: sortedKeys(c.accounts),
+		Endpoints:         sortedKeys(c.endpoints),
+		SyncVersions:      sortedKeys(c.versions),
+		Onboarding:        []Run{},
+		Offboarding:       []Run{},
+		Errors:            []ServiceError{},
 	}
 	sortRefs(c.lifecycle)
 	runs := c.beatRuns()
