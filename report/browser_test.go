@@ -3,6 +3,9 @@ package report
 import (
 	"context"
 	"fmt"
+	"math"
+	"regexp"
+	"strconv"
 	"net/url"
 	"os"
 	"os/exec"
@@ -13,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -192,6 +196,7 @@ func TestHTMLInBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("screenshot %s", path)
+			checkPrint(t, ctx)
 			time.Sleep(100 * time.Millisecond) // late events
 			bl.check(t)
 		})
@@ -336,5 +341,45 @@ func checkHostile(t *testing.T, ctx context.Context) {
 		if !slices.Contains(users, u) {
 			t.Errorf("the attempts table does not show the user %q: %q", u, users)
 		}
+	}
+}
+
+// mediaBox matches a page's size in a PDF (points).
+var mediaBox = regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]`)
+
+// checkPrint prints the page with the page size of its CSS: every page is
+// A4 (595 × 842 points), and printing hides the controls and fits the
+// timeline to the page.
+func checkPrint(t *testing.T, ctx context.Context) {
+	t.Helper()
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize(), chromedp.PDFPrintBackground()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := mediaBox.FindAllSubmatch(pdf, -1)
+	if len(pages) == 0 {
+		t.Fatalf("print: no page in the PDF (%d bytes)", len(pdf))
+	}
+	for _, m := range pages {
+		w, _ := strconv.ParseFloat(string(m[1]), 64)
+		h, _ := strconv.ParseFloat(string(m[2]), 64)
+		if math.Abs(w-595.3) > 2 || math.Abs(h-841.9) > 2 {
+			t.Errorf("print: page of %.1f × %.1f points, want A4 (595.3 × 841.9)", w, h)
+			break
+		}
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	hidden := eval[bool](t, ctx, `Array.from(document.querySelectorAll(".zoom, .filter, button.copy")).every(e => getComputedStyle(e).display === "none")`)
+	if !hidden {
+		t.Errorf("print: zoom, filter or copy controls are shown")
+	}
+	fits := eval[bool](t, ctx, `Array.from(document.querySelectorAll("svg.tl")).every(s => s.getBoundingClientRect().width <= s.parentElement.getBoundingClientRect().width + 1)`)
+	if !fits {
+		t.Errorf("print: a timeline is wider than its frame")
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
 	}
 }
