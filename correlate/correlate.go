@@ -183,12 +183,22 @@ type Service struct {
 	Relays     []string `json:"relays"`
 	// ConnectorAccounts are the AD DS connector accounts (MSOL_…, with
 	// their domain when given) that ADSync 6329 texts name.
-	ConnectorAccounts []string       `json:"connector_accounts"`
-	Endpoints         []string       `json:"endpoints"`
-	SyncVersions      []string       `json:"sync_versions"`
-	Onboarding        []Run          `json:"onboarding"`
-	Offboarding       []Run          `json:"offboarding"`
-	Errors            []ServiceError `json:"errors"` // by first time, event id, message
+	ConnectorAccounts []string `json:"connector_accounts"`
+	Endpoints         []string `json:"endpoints"`
+	SyncVersions      []string `json:"sync_versions"`
+	// SyncVersionSpans tell when each sync-engine version was first and
+	// last named, by first time: a version change is where one begins.
+	SyncVersionSpans []VersionSpan  `json:"sync_version_spans"`
+	Onboarding       []Run          `json:"onboarding"`
+	Offboarding      []Run          `json:"offboarding"`
+	Errors           []ServiceError `json:"errors"` // by first time, event id, message
+}
+
+// A VersionSpan is the first and last time a sync-engine version is named.
+type VersionSpan struct {
+	Version string `json:"version"`
+	First   Time   `json:"first,omitzero"`
+	Last    Time   `json:"last,omitzero"`
 }
 
 // A Span is a time interval: a heartbeat gap or an up period.
@@ -302,6 +312,7 @@ type Correlator struct {
 	accounts  map[string]struct{} // AD connector accounts named by 6329 texts
 	endpoints map[string]struct{}
 	versions  map[string]struct{}
+	verSeen   map[string][2]time.Time // first and last time of each version
 	damage    []Damage
 	counts    Counts
 	from, to  time.Time // span of the writeback channel, set by Finish
@@ -503,6 +514,7 @@ func New(cfg Config) *Correlator {
 		accounts:  make(map[string]struct{}),
 		endpoints: make(map[string]struct{}),
 		versions:  make(map[string]struct{}),
+		verSeen:   make(map[string][2]time.Time),
 		spans:     make(map[string]*chanSpan),
 		wbChans:   make(map[string]struct{}),
 		unattr:    make(map[unattrKey]*unattrGroup),
@@ -591,6 +603,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 	}
 	if f.SyncVersion != "" {
 		addSet(c.versions, f.SyncVersion)
+		c.seeVersion(f.SyncVersion, ev.Time)
 	}
 	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) {
 		// The result of an attempt when one carries its TrackingId, else a
