@@ -321,7 +321,11 @@ type Correlator struct {
 	// writeback sources (see the package rules on the log's span).
 	spans    map[string]*chanSpan
 	lastSpan *chanSpan
-	wbChans  map[string]struct{}
+	wbChans  map[string]string // the channel → itself, cloned
+	// lastWbChan is the channel of the last writeback event (its entry in
+	// wbChans exists), to skip the map on a run of one channel.
+	lastWbChan string
+	haveWbChan bool
 
 	tidSvc   []attEvent                 // service events with a TrackingId, decided in Finish
 	unattr   map[unattrKey]*unattrGroup // see Unattributed
@@ -516,7 +520,7 @@ func New(cfg Config) *Correlator {
 		versions:  make(map[string]struct{}),
 		verSeen:   make(map[string][2]time.Time),
 		spans:     make(map[string]*chanSpan),
-		wbChans:   make(map[string]struct{}),
+		wbChans:   make(map[string]string),
 		unattr:    make(map[unattrKey]*unattrGroup),
 		known:     make(map[errKind]knownEvent),
 	}
@@ -572,10 +576,13 @@ func (c *Correlator) Add(ev *parser.Event) {
 		c.span(ev.Channel).note(ev.Time, ev.Time)
 	}
 	k, op := classify(ev.Provider, ev.EventID)
-	if k != kindUnrelated {
-		if _, ok := c.wbChans[ev.Channel]; !ok {
-			c.wbChans[strings.Clone(ev.Channel)] = struct{}{}
+	if k != kindUnrelated && (!c.haveWbChan || ev.Channel != c.lastWbChan) {
+		key, ok := c.wbChans[ev.Channel]
+		if !ok {
+			key = strings.Clone(ev.Channel)
+			c.wbChans[key] = key
 		}
+		c.lastWbChan, c.haveWbChan = key, true
 	}
 	switch k {
 	case kindUnrelated:

@@ -222,7 +222,8 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 		if f.Note != "" {
 			t.para("    ", clean(f.Note), nil)
 		}
-		if f.Severity == "info" {
+		// A consequence names its root, whose steps are the ones to take.
+		if f.Severity == "info" || len(f.Because) > 0 {
 			continue
 		}
 		for j, step := range f.Remediation {

@@ -53,6 +53,8 @@ func TestBadCommandLine(t *testing.T) {
 		{[]string{"scan", "--max-ratio", "abc", in}, `"--max-ratio" flag: not a number`},
 		{[]string{"scan"}, "no INPUT"},
 		{[]string{"scan", "-", "-"}, "may be named once"},
+		{[]string{"scan", "--format", "parquet", "--out", "lake", "-"}, "not - (standard input)"},
+		{[]string{"scan", "--format", "parquet", "--out", "lake", "--fail-on", "error", in}, "--fail-on works with --format text, json and ndjson"},
 		{[]string{"dump", "--bogus", in}, "unknown flag: --bogus"},
 		{[]string{"dump"}, "no INPUT"},
 		{[]string{"explain", "--format", "xml", "33002"}, "want text or json"},

@@ -34,9 +34,10 @@ func (a *app) scanCmd() *cobra.Command {
 		Long: "Reads the Application logs of an Entra Connect server (.evtx files, folders, " +
 			"zips, or - for an .evtx or .zip on standard input) and reports every password " +
 			"writeback attempt, the health of the writeback service and the root causes of " +
-			"failures, with what to do. Each input is a tenant, named after its base " +
-			"name, unless --tenant names one for all; inside a tenant the records are " +
-			"grouped by server.\n\n" +
+			"failures, with what to do. Each server (the Computer of its records) is " +
+			"analysed on its own; each input argument is a tenant (a case), named after " +
+			"it, unless --tenant names one for all. The logs of one server join one " +
+			"timeline whatever their order and container; two servers never merge.\n\n" +
 			"Examples:\n" +
 			"  evtxscan scan bundle.zip\n" +
 			"  evtxscan scan --format json --fail-on error Application.evtx\n" +
@@ -44,6 +45,12 @@ func (a *app) scanCmd() *cobra.Command {
 		Annotations: map[string]string{"exit": "yes"},
 		Args:        needInputs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if sf.format == "parquet" && hasStdin(args) {
+				return &usageError{c, fmt.Errorf("--format parquet reads named inputs only, not - (standard input)")}
+			}
+			if sf.format == "parquet" && sf.failOn != "none" {
+				return &usageError{c, fmt.Errorf("--fail-on works with --format text, json and ndjson; query the lake's findings table instead")}
+			}
 			a.code = a.scan(c.Context(), &sf, args)
 			return nil
 		},
@@ -71,10 +78,6 @@ func (a *app) scanCmd() *cobra.Command {
 func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	stderr := a.stderr
 	if sf.format == "parquet" {
-		if hasStdin(inputs) {
-			fmt.Fprintf(stderr, "evtxscan scan: --format parquet reads named inputs only, not - (standard input)\n")
-			return exitUsage
-		}
 		return runBatch(ctx, sf, inputs, a.stdout, stderr)
 	}
 	ro := sf.ReadOptions
