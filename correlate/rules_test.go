@@ -310,3 +310,51 @@ func TestCountsAdd(t *testing.T) {
 		}
 	}
 }
+
+// The chains of the documents, root first: missing TLS root CAs before the
+// listener errors and the heartbeat gap; the writeback endpoint failing to
+// start (6800) before the stopped service.
+func TestChainsRootFirst(t *testing.T) {
+	relay := "ssprdedicatedsbprodneu"
+	for _, tt := range []struct {
+		name  string
+		evs   func(in *input) []*parser.Event
+		root  string
+		later []string
+	}{
+		{"tls root ca", func(in *input) []*parser.Event {
+			evs := []*parser.Event{in.ev(at(0), sourcePasswordReset, 31019, heartbeatText(relay))}
+			evs = append(evs,
+				in.ev(at(2*time.Minute), sourcePasswordReset, 31034, "The connection to the connect service was lost. The remote certificate is invalid according to the validation procedure."),
+				in.ev(at(3*time.Minute), sourcePasswordReset, 31034, "The connection to the connect service was lost."),
+				in.ev(at(4*time.Minute), sourcePasswordReset, 32014, "ServiceBusWarning: retrying."))
+			return append(evs, in.ev(at(50*time.Minute), sourcePasswordReset, 31019, heartbeatText(relay)))
+		}, "tls-root-ca", []string{"servicebus-unstable", CauseHeartbeatGap}},
+		{"endpoint not started", func(in *input) []*parser.Event {
+			return []*parser.Event{
+				in.ev(at(0), sourcePasswordReset, 31019, heartbeatText(relay)),
+				in.ev(at(time.Minute), sourcePasswordReset, 31016, "WriteBackServiceStopped"),
+				in.ev(at(2*time.Minute), sourceADSync, 6800, "The password reset endpoint could not be started."),
+				in.ev(at(3*time.Minute), "Microsoft-Windows-Security-SPP", 16384, "x"),
+			}
+		}, "endpoint-not-started", []string{CauseServiceStopped}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := feed(New(Config{Catalog: catalog.New()}), tt.evs(&input{path: "Application.evtx"})...)
+			got := causesOf(r)
+			if len(got) == 0 || got[0] != tt.root {
+				t.Fatalf("findings %v, want %s first", got, tt.root)
+			}
+			// Each consequence names its nearest root, which is the root or
+			// a consequence listed before it.
+			prev := tt.root
+			for _, c := range tt.later {
+				f, ok := findingByCause(r, c)
+				if !ok || !slices.Equal(f.Because, []string{prev}) || slices.Index(got, c) < slices.Index(got, prev) {
+					t.Errorf("%s: %v %+v in %v", c, ok, f, got)
+				}
+				prev = c
+			}
+		})
+	}
+}
