@@ -48,7 +48,7 @@ func (a *app) scanCmd() *cobra.Command {
 	}
 	fs := c.Flags()
 	sf.register(fs)
-	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt or finding per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
+	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt, finding or unattributed group per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&sf.tenant, "tenant", "", "one tenant name for every input (default: each input is a tenant named after its base name without extension)")
