@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/report"
@@ -42,20 +45,26 @@ func (a *app) scanCmd() *cobra.Command {
 		Annotations: map[string]string{"exit": "yes"},
 		Args:        needInputs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if sf.format == "parquet" && hasStdin(args) {
+				return &usageError{c, fmt.Errorf("--format parquet reads named inputs only, not - (standard input)")}
+			}
+			if sf.format == "parquet" && sf.failOn != "none" {
+				return &usageError{c, fmt.Errorf("--fail-on works with --format text, json and ndjson; query the lake's findings table instead")}
+			}
 			a.code = a.scan(c.Context(), &sf, args)
 			return nil
 		},
 	}
 	fs := c.Flags()
 	sf.register(fs)
-	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt, finding or unattributed group per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
+	fs.StringVar(&sf.format, "format", "text", "output: "+report.FormatHelp()+", parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&sf.tenant, "tenant", "", "one tenant name for every input (default: each input is a tenant named after its base name without extension)")
 	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never")
 	fs.StringVar(&sf.failOn, "fail-on", "none", "exit with status 4 when a finding has this severity or a higher one: error (critical or error), warning (also warning), none")
 	restrictRead(c)
-	restrictChoice(c, "format", "text", "json", "ndjson", "parquet")
+	restrictChoice(c, "format", append(report.FormatNames(), "parquet")...)
 	restrictChoice(c, "color", "auto", "always", "never")
 	restrictChoice(c, "fail-on", "none", "error", "warning")
 	restrictChoice(c, "progress", "auto", "always", "never")
@@ -69,10 +78,6 @@ func (a *app) scanCmd() *cobra.Command {
 func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	stderr := a.stderr
 	if sf.format == "parquet" {
-		if hasStdin(inputs) {
-			fmt.Fprintf(stderr, "evtxscan scan: --format parquet reads named inputs only, not - (standard input)\n")
-			return exitUsage
-		}
 		return runBatch(ctx, sf, inputs, a.stdout, stderr)
 	}
 	ro := sf.ReadOptions
@@ -99,14 +104,7 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	switch sf.format {
-	case "json":
-		err = report.JSON(bw, rep)
-	case "ndjson":
-		err = report.NDJSON(bw, rep)
-	default:
-		err = report.Text(bw, rep, report.TextOptions{Color: useColor(sf.color, w, a.getenv)})
-	}
+	err = report.Write(bw, rep, sf.format, report.TextOptions{Color: useColor(sf.color, w, a.getenv), Width: a.textWidth(w)})
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
@@ -173,4 +171,16 @@ func hasStdin(inputs []string) bool {
 		}
 	}
 	return false
+}
+
+// textWidth is the width of the text report written to w: the terminal's,
+// else $COLUMNS, else 0 (the report's narrowest layout, 80).
+func (a *app) textWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return cols
+		}
+	}
+	n, _ := strconv.Atoi(a.getenv("COLUMNS"))
+	return n
 }

@@ -96,6 +96,22 @@ func (s *summary) add(ev event, out map[testKey][]string, w io.Writer) {
 		delete(out, k)
 	case "fail":
 		if ev.Test == "" {
+			// The tests of the package that never ended (a timeout, a
+			// crash of the test binary) failed: their output says why.
+			var open []testKey
+			for tk := range out {
+				if tk.pkg == ev.Package && tk.test != "" {
+					open = append(open, tk)
+				}
+			}
+			sort.Slice(open, func(i, j int) bool { return open[i].test < open[j].test })
+			for _, tk := range open {
+				s.failed++
+				for _, o := range out[tk] {
+					echo(w, o)
+				}
+				delete(out, tk)
+			}
 			s.pkgFailed = appendNew(s.pkgFailed, ev.Package)
 			for _, o := range out[k] {
 				echo(w, o)
