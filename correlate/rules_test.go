@@ -358,3 +358,23 @@ func TestChainsRootFirst(t *testing.T) {
 		})
 	}
 }
+
+// Failures without TrackingId count among the failed for the user-side
+// rule: three policy rejections without TrackingId beside four keyed
+// permission failures explain less than half of the seven: info.
+func TestUnkeyedCountForUserSide(t *testing.T) {
+	in := &input{path: "Application.evtx"}
+	var evs []*parser.Event
+	for i := range 3 {
+		evs = append(evs, in.ev(at(time.Duration(i)*time.Minute), sourcePasswordReset, 33008,
+			"A restriction prevents the password from being changed to the current one specified."))
+	}
+	for i := range 4 {
+		evs = append(evs, in.ev(at(time.Hour+time.Duration(i)*time.Minute), sourcePasswordReset, 33004, failText(tidN(i), anchorN(i), "u@x", 0x80230626, "The password could not be updated because the management agent credentials were denied access.")))
+	}
+	r := feed(New(Config{Catalog: catalog.New()}), evs...)
+	f, ok := findingByCause(r, "password-policy")
+	if !ok || f.Count != 3 || f.Severity != string(catalog.SeverityInfo) {
+		t.Errorf("password-policy %v %+v", ok, f)
+	}
+}
