@@ -17,7 +17,8 @@ func TestPanicIsInternalError(t *testing.T) {
 	n := 0
 	_, err := Analyze(context.Background(), []string{in}, Options{Each: func(ev *parser.Event) error {
 		if n++; n == 100 {
-			panic("a bug in the consumer")
+			var s []int
+			_ = s[n] // out of range: a bug
 		}
 		return nil
 	}})
