@@ -45,6 +45,11 @@ type LogOptions struct {
 	// Writer passes layout options to the EVTX writer (MaxChunks is set by
 	// GenerateLog).
 	Writer evtxwriter.Options
+	// Open, if positive, replaces the mix: the log holds Open password
+	// resets that are started (31001, each with its own TrackingId and
+	// UPN) and never get a result, and ends after the last of them (or at
+	// Size, whichever comes first).
+	Open int64
 }
 
 // LogStats summarises a generated log.
@@ -116,7 +121,13 @@ func generate(ctx context.Context, w io.WriteSeeker, opts LogOptions, keep func(
 		}
 		g.t = g.t.Add(time.Duration(g.rng.Int64N(int64(2 * mean))))
 		g.batch = g.batch[:0]
-		if g.rng.Float64() < pAttempt {
+		if opts.Open > 0 {
+			if st.Attempts == opts.Open {
+				break
+			}
+			st.Attempts++
+			g.openAttempt(st.Attempts)
+		} else if g.rng.Float64() < pAttempt {
 			st.Attempts++
 			if g.attempt() {
 				st.Failures++
@@ -246,6 +257,12 @@ func (g *logGen) attempt() bool {
 	g.after(110 * time.Millisecond)
 	g.rec(SourcePRS, f.EventID, evtxwriter.LevelError, failureText(op, tid, u, f))
 	return true
+}
+
+// openAttempt emits the start of reset number i, which gets no result.
+func (g *logGen) openAttempt(i int64) {
+	g.rec(SourcePRS, opEvents[OpReset][0], evtxwriter.LevelInformation,
+		startText(OpReset, g.b.guid(), fmt.Sprintf("open.user%d@contoso.com", i)))
 }
 
 var adsyncNoise = [...]string{

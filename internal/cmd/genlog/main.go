@@ -2,6 +2,7 @@
 // Entra Connect server, reproducible from a seed.
 //
 //	go run ./internal/cmd/genlog -o /tmp/big.evtx -size 1GiB -seed 1 -writeback 0.02 [-mix entra] [-zip]
+//	go run ./internal/cmd/genlog -o /tmp/open.evtx -open 1000000
 //
 // With -zip it also writes <o>.zip holding the log.
 package main
@@ -36,6 +37,7 @@ func run(args []string, stderr io.Writer) int {
 	wb := fs.Float64("writeback", 0.02, "fraction of records belonging to password operations")
 	mix := fs.String("mix", "entra", "source mix preset: entra (50% PasswordResetService, 37% ADSync, 12% Directory Synchronization, 1% other), or member (a member server: 97% other sources, 3% writeback sources)")
 	zipCopy := fs.Bool("zip", false, "also write <o>.zip holding the log")
+	open := fs.Int64("open", 0, "instead of the mix, write this many password resets that start (31001, distinct TrackingIds and UPNs) and never get a result; -size then only caps the file (default 64GiB)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -44,12 +46,17 @@ func run(args []string, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	sizeSet := false
+	fs.Visit(func(f *flag.Flag) { sizeSet = sizeSet || f.Name == "size" })
+	if *open > 0 && !sizeSet {
+		*size = "64GiB"
+	}
 	n, err := parseSize(*size)
 	if err != nil {
 		fmt.Fprintln(stderr, "genlog:", err)
 		return 2
 	}
-	opts := scenario.LogOptions{Size: n, Seed: *seed, Writeback: *wb}
+	opts := scenario.LogOptions{Size: n, Seed: *seed, Writeback: *wb, Open: *open}
 	switch *mix {
 	case "entra":
 		opts.Mix = scenario.EntraMix()

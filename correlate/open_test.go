@@ -1,0 +1,55 @@
+package correlate
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/parser"
+)
+
+// BenchmarkOpenAttempts feeds n resets that start (31001) and never get a
+// result, each with its own TrackingId and UPN and its text freshly
+// allocated as the parser does, and reports the live heap per attempt after
+// the Adds (the Correlator) and after Finish (the Result, the Correlator
+// dropped).
+func BenchmarkOpenAttempts(b *testing.B) {
+	cat := catalog.New()
+	for _, n := range []int{100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			var fed, done float64
+			for i := 0; i < b.N; i++ {
+				base := liveHeap()
+				c := New(Config{Catalog: cat})
+				ev := parser.Event{Path: "Application.evtx", Provider: sourcePasswordReset, EventID: 31001, Channel: "Application", Computer: "AADC01.contoso.local"}
+				for j := 0; j < n; j++ {
+					ev.RecordID = uint64(j + 1)
+					ev.Time = t0.Add(time.Duration(j) * time.Second)
+					ev.Data = []string{startText(tidN(j), fmt.Sprintf("open.user%d@contoso.com", j))}
+					c.Add(&ev)
+				}
+				fed += float64(liveHeap() - base)
+				r := c.Finish()
+				c = nil
+				done += float64(liveHeap() - base)
+				if len(r.Attempts) != n || r.Counts.Incomplete != n {
+					b.Fatalf("%d attempts, %d incomplete; want %d", len(r.Attempts), r.Counts.Incomplete, n)
+				}
+				runtime.KeepAlive(r)
+			}
+			b.ReportMetric(fed/float64(b.N)/float64(n), "B/attempt-fed")
+			b.ReportMetric(done/float64(b.N)/float64(n), "B/attempt-finished")
+		})
+	}
+}
+
+// liveHeap collects garbage and returns the bytes of live heap objects.
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
