@@ -770,7 +770,7 @@ func (c *Correlator) pathOf(p string) int32 {
 func (c *Correlator) newAttEvent(r ref, k kind, op, provider string) attEvent {
 	f := &c.f
 	return attEvent{
-		ref: r, kind: k, op: op, provider: provider,
+		ref: r, kind: k, op: op, provider: canonicalSource(provider), // the source's constant: no copy of the event's string kept
 		status: f.Status, hr: f.HResult, tid: f.TrackingID,
 		upn: f.UPN, admin: f.AdminUPN, anchor: f.CloudAnchor, source: f.SourceAnchor,
 		text: f.Text, message: summary(f),

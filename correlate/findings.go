@@ -31,6 +31,15 @@ func (fs *findingSet) get(cause catalog.Cause) *findingAgg {
 	return g
 }
 
+// cached is c.cause(id, scope) without a new lookup once the finding of
+// id exists (the catalog clones a Cause on every lookup).
+func (fs *findingSet) cached(id string, scope catalog.Scope) catalog.Cause {
+	if g := fs.m[id]; g != nil {
+		return g.cause
+	}
+	return fs.c.cause(id, scope)
+}
+
 func (g *findingAgg) seen(from, to time.Time) {
 	if g.first.IsZero() || from.Before(g.first) {
 		g.first = from

@@ -71,8 +71,9 @@ func (c *Correlator) Finish() *Result {
 		fs.addEvents(cause, "", []attEvent{e})
 	}
 	res.Attempts = slices.Grow(res.Attempts, len(atts))
-	for _, s := range atts {
+	for i, s := range atts {
 		res.Attempts = append(res.Attempts, c.finishAttempt(s, fs))
+		s.a.evs, atts[i] = nil, nil // its events live on in res.Attempts[i] only
 	}
 	slices.SortStableFunc(res.Attempts, func(a, b Attempt) int {
 		if c := a.Start.Compare(b.Start.Time); c != 0 {
@@ -454,9 +455,12 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 		at.Notes = append(at.Notes, "no start event (31001, 31006 or 31009) in the log")
 	}
 
-	ev := make([]catalog.Evidence, len(evs))
-	for i, e := range evs {
-		ev[i] = evidence(e)
+	var ev []catalog.Evidence
+	if outcome == OutcomeFailure || (outcome == OutcomeIncomplete && setHR != 0) {
+		ev = make([]catalog.Evidence, len(evs))
+		for i, e := range evs {
+			ev[i] = evidence(e)
+		}
 	}
 	switch outcome {
 	case OutcomeSuccess:
@@ -464,7 +468,7 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 	case OutcomeIncomplete:
 		c.counts.Incomplete++
 		at.Notes = append(at.Notes, c.incompleteNotes(evs)...)
-		cause := c.cause(CauseAttemptIncomplete, catalog.ScopeAttempt)
+		cause := fs.cached(CauseAttemptIncomplete, catalog.ScopeAttempt)
 		at.Cause = cause.ID
 		if setHR != 0 {
 			if k, _, ok := c.diag.Diagnose(catalog.ScopeAttempt, ev); ok && k.ID != cause.ID {

@@ -53,3 +53,30 @@ func liveHeap() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// TestOpenAttempts checks what Finish makes of resets that never get a
+// result and no heartbeat: each is incomplete with its own event and text,
+// and the service, expected up because of them, is silent to the end.
+func TestOpenAttempts(t *testing.T) {
+	in := &input{path: "Application.evtx"}
+	c := New(Config{Catalog: catalog.New()})
+	const n = 3
+	for j := 0; j < n; j++ {
+		c.Add(in.ev(at(time.Duration(j)*time.Hour), sourcePasswordReset, 31001, startText(tidN(j), fmt.Sprintf("u%d@x", j))))
+	}
+	r := c.Finish()
+	if len(r.Attempts) != n || r.Counts.Incomplete != n {
+		t.Fatalf("%d attempts, %d incomplete; want %d", len(r.Attempts), r.Counts.Incomplete, n)
+	}
+	for j, a := range r.Attempts {
+		if a.TrackingID != tidN(j) || a.UPN != fmt.Sprintf("u%d@x", j) || a.Cause != CauseAttemptIncomplete || len(a.Events) != 1 || a.Events[0].Message != startText(tidN(j), a.UPN) {
+			t.Errorf("attempt %d: %+v", j, a)
+		}
+	}
+	if f, ok := findingByCause(r, CauseHeartbeatEnd); !ok || f.Count != 1 {
+		t.Errorf("%s finding %+v, found %v", CauseHeartbeatEnd, f, ok)
+	}
+	if f, ok := findingByCause(r, CauseAttemptIncomplete); !ok || f.Count != n {
+		t.Errorf("%s finding %+v, found %v", CauseAttemptIncomplete, f, ok)
+	}
+}

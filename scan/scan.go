@@ -107,6 +107,36 @@ type View struct {
 	Damage       []correlate.Damage
 }
 
+// run returns the elements of list for which in is true: a part of list
+// when they lie together (as a server's attempts do), else a copy.
+func run[T any](list []T, in func(*T) bool) []T {
+	lo := 0
+	for lo < len(list) && !in(&list[lo]) {
+		lo++
+	}
+	hi := lo
+	for hi < len(list) && in(&list[hi]) {
+		hi++
+	}
+	rest := hi
+	for rest < len(list) && !in(&list[rest]) {
+		rest++
+	}
+	if rest == len(list) {
+		if lo == hi {
+			return nil
+		}
+		return list[lo:hi:hi]
+	}
+	out := slices.Clone(list[lo:hi])
+	for i := rest; i < len(list); i++ {
+		if in(&list[i]) {
+			out = append(out, list[i])
+		}
+	}
+	return out
+}
+
 // Views returns the part of the report of each server, tenant by tenant.
 func (r *Report) Views() []View {
 	var out []View
@@ -115,11 +145,7 @@ func (r *Report) Views() []View {
 		for si := range t.Servers {
 			s := &t.Servers[si]
 			v := View{Tenant: t, Server: s}
-			for i := range r.Attempts {
-				if a := &r.Attempts[i]; a.Tenant == t.Name && a.Server == s.Name {
-					v.Attempts = append(v.Attempts, *a)
-				}
-			}
+			v.Attempts = run(r.Attempts, func(a *correlate.Attempt) bool { return a.Tenant == t.Name && a.Server == s.Name })
 			for i := range r.Findings {
 				if f := &r.Findings[i]; f.Tenant == t.Name && f.Server == s.Name {
 					v.Findings = append(v.Findings, *f)

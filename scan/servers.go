@@ -401,7 +401,11 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 				serverOf[i] = append(serverOf[i], s.name)
 			}
 			t.Servers = append(t.Servers, srv)
-			rep.Attempts = append(rep.Attempts, r.Attempts...)
+			if len(rep.Attempts) == 0 {
+				rep.Attempts = slices.Clip(r.Attempts) // no copy of a million attempts
+			} else {
+				rep.Attempts = append(rep.Attempts, r.Attempts...)
+			}
 			rep.Findings = append(rep.Findings, r.Findings...)
 			rep.Service = append(rep.Service, Service{Tenant: tn, Server: s.name, Service: r.Service})
 			rep.Unjoined = append(rep.Unjoined, r.Unjoined...)
