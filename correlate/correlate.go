@@ -301,6 +301,7 @@ type Correlator struct {
 	lastPath int32
 
 	attempts  map[string]*attempt
+	order     []*attempt // the attempts as first seen: nearly in start order, for Finish's sort
 	sets      []attEvent // ADSync 6329
 	beats     []beatRun  // 31019, as runs without a gap
 	nbeats    int
@@ -796,6 +797,7 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
 	if a == nil {
 		a = &attempt{tid: tid}
 		c.attempts[tid] = a
+		c.order = append(c.order, a)
 	}
 	a.evs = append(a.evs, c.newAttEvent(r, k, op, provider))
 }

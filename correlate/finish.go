@@ -49,10 +49,12 @@ func (c *Correlator) Finish() *Result {
 	res.Damage = append([]Damage{}, c.damage...)
 	fs := &findingSet{c: c, m: make(map[string]*findingAgg)}
 
-	atts := make([]*attemptState, 0, len(c.attempts))
-	for _, a := range c.attempts {
+	atts := make([]*attemptState, 0, len(c.order))
+	for i, a := range c.order {
 		atts = append(atts, newAttemptState(a))
+		c.order[i] = nil
 	}
+	c.order = nil
 	sort.Slice(atts, func(i, j int) bool {
 		if !atts[i].from.Equal(atts[j].from) {
 			return atts[i].from.Before(atts[j].from)
@@ -75,12 +77,15 @@ func (c *Correlator) Finish() *Result {
 		res.Attempts = append(res.Attempts, c.finishAttempt(s, fs))
 		s.a.evs, atts[i] = nil, nil // its events live on in res.Attempts[i] only
 	}
-	slices.SortStableFunc(res.Attempts, func(a, b Attempt) int {
+	byStart := func(a, b Attempt) int {
 		if c := a.Start.Compare(b.Start.Time); c != 0 {
 			return c
 		}
 		return strings.Compare(a.TrackingID, b.TrackingID)
-	})
+	}
+	if !slices.IsSortedFunc(res.Attempts, byStart) { // a joined 6329 may start one earlier
+		slices.SortStableFunc(res.Attempts, byStart)
+	}
 	c.counts.Attempts = len(res.Attempts)
 	for _, u := range c.unkeyed {
 		fs.addEvents(u.cause, "", []attEvent{{ref: u.ref}})

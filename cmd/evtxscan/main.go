@@ -42,16 +42,11 @@ const exitTable = `Exit status:
 130  interrupted (SIGINT, SIGTERM): stopped within a second, nothing more reported
 `
 
-// softMemoryLimit is the heap size past which the garbage collector works
-// harder (runtime/debug.SetMemoryLimit), unless GOMEMLIMIT says otherwise:
-// the analysis of a 1 GB log holds far less than this live, and without a
-// limit the heap would grow to twice the live size between collections.
-const softMemoryLimit = 128 << 20
-
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(softMemoryLimit)
-	}
+	// No soft memory limit (GOMEMLIMIT still sets one): a fixed limit
+	// below the live heap, as a million open attempts make it, keeps the
+	// garbage collector running without end (issue 13); below it the
+	// default pacing keeps a scan's heap small anyway.
 	// golang-evtx reports decoding failures to the standard logger as well
 	// as in the errors it returns; the parser turns those errors into
 	// damage reports, so the log lines would only repeat them, unordered.
