@@ -3,6 +3,7 @@
 //
 //	go run ./internal/cmd/genlog -o /tmp/big.evtx -size 1GiB -seed 1 -writeback 0.02 [-mix entra] [-zip]
 //	go run ./internal/cmd/genlog -o /tmp/open.evtx -open 1000000
+//	go run ./internal/cmd/genlog -o /tmp/bad.evtx -size 1GiB -damage bad-records-crc
 //
 // With -zip it also writes <o>.zip holding the log.
 package main
@@ -21,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evtxscan/evtxscan/internal/evtxwriter"
 	"github.com/evtxscan/evtxscan/internal/scenario"
 )
 
@@ -37,6 +39,7 @@ func run(args []string, stderr io.Writer) int {
 	wb := fs.Float64("writeback", 0.02, "fraction of records belonging to password operations")
 	mix := fs.String("mix", "entra", "source mix preset: entra (50% PasswordResetService, 37% ADSync, 12% Directory Synchronization, 1% other), or member (a member server: 97% other sources, 3% writeback sources)")
 	zipCopy := fs.Bool("zip", false, "also write <o>.zip holding the log")
+	damage := fs.String("damage", "", "damage every chunk: bad-records-crc, bad-header-crc or bad-chunk-magic (a hostile-input benchmark log)")
 	open := fs.Int64("open", 0, "instead of the mix, write this many password resets that start (31001, distinct TrackingIds and UPNs) and never get a result; -size then only caps the file (default 64GiB)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -57,6 +60,21 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	opts := scenario.LogOptions{Size: n, Seed: *seed, Writeback: *wb, Open: *open}
+	if *damage != "" {
+		var kind evtxwriter.DamageKind
+		for _, k := range []evtxwriter.DamageKind{evtxwriter.BadRecordsCRC, evtxwriter.BadHeaderCRC, evtxwriter.BadChunkMagic} {
+			if k.String() == *damage {
+				kind = k
+			}
+		}
+		if kind == 0 {
+			fmt.Fprintf(stderr, "genlog: unknown -damage %q (known: bad-records-crc, bad-header-crc, bad-chunk-magic)\n", *damage)
+			return 2
+		}
+		for c := int64(0); c <= n/evtxwriter.ChunkSize; c++ {
+			opts.Writer.Damage = append(opts.Writer.Damage, evtxwriter.Damage{Chunk: int(c), Kind: kind})
+		}
+	}
 	switch *mix {
 	case "entra":
 		opts.Mix = scenario.EntraMix()

@@ -3,6 +3,8 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -65,4 +67,61 @@ func TestRun(t *testing.T) {
 			t.Errorf("run(%q) = %d, want 2", args, code)
 		}
 	}
+}
+
+// TestRunOpenAndDamage checks -open (that many 31001 starts, each with its
+// own TrackingId, and nothing else) and -damage bad-records-crc (every
+// chunk's records checksum wrong, its header checksum right).
+func TestRunOpenAndDamage(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "open.evtx")
+	var stderr bytes.Buffer
+	if code := run([]string{"-o", out, "-open", "3000", "-damage", "bad-records-crc"}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fileHeader, chunkSize = 4096, 65536
+	chunks := (len(b) - fileHeader) / chunkSize
+	if chunks < 2 || (len(b)-fileHeader)%chunkSize != 0 {
+		t.Fatalf("%d bytes: want a header and 2 or more whole chunks", len(b))
+	}
+	le := binary.LittleEndian
+	tids := map[string]bool{}
+	for i := 0; i < chunks; i++ {
+		c := b[fileHeader+i*chunkSize:][:chunkSize]
+		free := le.Uint32(c[48:])
+		if got := crc32.ChecksumIEEE(c[512:free]); got == le.Uint32(c[52:]) {
+			t.Errorf("chunk %d: records checksum is right", i)
+		}
+		if got := crc32.Update(crc32.ChecksumIEEE(c[0:120]), crc32.IEEETable, c[128:512]); got != le.Uint32(c[124:]) {
+			t.Errorf("chunk %d: header checksum is wrong", i)
+		}
+		// The TrackingIds, as UTF-16 text "TrackingId: <36 characters>".
+		marker := utf16le("TrackingId: ")
+		for rest := c; ; {
+			j := bytes.Index(rest, marker)
+			if j < 0 {
+				break
+			}
+			rest = rest[j+len(marker):]
+			tids[string(rest[:72])] = true
+		}
+	}
+	if len(tids) != 3000 {
+		t.Errorf("%d distinct TrackingIds, want 3000", len(tids))
+	}
+	if code := run([]string{"-o", out, "-damage", "bad"}, &stderr); code != 2 {
+		t.Errorf("-damage bad: exit %d, want 2", code)
+	}
+}
+
+func utf16le(s string) []byte {
+	var b []byte
+	for _, r := range s {
+		b = append(b, byte(r), 0)
+	}
+	return b
 }
