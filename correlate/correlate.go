@@ -446,8 +446,9 @@ func refLess(a, b ref) bool { return refCmp(a, b) < 0 }
 type attEvent struct {
 	ref
 	kind     kind
-	op       string
-	provider string
+	op       word // an Op… constant
+	provider word // a source, spelled canonically
+	join     word // JoinAnchor, JoinHRNearest or ""
 	status   string
 	hr       uint32
 	tid      string
@@ -455,9 +456,50 @@ type attEvent struct {
 	admin    string
 	anchor   string // cloudAnchor, or the AAD anchor of a 6329
 	source   string
-	join     string
 	text     string // data joined with "\n": the evidence text
 	message  string
+}
+
+// A word is one of the few constant strings of an attEvent in a byte, to
+// keep the events of a million open attempts small.
+type word uint8
+
+// wordOf returns the word of s, one of the constants String spells.
+func wordOf(s string) word {
+	for w := word(0); w < nWords; w++ {
+		if w.String() == s {
+			return w
+		}
+	}
+	panic("correlate: no word for " + s) // a constant missing from String
+}
+
+const nWords = 11
+
+func (w word) String() string {
+	switch w {
+	case 1:
+		return OpReset
+	case 2:
+		return OpChange
+	case 3:
+		return OpAdminReset
+	case 4:
+		return OpUnlock
+	case 5:
+		return OpUnknown
+	case 6:
+		return JoinAnchor
+	case 7:
+		return JoinHRNearest
+	case 8:
+		return sourcePasswordReset
+	case 9:
+		return sourceADSync
+	case 10:
+		return sourceDirSync
+	}
+	return ""
 }
 
 type attempt struct {
@@ -771,7 +813,7 @@ func (c *Correlator) pathOf(p string) int32 {
 func (c *Correlator) newAttEvent(r ref, k kind, op, provider string) attEvent {
 	f := &c.f
 	return attEvent{
-		ref: r, kind: k, op: op, provider: canonicalSource(provider), // the source's constant: no copy of the event's string kept
+		ref: r, kind: k, op: wordOf(op), provider: wordOf(canonicalSource(provider)),
 		status: f.Status, hr: f.HResult, tid: f.TrackingID,
 		upn: f.UPN, admin: f.AdminUPN, anchor: f.CloudAnchor, source: f.SourceAnchor,
 		text: f.Text, message: summary(f),

@@ -37,7 +37,7 @@ func (c *Correlator) Finish() *Result {
 			continue
 		}
 		c.counts.ServiceWithID++
-		c.serviceEvent(e.ref, e.provider, e.text, e.hr)
+		c.serviceEvent(e.ref, e.provider.String(), e.text, e.hr)
 	}
 	c.tidSvc = nil
 	slices.SortStableFunc(c.damage, func(a, b Damage) int {
@@ -268,7 +268,7 @@ func (c *Correlator) join(atts []*attemptState) []attEvent {
 			}
 		}
 		if best != nil {
-			e.join = JoinAnchor
+			e.join = wordOf(JoinAnchor)
 			best.a.evs = append(best.a.evs, *e)
 			best.n6329++
 			joined[i] = true
@@ -325,7 +325,7 @@ func (c *Correlator) join(atts []*attemptState) []attEvent {
 			left = append(left, *e)
 			continue
 		}
-		e.join = JoinHRNearest
+		e.join = wordOf(JoinHRNearest)
 		best.a.evs = append(best.a.evs, *e)
 		best.n6329++
 		if anchored {
@@ -419,18 +419,18 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 		switch e.kind {
 		case kindStart:
 			if !hasStart {
-				startOp = e.op
+				startOp = e.op.String()
 			}
 			hasStart = true
 		case kindSuccess:
 			outcome = OutcomeSuccess
 			if resultOp == "" {
-				resultOp = e.op
+				resultOp = e.op.String()
 			}
 		case kindFailure:
 			outcome = OutcomeFailure
 			if resultOp == "" {
-				resultOp = e.op
+				resultOp = e.op.String()
 			}
 			if e.hr != 0 {
 				failHR = e.hr
@@ -579,17 +579,17 @@ func (c *Correlator) publicEvent(e attEvent) AttemptEvent {
 		Path:     c.paths[e.path],
 		RecordID: e.rec,
 		Time:     Time{e.t},
-		Provider: canonicalSource(e.provider),
+		Provider: e.provider.String(),
 		EventID:  int(e.id),
 		Status:   e.status,
 		HResult:  HResult(e.hr),
-		Join:     e.join,
+		Join:     e.join.String(),
 		Message:  e.message,
 	}
 }
 
 func evidence(e attEvent) catalog.Evidence {
-	return catalog.Evidence{Source: canonicalSource(e.provider), EventID: int(e.id), HResult: e.hr, Text: e.text}
+	return catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: e.text}
 }
 
 // cause looks id up, or describes it minimally (severity warning, no

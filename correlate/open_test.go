@@ -80,3 +80,21 @@ func TestOpenAttempts(t *testing.T) {
 		t.Errorf("%s finding %+v, found %v", CauseAttemptIncomplete, f, ok)
 	}
 }
+
+// TestWords checks that every word spells a distinct constant and that
+// each constant an attEvent keeps has its word.
+func TestWords(t *testing.T) {
+	seen := map[string]bool{}
+	for w := word(0); w < nWords; w++ {
+		s := w.String()
+		if seen[s] || (w > 0 && s == "") || wordOf(s) != w {
+			t.Errorf("word %d spells %q (seen %v), wordOf gives %d", w, s, seen[s], wordOf(s))
+		}
+		seen[s] = true
+	}
+	for _, s := range []string{"", OpReset, OpChange, OpAdminReset, OpUnlock, OpUnknown, JoinAnchor, JoinHRNearest, sourcePasswordReset, sourceADSync, sourceDirSync} {
+		if !seen[s] {
+			t.Errorf("no word for %q", s)
+		}
+	}
+}
