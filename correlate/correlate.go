@@ -338,6 +338,10 @@ type Correlator struct {
 
 	f      Fields // scratch
 	result *Result
+	// Finish cuts the attempts' event lists from these (few large arrays
+	// instead of a million small ones).
+	evSlab []AttemptEvent
+	idSlab []int
 }
 
 // chanSpan is the time span of the records of one channel.

@@ -97,6 +97,7 @@ func (c *Correlator) Finish() *Result {
 	c.result = res
 	// Drop what only Finish needed.
 	c.attempts, c.sets, c.errs, c.unattr, c.unkeyed = nil, nil, nil, nil, nil
+	c.evSlab, c.idSlab = nil, nil
 	return res
 }
 
@@ -378,8 +379,8 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 		TrackingID: s.a.tid,
 		Start:      Time{evs[0].t},
 		End:        Time{evs[len(evs)-1].t},
-		EventIDs:   make([]int, 0, len(evs)),
-		Events:     make([]AttemptEvent, 0, len(evs)),
+		EventIDs:   take(&c.idSlab, len(evs)),
+		Events:     take(&c.evSlab, len(evs)),
 		Notes:      s.notes,
 	}
 	if at.Notes == nil {
@@ -497,6 +498,18 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 		fs.addEvents(cause, at.TrackingID, used)
 	}
 	return at
+}
+
+// take returns an empty slice with room for n, cut from *slab (refilled
+// when short); appending past n copies.
+func take[T any](slab *[]T, n int) []T {
+	const more = 4096
+	if cap(*slab)-len(*slab) < n {
+		*slab = make([]T, 0, max(n, more))
+	}
+	l := len(*slab)
+	*slab = (*slab)[:l+n]
+	return (*slab)[l:l:l+n]
 }
 
 // operationFromFrames names the operation of an attempt without start or

@@ -98,3 +98,19 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
+
+// TestTake checks that the lists cut from one slab do not overlap and that
+// appending past the room asked for leaves the neighbour alone.
+func TestTake(t *testing.T) {
+	var slab []int
+	a := take(&slab, 2)
+	b := take(&slab, 3)
+	c := take(&slab, 5000) // more than a slab holds
+	a = append(a, 1, 2)
+	b = append(b, 3, 4, 5)
+	c = append(c, 6)
+	a = append(a, 99) // past its room: a copy
+	if b[0] != 3 || len(a) != 3 || cap(b) != 3 || c[0] != 6 || cap(c) != 5000 {
+		t.Errorf("a %v, b %v (cap %d), c[0] %d (cap %d)", a, b, cap(b), c[0], cap(c))
+	}
+}
