@@ -509,7 +509,7 @@ func take[T any](slab *[]T, n int) []T {
 	}
 	l := len(*slab)
 	*slab = (*slab)[:l+n]
-	return (*slab)[l:l:l+n]
+	return (*slab)[l : l : l+n]
 }
 
 // operationFromFrames names the operation of an attempt without start or
