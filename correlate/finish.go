@@ -54,7 +54,7 @@ func (c *Correlator) Finish() *Result {
 		atts = append(atts, newAttemptState(a))
 		c.order[i] = nil
 	}
-	c.order = nil
+	c.order, c.attempts = nil, nil // atts holds them; each is dropped once finished
 	sort.Slice(atts, func(i, j int) bool {
 		if !atts[i].from.Equal(atts[j].from) {
 			return atts[i].from.Before(atts[j].from)

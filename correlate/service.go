@@ -68,7 +68,7 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet, runs []beatRun) {
 	if len(c.lifecycle) > 0 {
 		up = c.lifecycle[0].id == 31016
 	} else {
-		up = hasBeats || len(c.attempts) > 0
+		up = hasBeats || c.counts.Attempts > 0 // set by Finish before
 	}
 	if c.from.IsZero() {
 		up = false
