@@ -39,7 +39,7 @@ type batchFlags struct {
 }
 
 func (bf *batchFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&bf.partition, "partition", "tenant,date", "parquet: folder layout of the tables: tenant,date, tenant or none")
+	fs.StringVar(&bf.partition, "partition", "tenant,month", "parquet: folder layout of the tables: tenant,month, tenant,date, tenant or none (events and attempts by tenant and time, the other tables by tenant); a lake keeps the layout it was created with")
 	fs.IntVar(&bf.jobs, "jobs", runtime.GOMAXPROCS(0), "parquet: tenants read at once (each with --workers chunk decoders)")
 	fs.BoolVar(&bf.resume, "resume", false, "parquet: skip tenants already written completely to --out from the same input with the same options")
 	fs.StringVar(&bf.shard, "shard", "", "parquet: I/N, write only shard I of N (1-based) of the tenants, chosen by a hash of the tenant name, to split a batch over a job array")
@@ -124,11 +124,12 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 		return exitFatal
 	}
 
-	lk, err := lake.Open(sf.out, lake.Options{Partitioning: part})
+	lk, err := lake.OpenURL(ctx, sf.out, lake.Options{Partitioning: part})
 	if err != nil {
 		fmt.Fprintf(stderr, "evtxscan scan: %v\n", err)
 		return exitFatal
 	}
+	defer lk.Close()
 	cfg.lake = lk
 	tenants := make([]string, len(units))
 	for i, u := range units {
@@ -238,13 +239,11 @@ func writeUnit(ctx context.Context, cfg *batchConfig, u batchUnit, st *batchStat
 	id := lake.PartID(u.tenant, sum)
 	lk := cfg.lake
 	if cfg.resume {
-		m, err := lk.Manifest(u.tenant)
-		if err == nil && m.Complete && m.Schema == lake.Schema && m.PartID == id && m.ContentSHA256 == sum &&
-			m.Options == cfg.options && m.Partitioning == lk.Partitioning().String() {
+		if m, err := lk.Manifest(u.tenant); err == nil && lk.Current(m, id, sum, cfg.options) {
 			return nil, nil
 		}
 	}
-	w, err := lk.Create(u.tenant, id, map[string]string{
+	w, err := lk.CreateContext(ctx, u.tenant, id, map[string]string{
 		"evtxscan.content_sha256": sum,
 		"evtxscan.options":        cfg.options,
 	})
@@ -252,7 +251,7 @@ func writeUnit(ctx context.Context, cfg *batchConfig, u batchUnit, st *batchStat
 		return nil, err
 	}
 	defer w.Abort() // no effect after Commit
-	conv := &lake.Converter{Tenant: u.tenant, PartID: id, Pseudonymizer: cfg.ps}
+	conv := &lake.Converter{Tenant: u.tenant, PartID: id, Roots: u.paths, Pseudonymizer: cfg.ps}
 	rep, err := analyze(ctx, u.paths, u.tenant, cfg.rf, cfg.cat, func(ev *parser.Event) error {
 		row := conv.Event(ev)
 		st.events.Add(1)
@@ -278,14 +277,71 @@ func writeUnit(ctx context.Context, cfg *batchConfig, u batchUnit, st *batchStat
 	if err := w.WriteInputs(inputRows(conv, u, sum, rep)); err != nil {
 		return nil, err
 	}
+	var service []lake.ServiceRow
+	for _, s := range rep.Service {
+		service = append(service, conv.Service(&s))
+	}
+	if err := w.WriteService(service); err != nil {
+		return nil, err
+	}
+	tr := tenantRow(conv, u, sum, cfg, rep)
+	if err := w.WriteTenant(&tr); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m := lake.Manifest{Inputs: u.paths, ContentSHA256: sum, Options: cfg.options}
+	m := lake.Manifest{Inputs: relInputs(u.paths), ContentSHA256: sum, Options: cfg.options}
 	if err := w.Commit(m); err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// relInputs are the input arguments as the lake records them: their base
+// names.
+func relInputs(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = lake.RelPath(paths, p)
+	}
+	return out
+}
+
+// tenantRow is the row of the tenants table: the verdict and totals.
+func tenantRow(conv *lake.Converter, u batchUnit, sum string, cfg *batchConfig, rep *scanReport) lake.TenantRow {
+	r := lake.TenantRow{
+		SchemaVersion: lake.SchemaVersion,
+		Tenant:        u.tenant,
+		PartID:        conv.PartID,
+		Verdict:       conv.Text(rep.Verdict),
+		Servers:       []string{},
+		Input:         conv.Path(strings.Join(relInputs(u.paths), " ")),
+		ContentSHA256: sum,
+		ToolVersion:   cfg.lake.Version(),
+		Options:       cfg.options,
+		Files:         int64(len(rep.Inputs)),
+		Attempts:      int64(rep.Counts.Attempts),
+		Succeeded:     int64(rep.Counts.Succeeded),
+		Failed:        int64(rep.Counts.Failed),
+		Incomplete:    int64(rep.Counts.Incomplete),
+		Findings:      int64(len(rep.Findings)),
+		Heartbeats:    int64(rep.Counts.Heartbeats),
+		ServiceErrors: int64(rep.Counts.ServiceErrors),
+		DamagedChunks: int64(rep.Counts.DamagedChunks),
+		Damaged:       len(rep.Inputs) == 0 || rep.read.damaged(),
+	}
+	for _, f := range rep.Inputs {
+		r.Records += int64(f.Records)
+		r.Events += int64(f.Events)
+	}
+	for _, s := range rep.Service {
+		if from := lake.Micros(s.LogFrom.Time); from != 0 && (r.LogFrom == 0 || from < r.LogFrom) {
+			r.LogFrom = from
+		}
+		r.LogTo = max(r.LogTo, lake.Micros(s.LogTo.Time))
+	}
+	return r
 }
 
 // inputRows are the rows of the inputs table: each EVTX stream read, each
@@ -295,7 +351,7 @@ func inputRows(conv *lake.Converter, u batchUnit, sum string, rep *scanReport) [
 		SchemaVersion: lake.SchemaVersion,
 		Tenant:        u.tenant,
 		PartID:        conv.PartID,
-		Input:         conv.Path(strings.Join(u.paths, " ")),
+		Input:         conv.Text(strings.Join(relInputs(u.paths), " ")),
 		ContentSHA256: sum,
 	}
 	var rows []lake.InputRow
@@ -312,7 +368,7 @@ func inputRows(conv *lake.Converter, u batchUnit, sum string, rep *scanReport) [
 			r.Damage[i] = conv.Text(d)
 		}
 		r.Error = conv.Text(f.Error)
-		r.FirstRecord, r.LastRecord = lake.Nanos(f.first), lake.Nanos(f.last)
+		r.FirstRecord, r.LastRecord = lake.Micros(f.first), lake.Micros(f.last)
 		rows = append(rows, r)
 		seen[f.Path] = true
 	}
