@@ -178,9 +178,9 @@ type InputRow struct {
 // A Span is a time interval of the service table: a heartbeat gap, a run
 // of heartbeats or an expected-up period.
 type Span struct {
-	From         int64  `parquet:"from,optional,timestamp(microsecond:utc)"`
-	To           int64  `parquet:"to,optional,timestamp(microsecond:utc)"`
-	Seconds      int64  `parquet:"seconds"`
+	From         int64  `parquet:"start_time,optional,timestamp(microsecond:utc)"`
+	To           int64  `parquet:"end_time,optional,timestamp(microsecond:utc)"`
+	Seconds      int64  `parquet:"duration_seconds"`
 	FromLogStart bool   `parquet:"from_log_start"`
 	ToLogEnd     bool   `parquet:"to_log_end"`
 	Note         string `parquet:"note,optional"`

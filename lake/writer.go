@@ -612,7 +612,7 @@ func (t *table[T, P]) openFile(dir string) (*partFile[T], error) {
 		parquet.DefaultEncodingFor(parquet.Int32, &parquet.Plain),
 		parquet.DefaultEncodingFor(parquet.Int64, &parquet.Plain),
 		parquet.DefaultEncodingFor(parquet.Boolean, &parquet.Plain),
-		parquet.CreatedBy("evtxscan", l.opts.Version, l.vcs),
+		newCreatedBy(l.opts.Version, l.vcs),
 		parquet.KeyValueMetadata("evtxscan.table", t.name),
 	}
 	for k, v := range t.w.meta {
@@ -704,4 +704,17 @@ func (p *partFile[T]) close() error {
 	}
 	p.buf = nil
 	return err
+}
+
+// createdBy sets the created_by of a file the way the Parquet format
+// describes it: "evtxscan version <version> (build <vcs revision>)".
+type createdBy string
+
+func (c createdBy) ConfigureWriter(config *parquet.WriterConfig) { config.CreatedBy = string(c) }
+
+func newCreatedBy(version, vcs string) createdBy {
+	if vcs == "" {
+		return createdBy("evtxscan version " + version)
+	}
+	return createdBy("evtxscan version " + version + " (build " + vcs + ")")
 }

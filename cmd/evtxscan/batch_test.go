@@ -20,6 +20,7 @@ import (
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/internal/scenario"
 	"github.com/evtxscan/evtxscan/lake"
+	"github.com/evtxscan/evtxscan/lake/arrowtest"
 	"github.com/evtxscan/evtxscan/lake/duckdbtest"
 	"github.com/evtxscan/evtxscan/parser"
 	"github.com/evtxscan/evtxscan/pseudonym"
@@ -122,7 +123,7 @@ func TestBatchMatchesJSON(t *testing.T) {
 		t.Errorf("summary:\n%s", stderr)
 	}
 
-	var wantAtt, wantFind, wantIn, wantEv []string
+	var wantAtt, wantFind, wantIn, wantEv, wantTen, wantSvc []string
 	for _, in := range inputs {
 		rep := batchScanJSON(t, in)
 		events := 0
@@ -148,8 +149,16 @@ func TestBatchMatchesJSON(t *testing.T) {
 			events += f.Events
 		}
 		wantEv = append(wantEv, fmt.Sprintf("%s|%d", rep.Tenant, events))
+		wantTen = append(wantTen, fmt.Sprintf("%s|%s|%d|%d", rep.Tenant, rep.Verdict, rep.Counts.Attempts, rep.Counts.Failed))
+		for _, s := range rep.Service {
+			v := ""
+			if n := len(s.SyncVersions); n > 0 {
+				v = s.SyncVersions[n-1]
+			}
+			wantSvc = append(wantSvc, fmt.Sprintf("%s|%d|%d|%s", rep.Tenant, s.Heartbeats, len(s.HeartbeatGaps), v))
+		}
 	}
-	for _, l := range [][]string{wantAtt, wantFind, wantIn, wantEv} {
+	for _, l := range [][]string{wantAtt, wantFind, wantIn, wantEv, wantTen, wantSvc} {
 		slices.Sort(l)
 	}
 	if len(wantAtt) < 20 || len(wantFind) < 5 {
@@ -172,7 +181,18 @@ func TestBatchMatchesJSON(t *testing.T) {
 		 UNION SELECT DISTINCT 'findings.first_seen ' || typeof(first_seen) FROM `+tableSQL(out, "findings")+`
 		 UNION SELECT DISTINCT 'inputs.first_record ' || typeof(first_record) FROM `+tableSQL(out, "inputs")+`
 		 UNION SELECT DISTINCT 'attempts.event_ids ' || typeof(event_ids) FROM `+tableSQL(out, "attempts")+`
-		 UNION SELECT DISTINCT 'events.record_id ' || typeof(record_id) FROM `+tableSQL(out, "events"),
+		 UNION SELECT DISTINCT 'events.record_id ' || typeof(record_id) FROM `+tableSQL(out, "events")+`
+		 UNION SELECT DISTINCT 'events.keywords ' || typeof(keywords) FROM `+tableSQL(out, "events")+`
+		 UNION SELECT DISTINCT 'events.time_ticks ' || typeof(time_ticks) FROM `+tableSQL(out, "events")+`
+		 UNION SELECT DISTINCT 'service.log_from ' || typeof(log_from) FROM `+tableSQL(out, "service")+`
+		 UNION SELECT DISTINCT 'service.heartbeat_gaps ' || typeof(heartbeat_gaps) FROM `+tableSQL(out, "service")+`
+		 UNION SELECT DISTINCT 'tenants.verdict ' || typeof(verdict) FROM `+tableSQL(out, "tenants"),
+		// Every column chunk of every file: its encodings and the
+		// created_by of the file.
+		`SELECT DISTINCT encodings FROM parquet_metadata(`+duckdbtest.Quote(filepath.Join(out, "*", "**", "*.parquet"))+`)`,
+		`SELECT DISTINCT created_by FROM parquet_file_metadata(`+duckdbtest.Quote(filepath.Join(out, "*", "**", "*.parquet"))+`)`,
+		`SELECT tenant, verdict, attempts, failed FROM `+tableSQL(out, "tenants"),
+		`SELECT tenant, heartbeats, len(heartbeat_gaps) AS gaps, coalesce(sync_version, '') AS v FROM `+tableSQL(out, "service"),
 	)
 	diffLines(t, "attempts", lines(res[0], "tenant", "tracking_id", "operation", "outcome", "cause", "hresult", "upn", "cloud_anchor", "start", "end", "ids", "n"), wantAtt)
 	diffLines(t, "findings", lines(res[1], "tenant", "cause", "scope", "severity", "count", "evidence_total", "first_seen", "n"), wantFind)
@@ -182,11 +202,30 @@ func TestBatchMatchesJSON(t *testing.T) {
 		"attempts.end TIMESTAMP WITH TIME ZONE",
 		"attempts.event_ids INTEGER[]",
 		"attempts.start TIMESTAMP WITH TIME ZONE",
+		"events.keywords BIGINT",
 		"events.record_id BIGINT",
 		"events.time TIMESTAMP WITH TIME ZONE",
+		"events.time_ticks BIGINT",
 		"findings.first_seen TIMESTAMP WITH TIME ZONE",
 		"inputs.first_record TIMESTAMP WITH TIME ZONE",
+		"service.heartbeat_gaps STRUCT(start_time TIMESTAMP WITH TIME ZONE, end_time TIMESTAMP WITH TIME ZONE, duration_seconds BIGINT, from_log_start BOOLEAN, to_log_end BOOLEAN, note VARCHAR)[]",
+		"service.log_from TIMESTAMP WITH TIME ZONE",
+		"tenants.verdict VARCHAR",
 	})
+	for _, r := range res[5] {
+		for _, e := range strings.Split(fmt.Sprint(r["encodings"]), ", ") {
+			if e != "PLAIN" && e != "RLE" && e != "RLE_DICTIONARY" {
+				t.Errorf("DuckDB sees encodings %v", r["encodings"])
+			}
+		}
+	}
+	for _, r := range res[6] {
+		if !strings.HasPrefix(fmt.Sprint(r["created_by"]), "evtxscan version ") {
+			t.Errorf("created_by %v", r["created_by"])
+		}
+	}
+	diffLines(t, "tenants", lines(res[7], "tenant", "verdict", "attempts", "failed"), wantTen)
+	diffLines(t, "service", lines(res[8], "tenant", "heartbeats", "gaps", "v"), wantSvc)
 }
 
 // writeTenantZip writes dir/<name>.zip holding one generated Application
@@ -710,4 +749,97 @@ func TestBatchProgress(t *testing.T) {
 	if code != exitOK || strings.Contains(stderr, "\x1b") {
 		t.Errorf("no terminal: exit %d, stderr %q", code, stderr)
 	}
+}
+
+// Apache Arrow's Go reader reads every table of the lake with no options:
+// V1 data pages, PLAIN/RLE_DICTIONARY (RLE for levels) only, no unsigned
+// type, times as timestamp[us, tz=UTC], created_by with the version; the
+// row counts and the values equal the JSON output, the exact times in the
+// *_ticks columns to 100 ns.
+func TestBatchArrowReadsLake(t *testing.T) {
+	inputs := batchFixtureInputs(t)
+	out := t.TempDir()
+	if code, stderr := batchRun(t, append([]string{"--out", out}, inputs...)...); code != exitDamaged {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	files := arrowtest.Read(t, out)
+	rows := map[string]int64{} // table|tenant
+	var gotAtt, gotTen []string
+	tables := map[string]bool{}
+	timeCols := map[string]bool{"time": true, "start": true, "end": true, "first_seen": true, "last_seen": true,
+		"first_record": true, "last_record": true, "log_from": true, "log_to": true, "first_heartbeat": true, "last_heartbeat": true}
+	for _, f := range files {
+		tables[f.Table] = true
+		for _, pt := range f.PageTypes {
+			if pt != "DATA_PAGE" && pt != "DICTIONARY_PAGE" {
+				t.Errorf("%s: page type %s", f.Path, pt)
+			}
+		}
+		for _, e := range f.Encodings {
+			if e != "PLAIN" && e != "RLE" && e != "RLE_DICTIONARY" {
+				t.Errorf("%s: encoding %s", f.Path, e)
+			}
+		}
+		if !strings.HasPrefix(f.CreatedBy, "evtxscan version ") {
+			t.Errorf("%s: created_by %q", f.Path, f.CreatedBy)
+		}
+		for col, ty := range f.Types {
+			if strings.Contains(ty, "uint") || strings.Contains(ty, "timestamp[ns") || strings.Contains(ty, "decimal") {
+				t.Errorf("%s: %s is %s", f.Path, col, ty)
+			}
+			if timeCols[col] && ty != "timestamp[us, tz=UTC]" {
+				t.Errorf("%s: %s is %s, want timestamp[us, tz=UTC]", f.Path, col, ty)
+			}
+		}
+		for _, r := range f.Records {
+			rows[f.Table+"|"+fmt.Sprint(r["tenant"])]++
+			switch f.Table {
+			case lake.TableAttempts:
+				ticks, _ := r["start_ticks"].(json.Number).Int64()
+				gotAtt = append(gotAtt, fmt.Sprintf("%v|%v|%v|%v|%s", r["tenant"], r["tracking_id"], r["outcome"], r["start"],
+					lake.FromTicks(ticks).Format(time.RFC3339Nano)))
+			case lake.TableTenants:
+				gotTen = append(gotTen, fmt.Sprintf("%v|%v|%v|%v", r["tenant"], r["verdict"], r["attempts"], r["failed"]))
+			case lake.TableEvents:
+				if r["keywords_hex"] == nil || !strings.HasPrefix(r["keywords_hex"].(string), "0x") {
+					t.Errorf("%s: keywords_hex %v", f.Path, r["keywords_hex"])
+				}
+			}
+		}
+	}
+	for _, tb := range lake.Tables() {
+		if !tables[tb] {
+			t.Errorf("no part of table %s", tb)
+		}
+	}
+	var wantAtt, wantTen []string
+	for _, in := range inputs {
+		rep := batchScanJSON(t, in)
+		events := 0
+		for _, f := range rep.Inputs {
+			events += f.Events
+		}
+		for tb, n := range map[string]int{lake.TableEvents: events, lake.TableAttempts: len(rep.Attempts), lake.TableFindings: len(rep.Findings),
+			lake.TableService: len(rep.Service), lake.TableTenants: 1} {
+			if got := rows[tb+"|"+rep.Tenant]; got != int64(n) {
+				t.Errorf("%s of %s: %d rows, want %d", tb, rep.Tenant, got, n)
+			}
+		}
+		for _, a := range rep.Attempts {
+			start := "<nil>"
+			exact := lake.FromTicks(0).Format(time.RFC3339Nano)
+			if !a.Start.IsZero() {
+				start = a.Start.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z")
+				exact = a.Start.UTC().Format(time.RFC3339Nano)
+			}
+			wantAtt = append(wantAtt, fmt.Sprintf("%s|%s|%s|%s|%s", rep.Tenant, a.TrackingID, a.Outcome, start, exact))
+		}
+		wantTen = append(wantTen, fmt.Sprintf("%s|%s|%d|%d", rep.Tenant, rep.Verdict, rep.Counts.Attempts, rep.Counts.Failed))
+	}
+	slices.Sort(gotAtt)
+	slices.Sort(wantAtt)
+	slices.Sort(gotTen)
+	slices.Sort(wantTen)
+	diffLines(t, "attempts (Arrow)", gotAtt, wantAtt)
+	diffLines(t, "tenants (Arrow)", gotTen, wantTen)
 }

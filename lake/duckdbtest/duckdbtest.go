@@ -2,7 +2,8 @@
 // lake the way its users read it. It runs the repository's
 // tools/duckdb-query.mjs with node, which needs the npm package
 // @duckdb/node-api (`npm ci` in the repository root installs it). When node
-// or the package is missing, New skips the test and says why.
+// or the package is missing, New skips the test and says why; under
+// CI=true it fails the test instead.
 package duckdbtest
 
 import (
@@ -27,16 +28,25 @@ func New(t testing.TB) *DB {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("DuckDB checks skipped: node is not installed")
+		missing(t, "DuckDB checks: node is not installed")
 	}
 	root, err := repoRoot()
 	if err != nil {
-		t.Skipf("DuckDB checks skipped: %v", err)
+		missing(t, "DuckDB checks: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "@duckdb", "node-api", "package.json")); err != nil {
-		t.Skipf("DuckDB checks skipped: node_modules/@duckdb/node-api is missing; run `npm ci` in %s", root)
+		missing(t, "DuckDB checks: node_modules/@duckdb/node-api is missing; run `npm ci` in %s", root)
 	}
 	return &DB{node: node, script: filepath.Join(root, "tools", "duckdb-query.mjs"), root: root}
+}
+
+// missing skips t, or fails it under CI=true.
+func missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true and "+format, args...)
+	}
+	t.Skipf("SKIPPED (reader missing): "+format, args...)
 }
 
 // repoRoot is the folder of go.mod, above the working directory.

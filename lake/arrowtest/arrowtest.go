@@ -1,0 +1,88 @@
+// Package arrowtest reads the data lake with Apache Arrow's Go Parquet
+// reader from Go tests. The reader lives in the nested module
+// lake/arrowcheck (its own go.mod, so the main module does not take
+// Arrow's dependencies); Read builds it with the go command and runs it.
+// When it cannot be built (no module proxy, no cache), Read skips the test
+// and says why, except under CI=true, where it fails.
+package arrowtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// A File is what the Arrow reader found in one part file.
+type File struct {
+	Path      string            `json:"path"`
+	Table     string            `json:"table"`
+	CreatedBy string            `json:"created_by"`
+	Rows      int64             `json:"rows"`
+	Types     map[string]string `json:"types"`
+	PageTypes []string          `json:"page_types"`
+	Encodings []string          `json:"encodings"`
+	Records   []map[string]any  `json:"records"`
+}
+
+// Missing skips t, or fails it under CI=true: a reader the tests need is
+// not there.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true and "+format, args...)
+	}
+	t.Skipf("SKIPPED (reader missing): "+format, args...)
+}
+
+// Read reads every part file of the lake in dir.
+func Read(t testing.TB, dir string) []File {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		Missing(t, "Arrow checks: no repository root: %v", err)
+	}
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	bin := filepath.Join(t.TempDir(), "arrowcheck")
+	build := exec.Command(goBin, "build", "-o", bin, ".")
+	build.Dir = filepath.Join(root, "lake", "arrowcheck")
+	if out, err := build.CombinedOutput(); err != nil {
+		Missing(t, "Arrow checks: building lake/arrowcheck (github.com/apache/arrow-go/v18) failed: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, dir)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("arrowcheck: %v: %s", err, strings.TrimSpace(errb.String()))
+	}
+	var files []File
+	dec := json.NewDecoder(&out)
+	dec.UseNumber()
+	if err := dec.Decode(&files); err != nil {
+		t.Fatalf("arrowcheck: bad output: %v", err)
+	}
+	return files
+}
+
+// repoRoot is the folder of the main module's go.mod, above the working
+// directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(b, []byte("module github.com/evtxscan/evtxscan\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", os.ErrNotExist
+		}
+		dir = parent
+	}
+}
