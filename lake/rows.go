@@ -109,7 +109,6 @@ func hresult(h uint32) string {
 // A Converter is not safe for concurrent use: it reuses a scratch area.
 type Converter struct {
 	Tenant        string
-	Server        string
 	PartID        string
 	Roots         []string                 // the input arguments: paths are stored relative to them (see RelPath)
 	Pseudonymizer *pseudonym.Pseudonymizer // nil keeps the values
@@ -134,7 +133,6 @@ func (c *Converter) Event(ev *parser.Event) EventRow {
 	r := EventRow{
 		SchemaVersion: SchemaVersion,
 		Tenant:        c.Tenant,
-		Server:        c.Server,
 		PartID:        c.PartID,
 		Path:          c.Path(ev.Path),
 		Chunk:         int32(ev.Chunk),
@@ -250,7 +248,7 @@ func (c *Converter) Attempt(a *correlate.Attempt) AttemptRow {
 	r := AttemptRow{
 		SchemaVersion: SchemaVersion,
 		Tenant:        c.Tenant,
-		Server:        c.Server,
+		Server:        c.token(pseudonym.KindComputer, a.Server),
 		PartID:        c.PartID,
 		TrackingID:    a.TrackingID,
 		Operation:     a.Operation,
@@ -299,7 +297,7 @@ func (c *Converter) Finding(f *correlate.Finding) FindingRow {
 	r := FindingRow{
 		SchemaVersion: SchemaVersion,
 		Tenant:        c.Tenant,
-		Server:        c.Server,
+		Server:        c.token(pseudonym.KindComputer, f.Server),
 		PartID:        c.PartID,
 		Cause:         f.Cause,
 		Scope:         f.Scope,
@@ -362,14 +360,15 @@ func timeList(ts []correlate.Time) []Instant {
 	return out
 }
 
-// Service returns the row of the service health of one server. Heartbeat
+// Service returns the row of the service health of the server named
+// server. Heartbeat
 // runs are the stretches between the first and the last heartbeat that no
 // heartbeat gap interrupts; sync_version is the last version seen.
-func (c *Converter) Service(s *correlate.Service) ServiceRow {
+func (c *Converter) Service(server string, s *correlate.Service) ServiceRow {
 	r := ServiceRow{
 		SchemaVersion:  SchemaVersion,
 		Tenant:         c.Tenant,
-		Server:         c.Server,
+		Server:         c.token(pseudonym.KindComputer, server),
 		PartID:         c.PartID,
 		LogFrom:        Micros(s.LogFrom.Time),
 		LogTo:          Micros(s.LogTo.Time),
@@ -421,3 +420,7 @@ func (c *Converter) Service(s *correlate.Service) ServiceRow {
 	}
 	return r
 }
+
+// Computer returns a server's computer name as it is stored: with a
+// Pseudonymizer, its token.
+func (c *Converter) Computer(name string) string { return c.token(pseudonym.KindComputer, name) }

@@ -47,7 +47,6 @@ func timeTable(table string) bool { return table == TableEvents || table == Tabl
 type EventRow struct {
 	SchemaVersion int32    `parquet:"schema_version"`
 	Tenant        string   `parquet:"tenant,dict"`
-	Server        string   `parquet:"server,optional,dict"`
 	PartID        string   `parquet:"part_id,dict"`
 	Path          string   `parquet:"path,dict"`
 	Chunk         int32    `parquet:"chunk"`
@@ -154,7 +153,7 @@ const (
 type InputRow struct {
 	SchemaVersion int32    `parquet:"schema_version"`
 	Tenant        string   `parquet:"tenant,dict"`
-	Server        string   `parquet:"server,optional,dict"`
+	Servers       []string `parquet:"servers,list"`
 	PartID        string   `parquet:"part_id,dict"`
 	Input         string   `parquet:"input,dict"`
 	ContentSHA256 string   `parquet:"content_sha256,dict"`
@@ -245,29 +244,39 @@ type ServiceRow struct {
 // A TenantRow is one tenant of the lake with its verdict and totals: a row
 // of the tenants table, one per tenant and run.
 type TenantRow struct {
-	SchemaVersion int32    `parquet:"schema_version"`
-	Tenant        string   `parquet:"tenant,dict"`
-	PartID        string   `parquet:"part_id,dict"`
-	Verdict       string   `parquet:"verdict"`
-	Servers       []string `parquet:"servers,list"`
-	Input         string   `parquet:"input"`
-	ContentSHA256 string   `parquet:"content_sha256"`
-	ToolVersion   string   `parquet:"tool_version,dict"`
-	Options       string   `parquet:"options,dict"`
-	LogFrom       int64    `parquet:"log_from,optional,timestamp(microsecond:utc)"`
-	LogTo         int64    `parquet:"log_to,optional,timestamp(microsecond:utc)"`
-	Files         int64    `parquet:"files"`
-	Records       int64    `parquet:"records"`
-	Events        int64    `parquet:"events"`
-	Attempts      int64    `parquet:"attempts"`
-	Succeeded     int64    `parquet:"succeeded"`
-	Failed        int64    `parquet:"failed"`
-	Incomplete    int64    `parquet:"incomplete"`
-	Findings      int64    `parquet:"findings"`
-	Heartbeats    int64    `parquet:"heartbeats"`
-	ServiceErrors int64    `parquet:"service_errors"`
-	DamagedChunks int64    `parquet:"damaged_chunks"`
-	Damaged       bool     `parquet:"damaged"`
+	SchemaVersion int32       `parquet:"schema_version"`
+	Tenant        string      `parquet:"tenant,dict"`
+	PartID        string      `parquet:"part_id,dict"`
+	Verdict       string      `parquet:"verdict"`
+	Servers       []ServerRef `parquet:"servers,list"`
+	Input         string      `parquet:"input"`
+	ContentSHA256 string      `parquet:"content_sha256"`
+	ToolVersion   string      `parquet:"tool_version,dict"`
+	Options       string      `parquet:"options,dict"`
+	LogFrom       int64       `parquet:"log_from,optional,timestamp(microsecond:utc)"`
+	LogTo         int64       `parquet:"log_to,optional,timestamp(microsecond:utc)"`
+	Files         int64       `parquet:"files"`
+	Records       int64       `parquet:"records"`
+	Events        int64       `parquet:"events"`
+	Attempts      int64       `parquet:"attempts"`
+	Succeeded     int64       `parquet:"succeeded"`
+	Failed        int64       `parquet:"failed"`
+	Incomplete    int64       `parquet:"incomplete"`
+	Findings      int64       `parquet:"findings"`
+	Heartbeats    int64       `parquet:"heartbeats"`
+	ServiceErrors int64       `parquet:"service_errors"`
+	DamagedChunks int64       `parquet:"damaged_chunks"`
+	Damaged       bool        `parquet:"damaged"`
+}
+
+// A ServerRef is one Entra Connect server of a tenant, an element of
+// TenantRow.Servers.
+type ServerRef struct {
+	Name          string `parquet:"name,dict"`
+	EntraTenantID string `parquet:"entra_tenant_id,optional"`
+	Verdict       string `parquet:"verdict"`
+	Attempts      int64  `parquet:"attempts"`
+	Failed        int64  `parquet:"failed"`
 }
 
 // Partition times: the time (Unix microseconds) that places a row in a

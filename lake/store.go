@@ -253,14 +253,14 @@ const tempDir = "_evtxscan/tmp/"
 func openBucket(ctx context.Context, location string) (*bucketStore, error) {
 	b, err := blob.OpenBucket(ctx, location)
 	if err != nil {
-		return nil, fmt.Errorf("lake: opening %s: %w", redact(location), err)
+		return nil, fmt.Errorf("lake: opening %s: %w", Redact(location), err)
 	}
-	return &bucketStore{b: b, location: redact(location), azure: strings.HasPrefix(location, "azblob://")}, nil
+	return &bucketStore{b: b, location: Redact(location), azure: strings.HasPrefix(location, "azblob://")}, nil
 }
 
-// redact drops the query of a URL from messages: it may hold options the
+// Redact drops the query of a URL from messages: it may hold options the
 // user does not want in logs.
-func redact(location string) string {
+func Redact(location string) string {
 	if i := strings.IndexByte(location, '?'); i >= 0 {
 		return location[:i]
 	}

@@ -10,20 +10,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/internal/scenario"
+	"github.com/evtxscan/evtxscan/internal/testenv"
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/lake/arrowtest"
 	"github.com/evtxscan/evtxscan/lake/duckdbtest"
 	"github.com/evtxscan/evtxscan/parser"
 	"github.com/evtxscan/evtxscan/pseudonym"
+	"github.com/evtxscan/evtxscan/scan"
 )
 
 // batchRun runs evtxscan scan --format parquet in process.
@@ -49,11 +49,11 @@ func batchFixtureInputs(t *testing.T) []string {
 }
 
 // batchScanJSON analyses one input as evtxscan scan --format json does.
-func batchScanJSON(t *testing.T, input string) scanReport {
+func batchScanJSON(t *testing.T, input string) scan.Report {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"scan", "--format", "json", input}, &out, &errb)
-	var rep scanReport
+	var rep scan.Report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("scan --format json %s: exit %d: %v\n%s", input, code, err, errb.String())
 	}
@@ -136,26 +136,26 @@ func TestBatchMatchesJSON(t *testing.T) {
 			if a.HResult != 0 {
 				hr = a.HResult.String()
 			}
-			wantAtt = append(wantAtt, strings.Join([]string{rep.Tenant, a.TrackingID, a.Operation, a.Outcome, a.Cause, hr,
+			wantAtt = append(wantAtt, strings.Join([]string{rep.Tenants[0].Name, a.TrackingID, a.Operation, a.Outcome, a.Cause, hr,
 				a.UPN, a.CloudAnchor, micro(a.Start.Time), micro(a.End.Time), "[" + strings.Join(ids, " ") + "]", fmt.Sprint(len(a.Events))}, "|"))
 		}
 		for _, f := range rep.Findings {
-			wantFind = append(wantFind, strings.Join([]string{rep.Tenant, f.Cause, f.Scope, f.Severity, fmt.Sprint(f.Count),
+			wantFind = append(wantFind, strings.Join([]string{rep.Tenants[0].Name, f.Cause, f.Scope, f.Severity, fmt.Sprint(f.Count),
 				fmt.Sprint(f.EvidenceTotal), micro(f.FirstSeen.Time), fmt.Sprint(len(f.Evidence))}, "|"))
 		}
 		for _, f := range rep.Inputs {
-			wantIn = append(wantIn, strings.Join([]string{rep.Tenant, lake.RelPath([]string{in}, f.Path), fmt.Sprint(f.Records), fmt.Sprint(f.Events),
+			wantIn = append(wantIn, strings.Join([]string{rep.Tenants[0].Name, lake.RelPath([]string{in}, f.Path), fmt.Sprint(f.Records), fmt.Sprint(f.Events),
 				fmt.Sprint(f.Skipped), fmt.Sprint(f.DamagedCount), fmt.Sprint(f.Dirty)}, "|"))
 			events += f.Events
 		}
-		wantEv = append(wantEv, fmt.Sprintf("%s|%d", rep.Tenant, events))
-		wantTen = append(wantTen, fmt.Sprintf("%s|%s|%d|%d", rep.Tenant, rep.Verdict, rep.Counts.Attempts, rep.Counts.Failed))
+		wantEv = append(wantEv, fmt.Sprintf("%s|%d", rep.Tenants[0].Name, events))
+		wantTen = append(wantTen, fmt.Sprintf("%s|%s|%d|%d", rep.Tenants[0].Name, rep.Tenants[0].Verdict, rep.Counts.Attempts, rep.Counts.Failed))
 		for _, s := range rep.Service {
 			v := ""
 			if n := len(s.SyncVersions); n > 0 {
 				v = s.SyncVersions[n-1]
 			}
-			wantSvc = append(wantSvc, fmt.Sprintf("%s|%d|%d|%s", rep.Tenant, s.Heartbeats, len(s.HeartbeatGaps), v))
+			wantSvc = append(wantSvc, fmt.Sprintf("%s|%d|%d|%s", s.Tenant, s.Heartbeats, len(s.HeartbeatGaps), v))
 		}
 	}
 	for _, l := range [][]string{wantAtt, wantFind, wantIn, wantEv, wantTen, wantSvc} {
@@ -347,7 +347,7 @@ func TestBatchRerunAndShards(t *testing.T) {
 			t.Fatalf("shard %d: exit %d\n%s", i, code, stderr)
 		}
 		var n, total int
-		if _, err := fmt.Sscanf(stderr[strings.Index(stderr, "evtxscan scan: "):], "evtxscan scan: %d tenants (shard %d/3 of %d)", &n, new(int), &total); err != nil || total != 6 {
+		if _, err := fmt.Sscanf(stderr[strings.Index(stderr, "evtxscan scan: "):], "evtxscan scan: %d tenants (shard %d/3 of %d,", &n, new(int), &total); err != nil || total != 6 {
 			t.Fatalf("shard %d summary: %v\n%s", i, err, stderr)
 		}
 		written += n
@@ -356,6 +356,21 @@ func TestBatchRerunAndShards(t *testing.T) {
 		t.Errorf("shards wrote %d tenants, want 6", written)
 	}
 	diffLines(t, "shards", fingerprint(t, db, sharded), want)
+
+	// A Kubernetes Indexed Job of three completions: --shard auto takes
+	// the index from JOB_COMPLETION_INDEX, the count from JOB_COMPLETIONS.
+	indexed := t.TempDir()
+	t.Setenv("JOB_COMPLETIONS", "3")
+	for i := range 3 {
+		t.Setenv("JOB_COMPLETION_INDEX", fmt.Sprint(i))
+		code, stderr := batchRun(t, "--out", indexed, "--shard", "auto", tenants)
+		if code != exitOK || !strings.Contains(stderr, fmt.Sprintf("(shard %d/3 of 6, from JOB_COMPLETION_INDEX)", i+1)) {
+			t.Fatalf("index %d: exit %d\n%s", i, code, stderr)
+		}
+	}
+	diffLines(t, "JOB_COMPLETION_INDEX 0..2 of 3", fingerprint(t, db, indexed), want)
+	t.Setenv("JOB_COMPLETION_INDEX", "")
+	t.Setenv("JOB_COMPLETIONS", "")
 
 	// The input of one tenant changes, and its dates with it.
 	one := filepath.Join(tenants, "tenant-03.zip")
@@ -380,12 +395,7 @@ func TestBatchRerunAndShards(t *testing.T) {
 // buildEvtxscan builds the command into a temporary folder.
 func buildEvtxscan(t *testing.T) string {
 	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		if goBin, err = exec.LookPath("go"); err != nil {
-			t.Skip("no go command to build evtxscan")
-		}
-	}
+	goBin := testenv.Need(t, "go", "the go command", "golang-go")
 	bin := filepath.Join(t.TempDir(), "evtxscan")
 	cmd := exec.Command(goBin, "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -508,10 +518,10 @@ func TestBatchPseudonymize(t *testing.T) {
 				}
 			}
 			if a.UPN != "" {
-				wantUPN = append(wantUPN, rep.Tenant+"|"+a.TrackingID+"|"+ps.Token(pseudonym.KindUPN, a.UPN))
+				wantUPN = append(wantUPN, rep.Tenants[0].Name+"|"+a.TrackingID+"|"+ps.Token(pseudonym.KindUPN, a.UPN))
 			}
 		}
-		_, err := analyze(context.Background(), []string{in}, "x", readFlags{workers: 1}, catalog.New(), func(ev *parser.Event) error {
+		_, err := scan.Analyze(context.Background(), []string{in}, scan.Options{Tenant: "x", ReadOptions: scan.ReadOptions{Workers: 1}, Each: func(ev *parser.Event) error {
 			secrets[ev.Computer] = true
 			if i := strings.IndexByte(ev.Computer, '.'); i > 0 {
 				secrets[ev.Computer[:i]] = true
@@ -522,7 +532,7 @@ func TestBatchPseudonymize(t *testing.T) {
 				}
 			}
 			return nil
-		})
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -640,98 +650,6 @@ func TestBatchBadInputAndUsage(t *testing.T) {
 	}
 }
 
-// Which inputs are tenants.
-func TestBatchUnits(t *testing.T) {
-	dir := t.TempDir()
-	mk := func(name, content string) string {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(p), 0o777)
-		os.WriteFile(p, []byte(content), 0o666)
-		return p
-	}
-	mk("tenants/contoso.zip", "PK\x03\x04...")
-	mk("tenants/fabrikam/logs/Application.evtx", "ElfFile\x00...")
-	mk("tenants/README.txt", "notes")
-	mk("tenants/.hidden.zip", "PK\x03\x04")
-	mk("tenants/_lake/x.zip", "PK\x03\x04")
-	mk("tenants/lake/events/x.parquet", "PAR1")
-	mk("onefolder/Application.evtx", "ElfFile\x00...")
-	mk("onefolder/more/System.evtx", "ElfFile\x00...")
-	single := mk("woodgrove.v2.zip", "PK\x03\x04")
-
-	for _, tc := range []struct {
-		name   string
-		args   []string
-		tenant string
-		want   []string // tenant=paths relative to dir
-		notes  int
-	}{
-		{"folder of tenants", []string{filepath.Join(dir, "tenants")}, "",
-			[]string{"contoso=tenants/contoso.zip", "fabrikam=tenants/fabrikam"}, 1},
-		{"folder holding EVTX is one tenant", []string{filepath.Join(dir, "onefolder")}, "", []string{"onefolder=onefolder"}, 0},
-		{"files", []string{single, filepath.Join(dir, "missing.zip")}, "", []string{"missing=missing.zip", "woodgrove.v2=woodgrove.v2.zip"}, 0},
-		{"--tenant makes one tenant", []string{filepath.Join(dir, "tenants"), single}, "acme", []string{"acme=tenants woodgrove.v2.zip"}, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			units, notes := batchUnits(tc.args, tc.tenant, filepath.Join(dir, "tenants", "lake"))
-			var got []string
-			for _, u := range units {
-				var rel []string
-				for _, p := range u.paths {
-					r, _ := filepath.Rel(dir, p)
-					rel = append(rel, filepath.ToSlash(r))
-				}
-				got = append(got, u.tenant+"="+strings.Join(rel, " "))
-			}
-			slices.Sort(got)
-			if !slices.Equal(got, tc.want) || len(notes) != tc.notes {
-				t.Errorf("got %v, notes %v; want %v, %d notes", got, notes, tc.want, tc.notes)
-			}
-		})
-	}
-}
-
-// Shards split the tenants: each tenant in exactly one shard, whatever the
-// order of the inputs.
-func TestShards(t *testing.T) {
-	var units []batchUnit
-	for i := range 100 {
-		units = append(units, batchUnit{tenant: fmt.Sprintf("tenant-%d", i)})
-	}
-	for _, n := range []int{1, 2, 3, 7} {
-		seen := map[string]int{}
-		for i := 1; i <= n; i++ {
-			part := selectShard(units, i, n)
-			if n > 1 && (len(part) == 0 || len(part) == len(units)) {
-				t.Errorf("shard %d/%d has %d tenants", i, n, len(part))
-			}
-			rev := slices.Clone(units)
-			slices.Reverse(rev)
-			if len(selectShard(rev, i, n)) != len(part) {
-				t.Errorf("shard %d/%d depends on the order", i, n)
-			}
-			for _, u := range part {
-				seen[u.tenant]++
-			}
-		}
-		for _, u := range units {
-			if seen[u.tenant] != 1 {
-				t.Errorf("n=%d: %s in %d shards", n, u.tenant, seen[u.tenant])
-			}
-		}
-	}
-	for _, tc := range []struct {
-		s    string
-		i, n int
-		ok   bool
-	}{{"", 1, 1, true}, {"2/3", 2, 3, true}, {"0/3", 0, 0, false}, {"3/2", 0, 0, false}, {"1-3", 0, 0, false}} {
-		i, n, err := parseShard(tc.s)
-		if (err == nil) != tc.ok || i != tc.i || n != tc.n {
-			t.Errorf("parseShard(%q) = %d, %d, %v", tc.s, i, n, err)
-		}
-	}
-}
-
 // The progress bar is drawn on a terminal only, and removed at the end.
 func TestBatchProgress(t *testing.T) {
 	dir := t.TempDir()
@@ -821,8 +739,8 @@ func TestBatchArrowReadsLake(t *testing.T) {
 		}
 		for tb, n := range map[string]int{lake.TableEvents: events, lake.TableAttempts: len(rep.Attempts), lake.TableFindings: len(rep.Findings),
 			lake.TableService: len(rep.Service), lake.TableTenants: 1} {
-			if got := rows[tb+"|"+rep.Tenant]; got != int64(n) {
-				t.Errorf("%s of %s: %d rows, want %d", tb, rep.Tenant, got, n)
+			if got := rows[tb+"|"+rep.Tenants[0].Name]; got != int64(n) {
+				t.Errorf("%s of %s: %d rows, want %d", tb, rep.Tenants[0].Name, got, n)
 			}
 		}
 		for _, a := range rep.Attempts {
@@ -832,9 +750,9 @@ func TestBatchArrowReadsLake(t *testing.T) {
 				start = a.Start.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z")
 				exact = a.Start.UTC().Format(time.RFC3339Nano)
 			}
-			wantAtt = append(wantAtt, fmt.Sprintf("%s|%s|%s|%s|%s", rep.Tenant, a.TrackingID, a.Outcome, start, exact))
+			wantAtt = append(wantAtt, fmt.Sprintf("%s|%s|%s|%s|%s", rep.Tenants[0].Name, a.TrackingID, a.Outcome, start, exact))
 		}
-		wantTen = append(wantTen, fmt.Sprintf("%s|%s|%d|%d", rep.Tenant, rep.Verdict, rep.Counts.Attempts, rep.Counts.Failed))
+		wantTen = append(wantTen, fmt.Sprintf("%s|%s|%d|%d", rep.Tenants[0].Name, rep.Tenants[0].Verdict, rep.Counts.Attempts, rep.Counts.Failed))
 	}
 	slices.Sort(gotAtt)
 	slices.Sort(wantAtt)

@@ -9,12 +9,13 @@ package arrowtest
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 // A File is what the Arrow reader found in one part file.
@@ -29,29 +30,16 @@ type File struct {
 	Records   []map[string]any  `json:"records"`
 }
 
-// Missing skips t, or fails it under CI=true: a reader the tests need is
-// not there.
-func Missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true and "+format, args...)
-	}
-	t.Skipf("SKIPPED (reader missing): "+format, args...)
-}
-
 // Read reads every part file of the lake in dir.
 func Read(t testing.TB, dir string) []File {
 	t.Helper()
-	root, err := repoRoot()
-	if err != nil {
-		Missing(t, "Arrow checks: no repository root: %v", err)
-	}
+	root := testenv.RepoRoot(t)
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	bin := filepath.Join(t.TempDir(), "arrowcheck")
 	build := exec.Command(goBin, "build", "-o", bin, ".")
 	build.Dir = filepath.Join(root, "lake", "arrowcheck")
 	if out, err := build.CombinedOutput(); err != nil {
-		Missing(t, "Arrow checks: building lake/arrowcheck (github.com/apache/arrow-go/v18) failed: %v\n%s", err, out)
+		testenv.Missing(t, "Arrow checks: building lake/arrowcheck (github.com/apache/arrow-go/v18) failed: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, dir)
 	var out, errb bytes.Buffer
@@ -66,23 +54,4 @@ func Read(t testing.TB, dir string) []File {
 		t.Fatalf("arrowcheck: bad output: %v", err)
 	}
 	return files
-}
-
-// repoRoot is the folder of the main module's go.mod, above the working
-// directory.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(b, []byte("module github.com/evtxscan/evtxscan\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
 }

@@ -2,8 +2,7 @@
 // lake the way its users read it. It runs the repository's
 // tools/duckdb-query.mjs with node, which needs the npm package
 // @duckdb/node-api (`npm ci` in the repository root installs it). When node
-// or the package is missing, New skips the test and says why; under
-// CI=true it fails the test instead.
+// or the package is missing, New skips the test and says why.
 package duckdbtest
 
 import (
@@ -14,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 // A DB runs queries; each Query starts a new in-memory DuckDB.
@@ -28,25 +29,16 @@ func New(t testing.TB) *DB {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		missing(t, "DuckDB checks: node is not installed")
+		testenv.Missing(t, "DuckDB checks: node not installed (Debian package nodejs)")
 	}
 	root, err := repoRoot()
 	if err != nil {
-		missing(t, "DuckDB checks: %v", err)
+		testenv.Missing(t, "DuckDB checks: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "@duckdb", "node-api", "package.json")); err != nil {
-		missing(t, "DuckDB checks: node_modules/@duckdb/node-api is missing; run `npm ci` in %s", root)
+		testenv.Missing(t, "DuckDB checks: @duckdb/node-api not installed (npm ci)")
 	}
 	return &DB{node: node, script: filepath.Join(root, "tools", "duckdb-query.mjs"), root: root}
-}
-
-// missing skips t, or fails it under CI=true.
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true and "+format, args...)
-	}
-	t.Skipf("SKIPPED (reader missing): "+format, args...)
 }
 
 // repoRoot is the folder of go.mod, above the working directory.
