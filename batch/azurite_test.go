@@ -50,8 +50,9 @@ func localParts(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// bucketObjects returns every object under the bucket URL: key -> SHA-256.
-func bucketObjects(t *testing.T, u string) map[string]string {
+// bucketObjects returns every object of the container at the gocloud.dev
+// URL root, which must all be under prefix: key without prefix -> SHA-256.
+func bucketObjects(t *testing.T, u, prefix string) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	b, err := blob.OpenBucket(ctx, u)
@@ -74,7 +75,11 @@ func bucketObjects(t *testing.T, u string) map[string]string {
 			t.Fatal(err)
 		}
 		s := sha256.Sum256(data)
-		out[obj.Key] = hex.EncodeToString(s[:])
+		k, ok := strings.CutPrefix(obj.Key, prefix)
+		if !ok {
+			t.Errorf("object %s outside the lake's prefix %s", obj.Key, prefix)
+		}
+		out[k] = hex.EncodeToString(s[:])
 	}
 	return out
 }
@@ -122,7 +127,7 @@ func TestRunAzurite(t *testing.T) {
 		t.Fatalf("azblob run: %+v", res)
 	}
 	want := localParts(t, local)
-	objs := bucketObjects(t, url)
+	objs := bucketObjects(t, az.Root("lake"), "runs/one/")
 	got := parquetOnly(objs)
 	if len(want) < 5*len(inputs) || !slices.Equal(keys(got), keys(want)) {
 		t.Fatalf("objects:\n%s\nwant:\n%s", strings.Join(keys(got), "\n"), strings.Join(keys(want), "\n"))
@@ -166,7 +171,7 @@ func TestRunAzurite(t *testing.T) {
 			t.Errorf("manifest after the new version: %s", b)
 		}
 	}
-	after := parquetOnly(bucketObjects(t, url))
+	after := parquetOnly(bucketObjects(t, az.Root("lake"), "runs/one/"))
 	if !slices.Equal(keys(after), keys(want)) {
 		t.Errorf("objects after the rewrite:\n%s", strings.Join(keys(after), "\n"))
 	}
@@ -180,8 +185,15 @@ func TestRunAzurite(t *testing.T) {
 		t.Errorf("%d of %d parts rewritten", changed, len(after))
 	}
 
+	// A tenant name that needs a %-escape is refused in an azblob lake.
+	c := cfg(url, "v2", false)
+	c.Tenant = "a/b"
+	if res, err := Run(ctx, inputs[:1], c); err != nil || res.Failed != 1 {
+		t.Errorf("tenant a/b: %+v, %v", res, err)
+	}
+
 	// Another partitioning is refused, in a bucket too.
-	c := cfg(url, "v2", true)
+	c = cfg(url, "v2", true)
 	c.Partitioning = lake.ByTenant
 	if _, err := Run(ctx, inputs, c); err == nil || !strings.Contains(err.Error(), "partitioned by") {
 		t.Errorf("another partitioning: %v", err)

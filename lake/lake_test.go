@@ -534,3 +534,47 @@ func pageTypes(t *testing.T, f *os.File, pf *parquet.File) []string {
 	}
 	return out
 }
+
+// A file:// URL is a local folder; a path is not a URL.
+func TestOpenURLFile(t *testing.T) {
+	dir := t.TempDir()
+	l, err := OpenURL(context.Background(), "file://"+filepath.ToSlash(dir), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	writeTenant(t, l, "t", "0d", day1)
+	if _, err := os.Stat(filepath.Join(dir, "_evtxscan", "lake.json")); err != nil {
+		t.Error(err)
+	}
+	if m, err := l.Manifest("t"); err != nil || !m.Complete || m.Tool == "" || !l.Current(m, "0d", "c", "") {
+		t.Errorf("manifest %+v, %v", m, err)
+	}
+	if l.Current(&Manifest{}, "0d", "c", "") {
+		t.Error("an empty manifest is current")
+	}
+	for _, tc := range []struct {
+		s   string
+		url bool
+	}{{"lake", false}, {"/data/lake", false}, {`C:\lake`, false}, {"azblob://c/p", true}, {"s3://b", true}, {"file:///x", true}} {
+		if IsURL(tc.s) != tc.url {
+			t.Errorf("IsURL(%q) = %v", tc.s, !tc.url)
+		}
+	}
+}
+
+func TestBucketURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"azblob://lake", "azblob://lake"},
+		{"azblob://lake/prod", "azblob://lake?prefix=prod%2F"},
+		{"azblob://lake/a/b/?domain=127.0.0.1:1&protocol=http", "azblob://lake?domain=127.0.0.1%3A1&prefix=a%2Fb%2F&protocol=http"},
+		{"s3://bucket/x?region=eu-west-1", "s3://bucket?prefix=x%2F&region=eu-west-1"},
+	} {
+		if got, err := bucketURL(tc.in); err != nil || got != tc.want {
+			t.Errorf("bucketURL(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	if _, err := bucketURL("azblob://lake/p?prefix=q/"); err == nil {
+		t.Error("a path and a prefix accepted")
+	}
+}

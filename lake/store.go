@@ -65,11 +65,10 @@ type tempObject interface {
 // gocloud.dev/blob). Credentials come from the SDKs' standard environment
 // and identity chains.
 func openStore(ctx context.Context, location string) (store, error) {
-	scheme, _, ok := strings.Cut(location, "://")
-	if !ok || len(scheme) < 2 || filepath.VolumeName(location) != "" {
+	if !IsURL(location) {
 		return openLocal(location)
 	}
-	if scheme == "file" {
+	if strings.HasPrefix(location, "file://") {
 		u, err := url.Parse(location)
 		if err != nil {
 			return nil, fmt.Errorf("lake: %w", err)
@@ -251,11 +250,37 @@ type bucketStore struct {
 const tempDir = "_evtxscan/tmp/"
 
 func openBucket(ctx context.Context, location string) (*bucketStore, error) {
-	b, err := blob.OpenBucket(ctx, location)
+	u, err := bucketURL(location)
+	if err != nil {
+		return nil, fmt.Errorf("lake: %s: %w", Redact(location), err)
+	}
+	b, err := blob.OpenBucket(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("lake: opening %s: %w", Redact(location), err)
 	}
 	return &bucketStore{b: b, location: Redact(location), azure: strings.HasPrefix(location, "azblob://")}, nil
+}
+
+// bucketURL turns scheme://bucket/some/prefix?query, the form of --out,
+// into the URL gocloud.dev/blob takes: the path becomes its prefix
+// parameter (gocloud.dev ignores the path of a bucket URL).
+func bucketURL(location string) (string, error) {
+	u, err := url.Parse(location)
+	if err != nil {
+		return "", err
+	}
+	p := strings.Trim(u.Path, "/")
+	if p == "" {
+		return location, nil
+	}
+	q := u.Query()
+	if q.Get("prefix") != "" {
+		return "", fmt.Errorf("a path and a prefix parameter both")
+	}
+	q.Set("prefix", p+"/")
+	u.Path, u.RawPath = "", ""
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // Redact drops the query of a URL from messages: it may hold options the

@@ -350,8 +350,10 @@ type finished struct {
 //
 //  1. the manifest of the tenant is replaced by one that lists the files of
 //     the previous manifest and the new ones, with Complete false;
-//  2. each file is renamed from its temporary name to its final name, which
-//     replaces a file of that name; the folders are synced;
+//  2. each file is put in place under its final name, which replaces a
+//     file of that name (a local folder: renamed, then the folders are
+//     synced; a bucket: copied server-side, then the temporary object is
+//     deleted);
 //  3. the files of the previous manifest that this run did not write are
 //     removed (stale parts: other partitions, other part ids);
 //  4. the manifest is replaced by m, completed with the new files, the row
@@ -359,7 +361,7 @@ type finished struct {
 //
 // A crash at any point leaves every part file whole and a manifest that
 // lists every part of the tenant, so the next Commit for the tenant
-// removes what it does not replace. Commit fills m's Schema, Tenant,
+// removes what it does not replace. Commit fills m's Schema, Tool, Tenant,
 // PartID, Partitioning, Files, Rows, Complete and Written.
 func (w *Writer) Commit(m Manifest) error {
 	if w.done {

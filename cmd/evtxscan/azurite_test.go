@@ -32,7 +32,9 @@ type bucketState struct {
 	temp      []string
 }
 
-func readBucket(t *testing.T, u string, hashes bool) bucketState {
+// readBucket reads the container at the gocloud.dev URL root, whose
+// objects must all be under prefix.
+func readBucket(t *testing.T, u, prefix string, hashes bool) bucketState {
 	t.Helper()
 	ctx := context.Background()
 	b, err := blob.OpenBucket(ctx, u)
@@ -50,12 +52,15 @@ func readBucket(t *testing.T, u string, hashes bool) bucketState {
 		if err != nil {
 			t.Fatal(err)
 		}
-		k := obj.Key
+		k, ok := strings.CutPrefix(obj.Key, prefix)
+		if !ok {
+			t.Errorf("object %s outside the lake's prefix %s", obj.Key, prefix)
+		}
 		switch {
 		case strings.HasPrefix(k, "_evtxscan/tmp/"):
 			st.temp = append(st.temp, k)
 		case strings.HasPrefix(k, "_evtxscan/manifests/"):
-			data, err := b.ReadAll(ctx, k)
+			data, err := b.ReadAll(ctx, obj.Key)
 			if err != nil {
 				continue // replaced meanwhile
 			}
@@ -66,7 +71,7 @@ func readBucket(t *testing.T, u string, hashes bool) bucketState {
 		case strings.HasSuffix(k, ".parquet"):
 			st.parts[k] = ""
 			if hashes {
-				data, err := b.ReadAll(ctx, k)
+				data, err := b.ReadAll(ctx, obj.Key)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -118,6 +123,7 @@ func TestBatchKillResumeAzurite(t *testing.T) {
 	}
 	az := azuritetest.Start(t)
 	url := az.Container(t, "killed", "lake")
+	root := az.Root("killed")
 	bin := buildEvtxscan(t)
 	tenants := genTenants(t, 30, 512<<10)
 	args := func(out string, extra ...string) []string {
@@ -149,7 +155,7 @@ wait:
 			cmd.Process.Kill()
 			t.Fatal("the batch did not end")
 		case <-time.After(20 * time.Millisecond):
-			if readBucket(t, url, false).complete() >= 3 {
+			if readBucket(t, root, "lake/", false).complete() >= 3 {
 				cmd.Process.Signal(syscall.SIGKILL)
 				<-exited
 				killed = true
@@ -157,7 +163,7 @@ wait:
 			}
 		}
 	}
-	st := readBucket(t, url, false)
+	st := readBucket(t, root, "lake/", false)
 	done := st.complete()
 	if !killed || done >= 30 {
 		t.Skipf("the batch ended before it could be killed (%d tenants written)", done)
@@ -195,7 +201,7 @@ wait:
 	} else if _, err := fmt.Sscanf(summary[i+len(" written, "):], "%d skipped by --resume", &skipped); err != nil || skipped < done {
 		t.Errorf("resume skipped %d tenants (%v), want at least %d: %s", skipped, err, done, summary)
 	}
-	final := readBucket(t, url, true)
+	final := readBucket(t, root, "lake/", true)
 	var gotKeys, wantKeys []string
 	for k := range final.parts {
 		gotKeys = append(gotKeys, k)

@@ -142,3 +142,9 @@ func (e *Emulator) Container(t testing.TB, name, prefix string) string {
 	}
 	return fmt.Sprintf("%s?domain=%s&protocol=http&localemu=true", u, e.Addr)
 }
+
+// Root is the gocloud.dev URL of the whole container, to look at what a
+// lake under a prefix of it wrote.
+func (e *Emulator) Root(container string) string {
+	return fmt.Sprintf("azblob://%s?domain=%s&protocol=http&localemu=true", container, e.Addr)
+}
