@@ -341,33 +341,42 @@ func TestCommitAfterCrash(t *testing.T) {
 }
 
 // With one open file per table, rows of a partition met again go to a new
-// file of the same part id; no row is lost.
+// file, and Commit merges the files of each partition into one (before
+// any is put in place); no row is lost, their order is kept, no temporary
+// file is left.
 func TestMaxOpenFiles(t *testing.T) {
 	dir := t.TempDir()
 	l, _ := Open(dir, Options{MaxOpenFiles: 1, RowGroupRows: 2, Partitioning: ByTenantDate})
 	d2 := day1.AddDate(0, 0, 1)
 	writeTenant(t, l, "t", "0c", day1, d2, day1, day1, d2, day1, day1)
-	var files []string
-	n := 0
+	var files, ids []string
 	for _, f := range listParts(t, dir) {
+		if strings.HasSuffix(f, ".tmp") {
+			t.Errorf("temporary file left: %s", f)
+		}
 		if strings.HasPrefix(f, "events/") {
 			files = append(files, f)
 			rows, err := parquet.ReadFile[EventRow](filepath.Join(dir, f))
 			if err != nil {
 				t.Fatal(err)
 			}
-			n += len(rows)
+			for _, r := range rows {
+				ids = append(ids, fmt.Sprint(r.RecordID))
+			}
 		}
 	}
 	want := []string{
-		"events/tenant=t/date=2024-03-01/part-0c-1.parquet",
-		"events/tenant=t/date=2024-03-01/part-0c-2.parquet",
 		"events/tenant=t/date=2024-03-01/part-0c.parquet",
-		"events/tenant=t/date=2024-03-02/part-0c-1.parquet",
 		"events/tenant=t/date=2024-03-02/part-0c.parquet",
 	}
-	if !slices.Equal(files, want) || n != 7 {
-		t.Errorf("%d rows in\n%s", n, strings.Join(files, "\n"))
+	if !slices.Equal(files, want) || strings.Join(ids, " ") != "1 3 4 6 7 2 5" {
+		t.Errorf("rows %v in\n%s", ids, strings.Join(files, "\n"))
+	}
+	if m, _ := l.Manifest("t"); m == nil || m.Rows[TableEvents] != 7 || len(m.Files) != 4 {
+		t.Errorf("manifest %+v", m)
+	}
+	if partNumber("a/part-0c-12.parquet") != 12 || partNumber("a/part-0c.parquet") != 0 || cmpPartName("part-0c-2.parquet", "part-0c-10.parquet") >= 0 {
+		t.Error("part numbers")
 	}
 }
 

@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -58,6 +59,8 @@ type tempObject interface {
 	// Abort removes it, closed or not.
 	Abort()
 	finalKey() string
+	// reopen reads a closed temporary object back.
+	reopen(ctx context.Context) (r io.ReaderAt, size int64, done func(), err error)
 }
 
 // openStore opens a local folder (a path or a file:// URL) or a bucket URL
@@ -130,6 +133,19 @@ func (t *localTemp) Abort() {
 		t.File.Close()
 	}
 	os.Remove(t.File.Name())
+}
+
+func (t *localTemp) reopen(context.Context) (io.ReaderAt, int64, func(), error) {
+	f, err := os.Open(t.File.Name())
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("lake: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, fmt.Errorf("lake: %w", err)
+	}
+	return f, fi.Size(), func() { f.Close() }, nil
 }
 
 func (s *localStore) create(_ context.Context, final, prefix string) (tempObject, error) {
@@ -326,6 +342,14 @@ func (t *bucketTemp) Abort() {
 		return
 	}
 	t.s.b.Delete(context.Background(), t.key)
+}
+
+func (t *bucketTemp) reopen(ctx context.Context) (io.ReaderAt, int64, func(), error) {
+	data, err := t.s.b.ReadAll(ctx, t.key)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("lake: reading back %s: %w", t.final, err)
+	}
+	return bytes.NewReader(data), int64(len(data)), func() {}, nil
 }
 
 func randomName() string {

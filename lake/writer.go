@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -33,9 +34,9 @@ type Options struct {
 	// (compressed). 0 means DefaultRowGroupRows.
 	RowGroupRows int64
 	// MaxOpenFiles is the most part files of one table a Writer keeps open
-	// at once. Rows of a partition whose file was closed go to a new file
-	// of the same part id (part-<id>-1.parquet, …). 0 means
-	// DefaultMaxOpenFiles.
+	// at once. Rows of a partition whose file was closed go to a new
+	// temporary file, and Commit merges the files of each partition into
+	// one before putting it in place. 0 means DefaultMaxOpenFiles.
 	MaxOpenFiles int
 	// Version is the evtxscan version written in created_by, in every
 	// file's metadata and in the manifests; "" means BuildVersion.
@@ -594,14 +595,24 @@ func (t *table[T, P]) openFile(dir string) (*partFile[T], error) {
 			return nil, err
 		}
 	}
-	l := t.w.lake
 	n := t.next[dir]
-	rel := path.Join(dir, partName(t.w.id, n))
-	f, err := l.st.create(t.w.ctx, rel, tempPrefix(t.w.tenant))
+	pf, err := t.newPartFile(path.Join(dir, partName(t.w.id, n)))
 	if err != nil {
 		return nil, err
 	}
 	t.next[dir] = n + 1
+	t.open[dir] = pf
+	t.lru = append(t.lru, dir)
+	return pf, nil
+}
+
+// newPartFile starts a part file of the table with the final name rel.
+func (t *table[T, P]) newPartFile(rel string) (*partFile[T], error) {
+	l := t.w.lake
+	f, err := l.st.create(t.w.ctx, rel, tempPrefix(t.w.tenant))
+	if err != nil {
+		return nil, err
+	}
 	opts := []parquet.WriterOption{
 		parquet.Compression(&t.w.codec),
 		parquet.MaxRowsPerRowGroup(l.opts.RowGroupRows),
@@ -620,15 +631,12 @@ func (t *table[T, P]) openFile(dir string) (*partFile[T], error) {
 	for k, v := range t.w.meta {
 		opts = append(opts, parquet.KeyValueMetadata(k, v))
 	}
-	pf := &partFile[T]{
+	return &partFile[T]{
 		rel: rel,
 		tmp: f,
 		pw:  parquet.NewGenericWriter[T](f, opts...),
 		buf: make([]T, 0, 128),
-	}
-	t.open[dir] = pf
-	t.lru = append(t.lru, dir)
-	return pf, nil
+	}, nil
 }
 
 // pageBufferSize is the size of a column's page buffer in a file of
@@ -656,7 +664,118 @@ func (t *table[T, P]) closeAll() ([]finished, int64, error) {
 	t.open, t.lru = map[string]*partFile[T]{}, nil
 	done := t.done
 	t.done = nil
+	if err == nil {
+		done, err = t.merge(done)
+	}
 	return done, t.rows, err
+}
+
+// merge compacts the files of each partition that got more than one (rows
+// of a partition met again after its file was closed) into one file, named
+// part-<id>.parquet, before any of them is put in place: readers only ever
+// see the merged file. The rows keep their order, file after file.
+func (t *table[T, P]) merge(files []finished) ([]finished, error) {
+	byDir := map[string][]finished{}
+	var dirs []string
+	for _, f := range files {
+		d := path.Dir(f.rel)
+		if byDir[d] == nil {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = append(byDir[d], f)
+	}
+	var out []finished
+	for i, d := range dirs {
+		group := byDir[d]
+		if len(group) == 1 {
+			out = append(out, group[0])
+			continue
+		}
+		m, err := t.mergeGroup(d, group)
+		if err != nil {
+			// Return every file left so that the caller removes them.
+			for _, rest := range dirs[i:] {
+				out = append(out, byDir[rest]...)
+			}
+			return out, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (t *table[T, P]) mergeGroup(dir string, group []finished) (finished, error) {
+	pf, err := t.newPartFile(path.Join(dir, partName(t.w.id, 0)))
+	if err != nil {
+		return finished{}, err
+	}
+	merged := finished{pf.tmp, pf.rel}
+	fail := func(err error) (finished, error) {
+		pf.close()
+		pf.tmp.Abort()
+		return finished{}, err
+	}
+	// The group's files are sorted by name: part-<id>.parquet first.
+	slices.SortFunc(group, func(a, b finished) int { return cmpPartName(a.rel, b.rel) })
+	rows := make([]T, 256)
+	for _, f := range group {
+		r, size, done, err := f.tmp.reopen(t.w.ctx)
+		if err != nil {
+			return fail(err)
+		}
+		pr := parquet.NewGenericReader[T](io.NewSectionReader(r, 0, size))
+		for {
+			n, rerr := pr.Read(rows)
+			for i := range rows[:n] {
+				if err := pf.write(&rows[i]); err != nil {
+					pr.Close()
+					done()
+					return fail(err)
+				}
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				pr.Close()
+				done()
+				return fail(fmt.Errorf("lake: merging %s: %w", f.rel, rerr))
+			}
+		}
+		pr.Close()
+		done()
+	}
+	if err := pf.close(); err != nil {
+		pf.tmp.Abort()
+		return finished{}, err
+	}
+	for _, f := range group {
+		f.tmp.Abort()
+	}
+	return merged, nil
+}
+
+// cmpPartName orders part-<id>.parquet before part-<id>-1.parquet before
+// part-<id>-2.parquet, … before part-<id>-10.parquet.
+func cmpPartName(a, b string) int {
+	na, nb := partNumber(a), partNumber(b)
+	return na - nb
+}
+
+func partNumber(rel string) int {
+	base := strings.TrimSuffix(path.Base(rel), ".parquet")
+	i := strings.LastIndexByte(base, '-')
+	if i < 0 || strings.Count(base, "-") < 2 {
+		return 0
+	}
+	n := 0
+	for _, c := range base[i+1:] {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
 
 // A partFile is one Parquet file being written under a temporary name.
