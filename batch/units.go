@@ -2,11 +2,11 @@ package batch
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/evtxscan/evtxscan/input"
 	"github.com/evtxscan/evtxscan/scan"
 )
 
@@ -58,7 +58,7 @@ func Units(args []string, tenant, out string) (units []Unit, notes []string) {
 				// the lake itself
 			case err != nil:
 				notes = append(notes, fmt.Sprintf("skipped %s: %v", p, err))
-			case efi.IsDir() || sniffKind(p) != "":
+			case efi.IsDir() || input.FileKind(p) != "":
 				units = append(units, Unit{scan.DefaultTenant(p), []string{p}})
 			default:
 				notes = append(notes, fmt.Sprintf("skipped %s: not a folder, a zip or an EVTX file", p))
@@ -75,29 +75,11 @@ func holdsEVTX(dir string) bool {
 		return false
 	}
 	for _, e := range ents {
-		if !e.IsDir() && sniffKind(filepath.Join(dir, e.Name())) == "evtx" {
+		if !e.IsDir() && input.FileKind(filepath.Join(dir, e.Name())) == "evtx" {
 			return true
 		}
 	}
 	return false
-}
-
-// sniffKind returns "evtx" or "zip" by the first bytes of the file at p, or "".
-func sniffKind(p string) string {
-	f, err := os.Open(p)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	var b [8]byte
-	n, _ := io.ReadFull(f, b[:])
-	switch {
-	case n == 8 && string(b[:]) == "ElfFile\x00":
-		return "evtx"
-	case n >= 4 && (string(b[:4]) == "PK\x03\x04" || string(b[:4]) == "PK\x05\x06"):
-		return "zip"
-	}
-	return ""
 }
 
 // Unique keeps the first input of each tenant name.

@@ -108,6 +108,10 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 	}
 	headerOK := bytes.Equal(b[:8], chunkMagic)
 	scanTo := len(b) // where damaged areas are searched for records
+	// past tells whether records after the free space offset are read:
+	// in a dirty file, and when the records checksum fails, as then the
+	// offset may be stale (records written after it was last updated).
+	past := dirty
 	if !headerOK {
 		damage(0, 0, fmt.Errorf("%w: %q", ErrChunkMagic, b[:8]))
 	} else {
@@ -119,6 +123,7 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 			scanTo = free
 			if got, want := crc32.ChecksumIEEE(b[chunkHeaderSize:free]), binary.LittleEndian.Uint32(b[52:]); got != want {
 				damage(52, 0, fmt.Errorf("%w: stored %#08x, computed %#08x", ErrRecordsCRC, want, got))
+				past = true
 			}
 		} else if free > len(b) && len(b) == ChunkSize {
 			damage(48, 0, fmt.Errorf("%w: free space offset %#x", ErrBadRecord, free))
@@ -133,9 +138,13 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 	}
 	off := chunkHeaderSize
 	lastCause := "" // cause of the last undecodable record, to fold repeats
+	stop := d.opts.stop
 	for off+recordHeaderSize <= len(b) {
-		if off >= scanTo && headerOK && !dirty {
+		if off >= scanTo && headerOK && !past {
 			break
+		}
+		if stop != nil && stop.Load() {
+			break // the Reader is stopped: Read says so
 		}
 		size, ok := validRecord(b, off)
 		if !ok {

@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -25,6 +24,9 @@ import (
 	"github.com/evtxscan/evtxscan/pseudonym"
 	"github.com/evtxscan/evtxscan/report"
 )
+
+// batchStats are the counters of a batch, which the progress reads.
+type batchStats = batch.Stats
 
 // batchFlags are the flags of the Parquet batch mode of scan.
 type batchFlags struct {
@@ -90,7 +92,7 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 		}
 		cfg.Pseudonymizer = pseudonym.New(key)
 	}
-	con := &console{w: stderr, tty: showProgress(bf.progress, stderr)}
+	con := newConsole(stderr, bf.progress, os.Getenv)
 	cfg.Notify = func(n batch.Note) {
 		switch n.Kind {
 		case batch.NoteSkippedEntry:
@@ -108,7 +110,10 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 			con.printf("%s", b.String())
 		}
 	}
-	stopBar := con.startBar(cfg.Stats, time.Now())
+	// The number of tenants, for the progress (Run finds the same).
+	units, _ := batch.Units(inputs, cfg.Tenant, cfg.Out)
+	total := len(batch.Select(units, shard))
+	stopBar := con.startBar(ctx, cfg.Stats, total, time.Now())
 	res, err := batch.Run(ctx, inputs, cfg)
 	stopBar()
 	switch {
@@ -140,97 +145,6 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 		return exitDamaged
 	}
 	return exitOK
-}
-
-// showProgress decides whether the progress bar is drawn on w.
-func showProgress(mode string, w io.Writer) bool {
-	switch mode {
-	case "always":
-		return true
-	case "never":
-		return false
-	}
-	return isTerminal(w)
-}
-
-// A console writes messages and a progress line to standard error; the
-// progress line is redrawn below each message.
-type console struct {
-	mu   sync.Mutex
-	w    io.Writer
-	tty  bool
-	line string
-}
-
-func (c *console) printf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.line != "" {
-		io.WriteString(c.w, "\r\x1b[K")
-	}
-	fmt.Fprintf(c.w, format, args...)
-	if c.line != "" {
-		io.WriteString(c.w, c.line)
-	}
-}
-
-func (c *console) setLine(s string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	io.WriteString(c.w, "\r\x1b[K"+s)
-	c.line = s
-}
-
-// startBar draws the progress bar every 200 ms until the returned function
-// is called, which removes it.
-func (c *console) startBar(st *batch.Stats, start time.Time) (stop func()) {
-	if !c.tty {
-		return func() {}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	draw := func() {
-		n := int(st.Done.Load())
-		c.setLine(progressLine(n, int(st.Total.Load()), st, time.Since(start)))
-	}
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			draw()
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		wg.Wait()
-		c.mu.Lock()
-		io.WriteString(c.w, "\r\x1b[K")
-		c.line = ""
-		c.mu.Unlock()
-	}
-}
-
-// progressLine is the text of the progress bar.
-func progressLine(n, total int, st *batch.Stats, el time.Duration) string {
-	const width = 24
-	fill := 0
-	if total > 0 {
-		fill = n * width / total
-	}
-	eta := ""
-	if n > 0 && n < total {
-		eta = fmt.Sprintf(", %s left", (el / time.Duration(n) * time.Duration(total-n)).Round(time.Second))
-	}
-	return fmt.Sprintf("[%s%s] %d/%d tenants, %d failed, %s events, %s%s",
-		strings.Repeat("#", fill), strings.Repeat(".", width-fill), n, total, st.Failed.Load(),
-		humanCount(st.Events.Load()), el.Round(time.Second), eta)
 }
 
 // humanCount writes n with a k or M suffix.

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -34,7 +33,7 @@ type File struct {
 func Read(t testing.TB, dir string) []File {
 	t.Helper()
 	root := testenv.RepoRoot(t)
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin := testenv.Need(t, "go", "Arrow checks: the go command", "golang-go")
 	bin := filepath.Join(t.TempDir(), "arrowcheck")
 	build := exec.Command(goBin, "build", "-o", bin, ".")
 	build.Dir = filepath.Join(root, "lake", "arrowcheck")
