@@ -2,18 +2,11 @@ package batch
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"gocloud.dev/blob"
 
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/lake/azuritetest"
@@ -30,68 +23,9 @@ func fixtures(t *testing.T) []string {
 	return paths
 }
 
-// localParts returns the part files of a local lake: path -> SHA-256.
-func localParts(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rel, _ := filepath.Rel(dir, p)
-		s := sha256.Sum256(b)
-		out[filepath.ToSlash(rel)] = hex.EncodeToString(s[:])
-		return nil
-	})
-	return out
-}
-
-// bucketObjects returns every object of the container at the gocloud.dev
-// URL root, which must all be under prefix: key without prefix -> SHA-256.
-func bucketObjects(t *testing.T, u, prefix string) map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	b, err := blob.OpenBucket(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	out := map[string]string{}
-	it := b.List(nil)
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := b.ReadAll(ctx, obj.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := sha256.Sum256(data)
-		k, ok := strings.CutPrefix(obj.Key, prefix)
-		if !ok {
-			t.Errorf("object %s outside the lake's prefix %s", obj.Key, prefix)
-		}
-		out[k] = hex.EncodeToString(s[:])
-	}
-	return out
-}
-
-func parquetOnly(m map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range m {
-		if strings.HasSuffix(k, ".parquet") {
-			out[k] = v
-		}
-	}
-	return out
+// bucketParts returns the part files of the lake under prefix: key -> SHA-256.
+func bucketParts(t *testing.T, az *azuritetest.Emulator, container, prefix string) map[string]string {
+	return azuritetest.Hashes(azuritetest.Objects(t, az.Root(container), prefix, azuritetest.IsPart))
 }
 
 func keys(m map[string]string) []string {
@@ -126,9 +60,9 @@ func TestRunAzurite(t *testing.T) {
 	if res.Written != int64(len(inputs)) || res.Failed != 0 {
 		t.Fatalf("azblob run: %+v", res)
 	}
-	want := localParts(t, local)
-	objs := bucketObjects(t, az.Root("lake"), "runs/one/")
-	got := parquetOnly(objs)
+	want := azuritetest.LocalParts(t, local)
+	objs := azuritetest.Objects(t, az.Root("lake"), "runs/one/", nil)
+	got := bucketParts(t, az, "lake", "runs/one/")
 	if len(want) < 5*len(inputs) || !slices.Equal(keys(got), keys(want)) {
 		t.Fatalf("objects:\n%s\nwant:\n%s", strings.Join(keys(got), "\n"), strings.Join(keys(want), "\n"))
 	}
@@ -142,7 +76,7 @@ func TestRunAzurite(t *testing.T) {
 			t.Errorf("temporary object left: %s", k)
 		}
 	}
-	if objs["_evtxscan/lake.json"] == "" {
+	if objs["_evtxscan/lake.json"] == nil {
 		t.Error("no _evtxscan/lake.json")
 	}
 
@@ -171,7 +105,7 @@ func TestRunAzurite(t *testing.T) {
 			t.Errorf("manifest after the new version: %s", b)
 		}
 	}
-	after := parquetOnly(bucketObjects(t, az.Root("lake"), "runs/one/"))
+	after := bucketParts(t, az, "lake", "runs/one/")
 	if !slices.Equal(keys(after), keys(want)) {
 		t.Errorf("objects after the rewrite:\n%s", strings.Join(keys(after), "\n"))
 	}

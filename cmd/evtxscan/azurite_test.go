@@ -1,82 +1,54 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"gocloud.dev/blob"
 
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/lake/azuritetest"
 )
 
 // bucketState is what a reader of the bucket sees: the parts (key ->
-// SHA-256), the manifests by tenant, the temporary objects.
+// SHA-256, "" without hashes), the manifests by tenant, the temporary
+// objects.
 type bucketState struct {
 	parts     map[string]string
 	manifests map[string]*lake.Manifest
 	temp      []string
 }
 
-// readBucket reads the container at the gocloud.dev URL root, whose
-// objects must all be under prefix.
-func readBucket(t *testing.T, u, prefix string, hashes bool) bucketState {
+// readBucket reads the lake under prefix in the container at the
+// gocloud.dev URL root; the parts' contents only with hashes.
+func readBucket(t *testing.T, root, prefix string, hashes bool) bucketState {
 	t.Helper()
-	ctx := context.Background()
-	b, err := blob.OpenBucket(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	st := bucketState{parts: map[string]string{}, manifests: map[string]*lake.Manifest{}}
-	it := b.List(nil)
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, ok := strings.CutPrefix(obj.Key, prefix)
-		if !ok {
-			t.Errorf("object %s outside the lake's prefix %s", obj.Key, prefix)
-		}
+	objs := azuritetest.Objects(t, root, prefix, func(k string) bool {
 		switch {
 		case strings.HasPrefix(k, "_evtxscan/tmp/"):
 			st.temp = append(st.temp, k)
 		case strings.HasPrefix(k, "_evtxscan/manifests/"):
-			data, err := b.ReadAll(ctx, obj.Key)
-			if err != nil {
-				continue // replaced meanwhile
-			}
-			var m lake.Manifest
-			if json.Unmarshal(data, &m) == nil {
-				st.manifests[m.Tenant] = &m
-			}
-		case strings.HasSuffix(k, ".parquet"):
+			return true
+		case azuritetest.IsPart(k):
 			st.parts[k] = ""
-			if hashes {
-				data, err := b.ReadAll(ctx, obj.Key)
-				if err != nil {
-					t.Fatal(err)
-				}
-				s := sha256.Sum256(data)
-				st.parts[k] = hex.EncodeToString(s[:])
+			return hashes
+		}
+		return false
+	})
+	for k, data := range objs {
+		var m lake.Manifest
+		if strings.HasPrefix(k, "_evtxscan/manifests/") && json.Unmarshal(data, &m) == nil {
+			st.manifests[m.Tenant] = &m
+		}
+	}
+	if hashes {
+		for k, h := range azuritetest.Hashes(objs) {
+			if azuritetest.IsPart(k) {
+				st.parts[k] = h
 			}
 		}
 	}
@@ -91,26 +63,6 @@ func (st bucketState) complete() int {
 		}
 	}
 	return n
-}
-
-// localPartHashes returns the part files of a local lake: path -> SHA-256.
-func localPartHashes(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rel, _ := filepath.Rel(dir, p)
-		s := sha256.Sum256(data)
-		out[filepath.ToSlash(rel)] = hex.EncodeToString(s[:])
-		return nil
-	})
-	return out
 }
 
 // A batch into Azure Blob Storage (Azurite) killed with SIGKILL shows no
@@ -133,36 +85,11 @@ func TestBatchKillResumeAzurite(t *testing.T) {
 	if out, err := exec.Command(bin, args(plain)...).CombinedOutput(); err != nil {
 		t.Fatalf("plain run: %v\n%s", err, out)
 	}
-	want := localPartHashes(t, plain)
+	want := azuritetest.LocalParts(t, plain)
 
 	cmd := exec.Command(bin, args(url)...)
 	cmd.Env = append(os.Environ(), az.Env()...)
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	killed := false
-	deadline := time.After(120 * time.Second)
-wait:
-	for {
-		select {
-		case <-exited:
-			break wait
-		case <-deadline:
-			cmd.Process.Kill()
-			t.Fatal("the batch did not end")
-		case <-time.After(20 * time.Millisecond):
-			if readBucket(t, root, "lake/", false).complete() >= 3 {
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-exited
-				killed = true
-				break wait
-			}
-		}
-	}
+	killed := killWhen(t, cmd, 20*time.Millisecond, func() bool { return readBucket(t, root, "lake/", false).complete() >= 3 })
 	st := readBucket(t, root, "lake/", false)
 	done := st.complete()
 	if !killed || done >= 30 {
@@ -188,19 +115,9 @@ wait:
 	}
 	t.Logf("killed after %d of 30 tenants; %d pending manifests, %d temporary objects", done, pending, len(st.temp))
 
-	resume := exec.Command(bin, args(url, "--resume")...)
-	resume.Env = append(os.Environ(), az.Env()...)
-	out, err := resume.CombinedOutput()
-	if err != nil {
-		t.Fatalf("resumed run: %v\n%s", err, out)
-	}
-	var skipped int
-	summary := string(out[bytes.Index(out, []byte("evtxscan scan: 30 tenants")):])
-	if i := strings.Index(summary, " written, "); i < 0 {
-		t.Fatalf("summary: %s", summary)
-	} else if _, err := fmt.Sscanf(summary[i+len(" written, "):], "%d skipped by --resume", &skipped); err != nil || skipped < done {
-		t.Errorf("resume skipped %d tenants (%v), want at least %d: %s", skipped, err, done, summary)
-	}
+	res := exec.Command(bin, args(url, "--resume")...)
+	res.Env = append(os.Environ(), az.Env()...)
+	resume(t, res, 30, done)
 	final := readBucket(t, root, "lake/", true)
 	var gotKeys, wantKeys []string
 	for k := range final.parts {

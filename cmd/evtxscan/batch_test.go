@@ -418,6 +418,59 @@ func completeManifests(dir string) int {
 	return n
 }
 
+// resume runs a resumed batch of n tenants and checks that it skipped at
+// least done of them.
+func resume(t *testing.T, cmd *exec.Cmd, n, done int) {
+	t.Helper()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("resumed run: %v\n%s", err, out)
+	}
+	head := fmt.Sprintf("evtxscan scan: %d tenants", n)
+	i := bytes.Index(out, []byte(head))
+	if i < 0 {
+		t.Fatalf("no summary %q:\n%s", head, out)
+	}
+	summary := string(out[i:])
+	var skipped int
+	if j := strings.Index(summary, " written, "); j < 0 {
+		t.Fatalf("summary: %s", summary)
+	} else if _, err := fmt.Sscanf(summary[j+len(" written, "):], "%d skipped by --resume", &skipped); err != nil || skipped < done {
+		t.Errorf("resume skipped %d tenants (%v), want at least %d: %s", skipped, err, done, summary)
+	}
+}
+
+// killWhen starts cmd and kills it with SIGKILL as soon as cond, polled
+// every poll, holds; it reports whether it killed it (false: the command
+// ended first).
+func killWhen(t *testing.T, cmd *exec.Cmd, poll time.Duration, cond func() bool) bool {
+	t.Helper()
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(120 * time.Second)
+	for {
+		select {
+		case <-exited:
+			return false
+		case <-deadline:
+			cmd.Process.Kill()
+			<-exited
+			t.Fatalf("the batch did not end:\n%s", errb.String())
+		case <-time.After(poll):
+			if cond() {
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-exited
+				return true
+			}
+		}
+	}
+}
+
 // A batch killed with SIGKILL and resumed ends with the rows of one plain
 // run, and no temporary file is left.
 func TestBatchKillResume(t *testing.T) {
@@ -437,51 +490,18 @@ func TestBatchKillResume(t *testing.T) {
 	want := fingerprint(t, db, plain)
 
 	lk := t.TempDir()
-	cmd := exec.Command(bin, args(lk)...)
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	killed := false
-	deadline := time.After(60 * time.Second)
-wait:
-	for {
-		select {
-		case <-exited:
-			break wait
-		case <-deadline:
-			cmd.Process.Kill()
-			t.Fatal("the batch did not end")
-		case <-time.After(2 * time.Millisecond):
-			// Kill while a tenant is being written, after a few.
-			if n := completeManifests(lk); n >= 3 && len(tempFiles(t, lk)) > 0 || n >= 10 {
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-exited
-				killed = true
-				break wait
-			}
-		}
-	}
+	// Kill while a tenant is being written, after a few.
+	killed := killWhen(t, exec.Command(bin, args(lk)...), 2*time.Millisecond, func() bool {
+		n := completeManifests(lk)
+		return n >= 3 && len(tempFiles(t, lk)) > 0 || n >= 10
+	})
 	done := completeManifests(lk)
 	if !killed || done >= 30 {
 		t.Skipf("the batch ended before it could be killed (%d tenants written)", done)
 	}
 	t.Logf("killed after %d of 30 tenants; %d temporary files left", done, len(tempFiles(t, lk)))
 
-	out, err := exec.Command(bin, args(lk, "--resume")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("resumed run: %v\n%s", err, out)
-	}
-	var skipped int
-	summary := string(out[bytes.Index(out, []byte("evtxscan scan: 30 tenants")):])
-	if i := strings.Index(summary, " written, "); i < 0 {
-		t.Fatalf("summary: %s", summary)
-	} else if _, err := fmt.Sscanf(summary[i+len(" written, "):], "%d skipped by --resume", &skipped); err != nil || skipped < done {
-		t.Errorf("resume skipped %d tenants (%v), want at least %d: %s", skipped, err, done, summary)
-	}
+	resume(t, exec.Command(bin, args(lk, "--resume")...), 30, done)
 	diffLines(t, "resumed", fingerprint(t, db, lk), want)
 	if tmp := tempFiles(t, lk); len(tmp) > 0 {
 		t.Errorf("temporary files left: %v", tmp)

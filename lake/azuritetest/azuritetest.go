@@ -15,7 +15,11 @@ package azuritetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -25,6 +29,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/azureblob" // azblob://
 
 	"github.com/evtxscan/evtxscan/internal/testenv"
 )
@@ -148,3 +154,76 @@ func (e *Emulator) Container(t testing.TB, name, prefix string) string {
 func (e *Emulator) Root(container string) string {
 	return fmt.Sprintf("azblob://%s?domain=%s&protocol=http&localemu=true", container, e.Addr)
 }
+
+// Objects returns the objects of the container at the gocloud.dev URL
+// root (see Root) whose keys pass keep (nil: all), with their content,
+// keyed without prefix; every key must be under prefix.
+func Objects(t testing.TB, root, prefix string, keep func(key string) bool) map[string][]byte {
+	t.Helper()
+	ctx := context.Background()
+	b, err := blob.OpenBucket(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	out := map[string][]byte{}
+	it := b.List(nil)
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, ok := strings.CutPrefix(obj.Key, prefix)
+		if !ok {
+			t.Errorf("object %s outside the lake's prefix %s", obj.Key, prefix)
+		}
+		if keep != nil && !keep(k) {
+			continue
+		}
+		data, err := b.ReadAll(ctx, obj.Key)
+		if err != nil {
+			continue // removed meanwhile
+		}
+		out[k] = data
+	}
+	return out
+}
+
+// Hashes maps each content to its SHA-256 in hex.
+func Hashes(objs map[string][]byte) map[string]string {
+	out := make(map[string]string, len(objs))
+	for k, v := range objs {
+		s := sha256.Sum256(v)
+		out[k] = hex.EncodeToString(s[:])
+	}
+	return out
+}
+
+// LocalParts returns the Parquet part files of a local lake: path relative
+// to dir, with "/", -> SHA-256 in hex, to compare with a bucket's.
+func LocalParts(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	objs := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		objs[filepath.ToSlash(rel)] = data
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Hashes(objs)
+}
+
+// IsPart reports whether a key names a part file.
+func IsPart(key string) bool { return strings.HasSuffix(key, ".parquet") }
