@@ -317,6 +317,11 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 	if rep.Inputs == nil {
 		rep.Inputs = []Input{}
 	}
+	for i := range rep.Inputs {
+		if rep.Inputs[i].Damage == nil {
+			rep.Inputs[i].Damage = []string{} // lists are always written
+		}
+	}
 	for _, s := range p.sum.Skipped {
 		rep.Skipped = append(rep.Skipped, Skipped{s.Path, s.Reason})
 	}

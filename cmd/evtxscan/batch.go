@@ -20,6 +20,7 @@ import (
 
 	"github.com/evtxscan/evtxscan/batch"
 	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/pseudonym"
 	"github.com/evtxscan/evtxscan/report"
@@ -96,7 +97,7 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 	cfg.Notify = func(n batch.Note) {
 		switch n.Kind {
 		case batch.NoteSkippedEntry:
-			con.printf("evtxscan: %s\n", n.Text)
+			con.printf("evtxscan: %s\n", safeterm.String(n.Text))
 		case batch.NoteDuplicate:
 			con.printf("evtxscan scan: %s\n", n.Text)
 		case batch.NoteFailed:
