@@ -20,7 +20,6 @@ import (
 
 	"github.com/evtxscan/evtxscan/batch"
 	"github.com/evtxscan/evtxscan/catalog"
-	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/pseudonym"
 	"github.com/evtxscan/evtxscan/report"
@@ -97,7 +96,7 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 	cfg.Notify = func(n batch.Note) {
 		switch n.Kind {
 		case batch.NoteSkippedEntry:
-			con.printf("evtxscan: %s\n", safeterm.String(n.Text))
+			con.printf("evtxscan: %s\n", n.Text) // printf makes it safe for a terminal
 		case batch.NoteDuplicate:
 			con.printf("evtxscan scan: %s\n", n.Text)
 		case batch.NoteFailed:
