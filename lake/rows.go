@@ -400,6 +400,10 @@ func (c *Converter) Service(server string, s *correlate.Service) ServiceRow {
 	if n := len(s.SyncVersions); n > 0 {
 		r.SyncVersion = s.SyncVersions[n-1]
 	}
+	r.SyncVersionSpans = make([]VersionSpan, len(s.SyncVersionSpans))
+	for i, v := range s.SyncVersionSpans {
+		r.SyncVersionSpans[i] = VersionSpan{Version: v.Version, First: Micros(v.First.Time), Last: Micros(v.Last.Time)}
+	}
 	if !s.FirstHeartbeat.IsZero() {
 		from := s.FirstHeartbeat.Time
 		for _, g := range s.HeartbeatGaps {

@@ -192,6 +192,14 @@ type Instant struct {
 	Time int64 `parquet:"time,timestamp(microsecond:utc)"`
 }
 
+// A VersionSpan is when one sync-engine version was first and last named,
+// an element of ServiceRow.SyncVersionSpans.
+type VersionSpan struct {
+	Version string `parquet:"version,dict"`
+	First   int64  `parquet:"first,optional,timestamp(microsecond:utc)"`
+	Last    int64  `parquet:"last,optional,timestamp(microsecond:utc)"`
+}
+
 // A RunRow is one onboarding or offboarding run, an element of
 // ServiceRow.Onboarding and ServiceRow.Offboarding.
 type RunRow struct {
@@ -236,6 +244,7 @@ type ServiceRow struct {
 	Endpoints         []string          `parquet:"endpoints,list"`
 	SyncVersions      []string          `parquet:"sync_versions,list"`
 	SyncVersion       string            `parquet:"sync_version,optional,dict"`
+	SyncVersionSpans  []VersionSpan     `parquet:"sync_version_spans,list"`
 	Onboarding        []RunRow          `parquet:"onboarding,list"`
 	Offboarding       []RunRow          `parquet:"offboarding,list"`
 	Errors            []ServiceErrorRow `parquet:"errors,list"`

@@ -155,7 +155,7 @@ func TestBatchMatchesJSON(t *testing.T) {
 			if n := len(s.SyncVersions); n > 0 {
 				v = s.SyncVersions[n-1]
 			}
-			wantSvc = append(wantSvc, fmt.Sprintf("%s|%d|%d|%s", s.Tenant, s.Heartbeats, len(s.HeartbeatGaps), v))
+			wantSvc = append(wantSvc, fmt.Sprintf("%s|%d|%d|%s|%d", s.Tenant, s.Heartbeats, len(s.HeartbeatGaps), v, len(s.SyncVersionSpans)))
 		}
 	}
 	for _, l := range [][]string{wantAtt, wantFind, wantIn, wantEv, wantTen, wantSvc} {
@@ -192,7 +192,7 @@ func TestBatchMatchesJSON(t *testing.T) {
 		`SELECT DISTINCT encodings FROM parquet_metadata(`+duckdbtest.Quote(filepath.Join(out, "*", "**", "*.parquet"))+`)`,
 		`SELECT DISTINCT created_by FROM parquet_file_metadata(`+duckdbtest.Quote(filepath.Join(out, "*", "**", "*.parquet"))+`)`,
 		`SELECT tenant, verdict, attempts, failed FROM `+tableSQL(out, "tenants"),
-		`SELECT tenant, heartbeats, len(heartbeat_gaps) AS gaps, coalesce(sync_version, '') AS v FROM `+tableSQL(out, "service"),
+		`SELECT tenant, heartbeats, len(heartbeat_gaps) AS gaps, coalesce(sync_version, '') AS v, len(sync_version_spans) AS spans FROM `+tableSQL(out, "service"),
 	)
 	diffLines(t, "attempts", lines(res[0], "tenant", "tracking_id", "operation", "outcome", "cause", "hresult", "upn", "cloud_anchor", "start", "end", "ids", "n"), wantAtt)
 	diffLines(t, "findings", lines(res[1], "tenant", "cause", "scope", "severity", "count", "evidence_total", "first_seen", "n"), wantFind)
@@ -225,7 +225,7 @@ func TestBatchMatchesJSON(t *testing.T) {
 		}
 	}
 	diffLines(t, "tenants", lines(res[7], "tenant", "verdict", "attempts", "failed"), wantTen)
-	diffLines(t, "service", lines(res[8], "tenant", "heartbeats", "gaps", "v"), wantSvc)
+	diffLines(t, "service", lines(res[8], "tenant", "heartbeats", "gaps", "v", "spans"), wantSvc)
 }
 
 // writeTenantZip writes dir/<name>.zip holding one generated Application
