@@ -56,7 +56,7 @@ type Config struct {
 // events fed.
 type Result struct {
 	Tenant       string         `json:"tenant"`
-	Server       string         `json:"server"`
+	Server       string         `json:"server,omitempty"`
 	Attempts     []Attempt      `json:"attempts"`      // by start time, then tracking id
 	Unjoined     []AttemptEvent `json:"unjoined_6329"` // ADSync 6329 events no attempt took
 	Unattributed []Unattributed `json:"unattributed"`  // known events in no attempt and no service record
@@ -75,14 +75,14 @@ type Result struct {
 // a failure without TrackingId is also evidence of that cause's finding.
 type Unattributed struct {
 	Tenant   string        `json:"tenant"`
-	Server   string        `json:"server"`
+	Server   string        `json:"server,omitempty"`
 	Provider string        `json:"provider"`
 	EventID  int           `json:"event_id"`
 	Name     string        `json:"name,omitempty"` // the catalog's name of the event
 	Reason   string        `json:"reason"`         // no-tracking-id or no-part
 	Count    int           `json:"count"`
-	First    Time          `json:"first"`
-	Last     Time          `json:"last"`
+	First    Time          `json:"first,omitzero"`
+	Last     Time          `json:"last,omitzero"`
 	Cause    string        `json:"cause,omitempty"`
 	Message  string        `json:"message,omitempty"` // one line of the earliest event, when its text was read
 	Evidence []EvidenceRef `json:"evidence"`          // the first MaxEvidence by time
@@ -98,21 +98,21 @@ const (
 // TrackingId.
 type Attempt struct {
 	Tenant       string         `json:"tenant"`
-	Server       string         `json:"server"`
+	Server       string         `json:"server,omitempty"`
 	TrackingID   string         `json:"tracking_id"`
 	Operation    string         `json:"operation"` // reset, change, admin_reset, unlock or unknown
 	Outcome      string         `json:"outcome"`   // success, failure or incomplete
-	UPN          string         `json:"upn"`
+	UPN          string         `json:"upn,omitempty"`
 	AdminUPN     string         `json:"admin_upn,omitempty"`
-	CloudAnchor  string         `json:"cloud_anchor"`
-	SourceAnchor string         `json:"source_anchor"`
-	Start        Time           `json:"start"`
-	End          Time           `json:"end"`
+	CloudAnchor  string         `json:"cloud_anchor,omitempty"`
+	SourceAnchor string         `json:"source_anchor,omitempty"`
+	Start        Time           `json:"start,omitzero"`
+	End          Time           `json:"end,omitzero"`
 	EventIDs     []int          `json:"event_ids"` // in time order, joined ADSync events included
 	HResult      HResult        `json:"hresult,omitempty"`
-	Cause        string         `json:"cause"` // "" for a success
+	Cause        string         `json:"cause,omitempty"` // "" for a success
 	Events       []AttemptEvent `json:"events"`
-	Notes        []string       `json:"notes,omitempty"`
+	Notes        []string       `json:"notes"` // never nil after Finish
 }
 
 // An AttemptEvent is one event of an attempt, kept compactly.
@@ -123,26 +123,26 @@ type AttemptEvent struct {
 	Server   string  `json:"server,omitempty"`
 	Path     string  `json:"path"`
 	RecordID uint64  `json:"record_id"`
-	Time     Time    `json:"time"`
+	Time     Time    `json:"time,omitzero"`
 	Provider string  `json:"provider"`
 	EventID  int     `json:"event_id"`
 	Status   string  `json:"status,omitempty"`
 	HResult  HResult `json:"hresult,omitempty"`
-	Join     string  `json:"join,omitempty"` // for ADSync 6329: anchor or hr-nearest
-	Message  string  `json:"message"`        // a one-line summary
+	Join     string  `json:"join,omitempty"`    // for ADSync 6329: anchor or hr-nearest
+	Message  string  `json:"message,omitempty"` // a one-line summary
 }
 
 // A Finding is one cause found in the tenant's log, with its evidence.
 type Finding struct {
 	Tenant        string        `json:"tenant"`
-	Server        string        `json:"server"`
+	Server        string        `json:"server,omitempty"`
 	Cause         string        `json:"cause"`
 	Scope         string        `json:"scope"`    // attempt or service
 	Severity      string        `json:"severity"` // critical, error, warning or info
 	Title         string        `json:"title"`
 	Count         int           `json:"count"` // attempts, events, gaps or runs
-	FirstSeen     Time          `json:"first_seen"`
-	LastSeen      Time          `json:"last_seen"`
+	FirstSeen     Time          `json:"first_seen,omitzero"`
+	LastSeen      Time          `json:"last_seen,omitzero"`
 	Evidence      []EvidenceRef `json:"evidence"` // the first MaxEvidence by time
 	EvidenceTotal int           `json:"evidence_total"`
 	Remediation   []string      `json:"remediation"`
@@ -157,7 +157,7 @@ type Finding struct {
 type EvidenceRef struct {
 	Path       string `json:"path"`
 	RecordID   uint64 `json:"record_id"`
-	Time       Time   `json:"time"`
+	Time       Time   `json:"time,omitzero"`
 	EventID    int    `json:"event_id"`
 	TrackingID string `json:"tracking_id,omitempty"`
 }
@@ -165,7 +165,7 @@ type EvidenceRef struct {
 // Service describes the writeback service over the span of the log.
 type Service struct {
 	Tenant         string `json:"tenant"`
-	Server         string `json:"server"`
+	Server         string `json:"server,omitempty"`
 	LogFrom        Time   `json:"log_from,omitzero"` // first record of the writeback channel (Application)
 	LogTo          Time   `json:"log_to,omitzero"`   // last record of that channel
 	Heartbeats     int    `json:"heartbeats"`
@@ -190,17 +190,17 @@ type Service struct {
 
 // A Span is a time interval: a heartbeat gap or an up period.
 type Span struct {
-	From         Time   `json:"from"`
-	To           Time   `json:"to"`
-	FromLogStart bool   `json:"from_log_start,omitempty"` // From is the log's first event
-	ToLogEnd     bool   `json:"to_log_end,omitempty"`     // To is the log's last event
+	From         Time   `json:"from,omitzero"`
+	To           Time   `json:"to,omitzero"`
+	FromLogStart bool   `json:"from_log_start"` // From is the log's first event
+	ToLogEnd     bool   `json:"to_log_end"`     // To is the log's last event
 	Note         string `json:"note,omitempty"`
 }
 
 // A Run is one onboarding (enabling writeback) or offboarding.
 type Run struct {
-	Start    Time          `json:"start"`
-	End      Time          `json:"end"`
+	Start    Time          `json:"start,omitzero"`
+	End      Time          `json:"end,omitzero"`
 	Outcome  string        `json:"outcome"` // success, failure or incomplete
 	EventIDs []int         `json:"event_ids"`
 	Evidence []EvidenceRef `json:"evidence"`
@@ -212,8 +212,8 @@ type ServiceError struct {
 	Provider string        `json:"provider"`
 	EventID  int           `json:"event_id"`
 	Count    int           `json:"count"`
-	First    Time          `json:"first"`
-	Last     Time          `json:"last"`
+	First    Time          `json:"first,omitzero"`
+	Last     Time          `json:"last,omitzero"`
 	HResult  HResult       `json:"hresult,omitempty"`
 	Message  string        `json:"message"`
 	Cause    string        `json:"cause"`
@@ -306,7 +306,11 @@ type Correlator struct {
 	// writeback sources (see the package rules on the log's span).
 	spans    map[string]*chanSpan
 	lastSpan *chanSpan
-	wbChans  map[string]struct{}
+	wbChans  map[string]string // the channel → itself, cloned
+	// lastWbChan is the channel of the last writeback event (its entry in
+	// wbChans exists), to skip the map on a run of one channel.
+	lastWbChan string
+	haveWbChan bool
 
 	tidSvc   []attEvent                 // service events with a TrackingId, decided in Finish
 	unattr   map[unattrKey]*unattrGroup // see Unattributed
@@ -499,7 +503,7 @@ func New(cfg Config) *Correlator {
 		endpoints: make(map[string]struct{}),
 		versions:  make(map[string]struct{}),
 		spans:     make(map[string]*chanSpan),
-		wbChans:   make(map[string]struct{}),
+		wbChans:   make(map[string]string),
 		unattr:    make(map[unattrKey]*unattrGroup),
 		known:     make(map[errKind]knownEvent),
 	}
@@ -555,10 +559,13 @@ func (c *Correlator) Add(ev *parser.Event) {
 		c.span(ev.Channel).note(ev.Time, ev.Time)
 	}
 	k, op := classify(ev.Provider, ev.EventID)
-	if k != kindUnrelated {
-		if _, ok := c.wbChans[ev.Channel]; !ok {
-			c.wbChans[strings.Clone(ev.Channel)] = struct{}{}
+	if k != kindUnrelated && (!c.haveWbChan || ev.Channel != c.lastWbChan) {
+		key, ok := c.wbChans[ev.Channel]
+		if !ok {
+			key = strings.Clone(ev.Channel)
+			c.wbChans[key] = key
 		}
+		c.lastWbChan, c.haveWbChan = key, true
 	}
 	switch k {
 	case kindUnrelated:

@@ -36,14 +36,14 @@ type Input struct {
 	Servers      []string `json:"servers"` // the servers (Computer) whose records it holds
 	Path         string   `json:"path"`
 	Size         int64    `json:"size"`
-	Records      int      `json:"records"`        // record structures found
-	Events       int      `json:"events"`         // events kept
-	Filtered     int      `json:"filtered"`       // records of other sources, not decoded
-	Skipped      int      `json:"skipped"`        // records or areas that could not be read
-	Chunks       int      `json:"chunks"`         // chunk slots read
-	Dirty        bool     `json:"dirty"`          // header flagged dirty
-	DamagedCount int      `json:"damaged_chunks"` // chunks with damage
-	Damage       []string `json:"damage,omitempty"`
+	Records      int      `json:"records"`         // record structures found
+	Events       int      `json:"events"`          // events kept
+	Filtered     int      `json:"filtered"`        // records of other sources, not decoded
+	Skipped      int      `json:"skipped"`         // records or areas that could not be read
+	Chunks       int      `json:"chunks"`          // chunk slots read
+	Dirty        bool     `json:"dirty"`           // header flagged dirty
+	DamagedCount int      `json:"damaged_chunks"`  // chunks with damage
+	Damage       []string `json:"damage"`          // never nil in a Report
 	Error        string   `json:"error,omitempty"` // the file could not be read (to the end)
 
 	arg    int // index of the input argument it was found in

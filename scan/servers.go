@@ -317,6 +317,11 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 	if rep.Inputs == nil {
 		rep.Inputs = []Input{}
 	}
+	for i := range rep.Inputs {
+		if rep.Inputs[i].Damage == nil {
+			rep.Inputs[i].Damage = []string{} // lists are always written
+		}
+	}
 	for _, s := range p.sum.Skipped {
 		rep.Skipped = append(rep.Skipped, Skipped{s.Path, s.Reason})
 	}
@@ -337,6 +342,7 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 		return cmp.Compare(slices.Index(tenants, a), slices.Index(tenants, b))
 	})
 	serverOf := map[int][]string{} // input index → server names
+	var states []tenantState
 	for _, tn := range order {
 		ss := byTenant[tn]
 		slices.SortStableFunc(ss, func(a, b *serverState) int {
@@ -353,6 +359,7 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 			}
 		}
 		t := Tenant{Name: tn, Servers: []Server{}}
+		st := tenantState{name: tn, rank: -1}
 		var counts correlate.Counts
 		var findings []correlate.Finding
 		for _, s := range ss {
@@ -373,7 +380,11 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 			rep.Counts.Add(r.Counts)
 			counts.Add(r.Counts)
 			findings = append(findings, r.Findings...)
+			if rank, label := state(r.Counts, r.Findings); rank > st.rank {
+				st.rank, st.label = rank, label
+			}
 		}
+		states = append(states, st)
 		if len(ss) == 1 {
 			t.Verdict = t.Servers[0].Verdict
 		} else {
@@ -387,7 +398,7 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 		in.Servers = append([]string{}, serverOf[i]...)
 	}
 	rep.Damage = dedupDamage(rep.Damage)
-	rep.Verdict = overallVerdict(rep.Tenants)
+	rep.Verdict = overallVerdict(rep.Tenants, states)
 	return rep
 }
 

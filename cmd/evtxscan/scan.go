@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/report"
@@ -31,9 +34,10 @@ func (a *app) scanCmd() *cobra.Command {
 		Long: "Reads the Application logs of an Entra Connect server (.evtx files, folders, " +
 			"zips, or - for an .evtx or .zip on standard input) and reports every password " +
 			"writeback attempt, the health of the writeback service and the root causes of " +
-			"failures, with what to do. Each input is a tenant, named after its base " +
-			"name, unless --tenant names one for all; inside a tenant the records are " +
-			"grouped by server.\n\n" +
+			"failures, with what to do. Each server (the Computer of its records) is " +
+			"analysed on its own; each input argument is a tenant (a case), named after " +
+			"it, unless --tenant names one for all. The logs of one server join one " +
+			"timeline whatever their order and container; two servers never merge.\n\n" +
 			"Examples:\n" +
 			"  evtxscan scan bundle.zip\n" +
 			"  evtxscan scan --format json --fail-on error Application.evtx\n" +
@@ -53,14 +57,14 @@ func (a *app) scanCmd() *cobra.Command {
 	}
 	fs := c.Flags()
 	sf.register(fs)
-	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt or finding per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
+	fs.StringVar(&sf.format, "format", "text", "output: "+report.FormatHelp()+", parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&sf.tenant, "tenant", "", "one tenant name for every input (default: each input is a tenant named after its base name without extension)")
 	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never")
 	fs.StringVar(&sf.failOn, "fail-on", "none", "exit with status 4 when a finding has this severity or a higher one: error (critical or error), warning (also warning), none")
 	restrictRead(c)
-	restrictChoice(c, "format", "text", "json", "ndjson", "parquet")
+	restrictChoice(c, "format", append(report.FormatNames(), "parquet")...)
 	restrictChoice(c, "color", "auto", "always", "never")
 	restrictChoice(c, "fail-on", "none", "error", "warning")
 	restrictChoice(c, "progress", "auto", "always", "never")
@@ -100,14 +104,7 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	switch sf.format {
-	case "json":
-		err = report.JSON(bw, rep)
-	case "ndjson":
-		err = report.NDJSON(bw, rep)
-	default:
-		err = report.Text(bw, rep, report.TextOptions{Color: useColor(sf.color, w, a.getenv)})
-	}
+	err = report.Write(bw, rep, sf.format, report.TextOptions{Color: useColor(sf.color, w, a.getenv), Width: a.textWidth(w)})
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
@@ -174,4 +171,16 @@ func hasStdin(inputs []string) bool {
 		}
 	}
 	return false
+}
+
+// textWidth is the width of the text report written to w: the terminal's,
+// else $COLUMNS, else 0 (the report's narrowest layout, 80).
+func (a *app) textWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return cols
+		}
+	}
+	n, _ := strconv.Atoi(a.getenv("COLUMNS"))
+	return n
 }

@@ -340,7 +340,7 @@ func TestScanHealthy(t *testing.T) {
 // The text report of the README's example fits one screen, gives the
 // verdict first, and lets no control character from the log through.
 func TestScanText(t *testing.T) {
-	for _, name := range []string{"customer-bundle.zip", "seed000-sync-rule.evtx"} {
+	for _, name := range []string{"customer-bundle.zip", "seed000-sync-rule.evtx", "onboarding-failed.evtx", "writeback-down.evtx", "no-tracking-id.evtx", "decryption-key.evtx", "active-staging.zip", "system-runs-past.zip"} {
 		var out bytes.Buffer
 		run(context.Background(), []string{"scan", filepath.Join("..", "..", "testdata", "evtx", name)}, &out, &bytes.Buffer{})
 		text := out.String()
@@ -353,7 +353,8 @@ func TestScanText(t *testing.T) {
 				t.Errorf("%s: line %d is %d wide: %q", name, i+1, n, l)
 			}
 		}
-		if !strings.HasPrefix(lines[2], "VERDICT") {
+		// The header (one line, or two when the server's name is long), then the verdict.
+		if !strings.HasPrefix(lines[2], "VERDICT") && !strings.HasPrefix(lines[3], "VERDICT") {
 			t.Errorf("%s: the verdict is not first: %q", name, lines[2])
 		}
 		if strings.ContainsAny(text, "\x1b\x00\x07") {

@@ -134,7 +134,7 @@ func TestScanThreeTenants(t *testing.T) {
 	run(context.Background(), append([]string{"scan"}, inputs...), &out, &errb)
 	text := out.String()
 	for _, name := range names {
-		if c := strings.Count(text, name+" · "+wantServer[name]+" · "); c != 1 {
+		if c := strings.Count(text, "\n"+name+" · "+wantServer[name]); c != 1 {
 			t.Errorf("text: %d headers of %s", c, name)
 		}
 	}

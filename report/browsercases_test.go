@@ -1,0 +1,87 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/internal/scenario"
+	"github.com/evtxscan/evtxscan/scan"
+)
+
+// fixturePaths returns the committed fixtures and the report fixtures of
+// scenario, written into a temporary folder.
+func fixturePaths(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "testdata", "evtx", "*.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zips, _ := filepath.Glob(filepath.Join("..", "testdata", "evtx", "*.zip"))
+	paths = append(paths, zips...)
+	fs, err := scenario.RenderFixtures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, f := range fs {
+		enc, err := f.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, f.Name)
+		if err := os.WriteFile(p, enc.File, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+// analyze runs the analysis of one input.
+func analyze(t *testing.T, path string) *scan.Report {
+	t.Helper()
+	rep, err := scan.Analyze(context.Background(), []string{path}, scan.Options{Tool: "evtxscan test"})
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rep
+}
+
+// browserCases renders the HTML report of every fixture and notes what
+// each server's part of the page must show.
+func browserCases(t *testing.T) []browserCase {
+	var out []browserCase
+	for _, path := range fixturePaths(t) {
+		rep := analyze(t, path)
+		var buf bytes.Buffer
+		if err := HTML(&buf, rep); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(path)
+		c := browserCase{Name: name, HTML: buf.Bytes(), Hostile: strings.HasPrefix(name, "hostile")}
+		for i, v := range rep.Views() {
+			bs := browserServer{ID: "s" + itoa(i+1)}
+			if v.Service != nil {
+				bs.Gaps = len(v.Service.HeartbeatGaps)
+			}
+			for _, a := range v.Attempts {
+				bs.Attempts = append(bs.Attempts, a.TrackingID)
+				bs.Times = append(bs.Times, correlate.FormatTime(a.Start.Time))
+				if a.Outcome == "failure" {
+					bs.Failures++
+				}
+			}
+			c.Servers = append(c.Servers, bs)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
