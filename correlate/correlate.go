@@ -176,16 +176,29 @@ type Service struct {
 	// log while the service is expected up, when longer than the gap limit:
 	// "no heartbeat in the last N min of the log", not a gap between two
 	// heartbeats (the log may simply have been collected then).
-	EndSilence   *Span          `json:"end_silence,omitempty"`
-	Started      []Time         `json:"started"` // 31015
-	Stopped      []Time         `json:"stopped"` // 31016
-	Up           []Span         `json:"up"`      // expected-up periods (see the package rules)
-	Relays       []string       `json:"relays"`
-	Endpoints    []string       `json:"endpoints"`
-	SyncVersions []string       `json:"sync_versions"`
-	Onboarding   []Run          `json:"onboarding"`
-	Offboarding  []Run          `json:"offboarding"`
-	Errors       []ServiceError `json:"errors"` // by first time, event id, message
+	EndSilence *Span    `json:"end_silence,omitempty"`
+	Started    []Time   `json:"started"` // 31015
+	Stopped    []Time   `json:"stopped"` // 31016
+	Up         []Span   `json:"up"`      // expected-up periods (see the package rules)
+	Relays     []string `json:"relays"`
+	// ConnectorAccounts are the AD DS connector accounts (MSOL_…, with
+	// their domain when given) that ADSync 6329 texts name.
+	ConnectorAccounts []string `json:"connector_accounts"`
+	Endpoints         []string `json:"endpoints"`
+	SyncVersions      []string `json:"sync_versions"`
+	// SyncVersionSpans tell when each sync-engine version was first and
+	// last named, by first time: a version change is where one begins.
+	SyncVersionSpans []VersionSpan  `json:"sync_version_spans"`
+	Onboarding       []Run          `json:"onboarding"`
+	Offboarding      []Run          `json:"offboarding"`
+	Errors           []ServiceError `json:"errors"` // by first time, event id, message
+}
+
+// A VersionSpan is the first and last time a sync-engine version is named.
+type VersionSpan struct {
+	Version string `json:"version"`
+	First   Time   `json:"first,omitzero"`
+	Last    Time   `json:"last,omitzero"`
 }
 
 // A Span is a time interval: a heartbeat gap or an up period.
@@ -296,8 +309,10 @@ type Correlator struct {
 	errs      map[errKey]*errGroup
 	errKinds  map[errKind]int // buckets per source and id
 	relays    map[string]struct{}
+	accounts  map[string]struct{} // AD connector accounts named by 6329 texts
 	endpoints map[string]struct{}
 	versions  map[string]struct{}
+	verSeen   map[string][2]time.Time // first and last time of each version
 	damage    []Damage
 	counts    Counts
 	from, to  time.Time // span of the writeback channel, set by Finish
@@ -500,8 +515,10 @@ func New(cfg Config) *Correlator {
 		errs:      make(map[errKey]*errGroup),
 		errKinds:  make(map[errKind]int),
 		relays:    make(map[string]struct{}),
+		accounts:  make(map[string]struct{}),
 		endpoints: make(map[string]struct{}),
 		versions:  make(map[string]struct{}),
+		verSeen:   make(map[string][2]time.Time),
 		spans:     make(map[string]*chanSpan),
 		wbChans:   make(map[string]string),
 		unattr:    make(map[unattrKey]*unattrGroup),
@@ -593,6 +610,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 	}
 	if f.SyncVersion != "" {
 		addSet(c.versions, f.SyncVersion)
+		c.seeVersion(f.SyncVersion, ev.Time)
 	}
 	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) {
 		// The result of an attempt when one carries its TrackingId, else a
@@ -607,6 +625,9 @@ func (c *Correlator) Add(ev *parser.Event) {
 	case kindStart, kindSuccess, kindFailure:
 		c.addAttemptEvent(r, k, op, ev.Provider)
 	case kindPasswordSet:
+		if a := connectorAccount(f.Text); a != "" {
+			addSet(c.accounts, a)
+		}
 		e := c.newAttEvent(r, k, "", ev.Provider)
 		e.anchor = f.AADAnchor
 		c.sets = append(c.sets, e)

@@ -3,16 +3,20 @@ package report
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -192,6 +196,7 @@ func TestHTMLInBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("screenshot %s", path)
+			checkPrint(t, ctx)
 			time.Sleep(100 * time.Millisecond) // late events
 			bl.check(t)
 		})
@@ -225,7 +230,7 @@ func checkServer(t *testing.T, ctx context.Context, s browserServer) {
 	if got := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length`, sec+" svg.tl line.att")); got != len(s.Attempts) {
 		t.Errorf("%s: timeline has %d attempt marks, want %d", s.ID, got, len(s.Attempts))
 	}
-	if got := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length`, sec+" svg.tl .gap")); got != s.Gaps {
+	if got := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll(%q).length`, sec+" svg.tl rect.gap")); got != s.Gaps {
 		t.Errorf("%s: timeline has %d gap bands, want %d", s.ID, got, s.Gaps)
 	}
 	marks := eval[[]string](t, ctx, fmt.Sprintf(`Array.from(document.querySelectorAll(%q), e => e.getAttribute("data-tid"))`, sec+" svg.tl line.att"))
@@ -241,6 +246,11 @@ func checkServer(t *testing.T, ctx context.Context, s browserServer) {
 		w1 := eval[float64](t, ctx, fmt.Sprintf(`document.querySelector(%q).getBoundingClientRect().width`, sec+" svg.tl"))
 		if w1 < 1.9*w0 {
 			t.Errorf("%s: zoom in: width %.0f → %.0f", s.ID, w0, w1)
+		}
+		// The picture scrolls inside its frame; the frame keeps its width.
+		view := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return [e.clientWidth, e.scrollWidth] })()`, sec+" .tlscroll"))
+		if view[0] > w0+1 || view[1] < 1.9*view[0] {
+			t.Errorf("%s: zoomed picture does not scroll in its frame: frame %.0f, content %.0f (picture %.0f at fit)", s.ID, view[0], view[1], w0)
 		}
 		if err := chromedp.Do(ctx, chromedp.Click(sec+` .zoom button[data-z="fit"]`)); err != nil {
 			t.Fatal(err)
@@ -331,5 +341,45 @@ func checkHostile(t *testing.T, ctx context.Context) {
 		if !slices.Contains(users, u) {
 			t.Errorf("the attempts table does not show the user %q: %q", u, users)
 		}
+	}
+}
+
+// mediaBox matches a page's size in a PDF (points).
+var mediaBox = regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]`)
+
+// checkPrint prints the page with the page size of its CSS: every page is
+// A4 (595 × 842 points), and printing hides the controls and fits the
+// timeline to the page.
+func checkPrint(t *testing.T, ctx context.Context) {
+	t.Helper()
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize(), chromedp.PDFPrintBackground()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := mediaBox.FindAllSubmatch(pdf, -1)
+	if len(pages) == 0 {
+		t.Fatalf("print: no page in the PDF (%d bytes)", len(pdf))
+	}
+	for _, m := range pages {
+		w, _ := strconv.ParseFloat(string(m[1]), 64)
+		h, _ := strconv.ParseFloat(string(m[2]), 64)
+		if math.Abs(w-595.3) > 2 || math.Abs(h-841.9) > 2 {
+			t.Errorf("print: page of %.1f × %.1f points, want A4 (595.3 × 841.9)", w, h)
+			break
+		}
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	hidden := eval[bool](t, ctx, `Array.from(document.querySelectorAll(".zoom, .filter, button.copy")).every(e => getComputedStyle(e).display === "none")`)
+	if !hidden {
+		t.Errorf("print: zoom, filter or copy controls are shown")
+	}
+	fits := eval[bool](t, ctx, `Array.from(document.querySelectorAll("svg.tl")).every(s => s.getBoundingClientRect().width <= s.parentElement.getBoundingClientRect().width + 1)`)
+	if !fits {
+		t.Errorf("print: a timeline is wider than its frame")
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
 	}
 }

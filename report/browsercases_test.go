@@ -43,12 +43,12 @@ func fixturePaths(t *testing.T) []string {
 	return paths
 }
 
-// analyze runs the analysis of one input.
-func analyze(t *testing.T, path string) *scan.Report {
+// analyze runs the analysis of the inputs (each its own tenant).
+func analyze(t *testing.T, paths ...string) *scan.Report {
 	t.Helper()
-	rep, err := scan.Analyze(context.Background(), []string{path}, scan.Options{Tool: "evtxscan test"})
+	rep, err := scan.Analyze(context.Background(), paths, scan.Options{Tool: "evtxscan test"})
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		t.Fatalf("%s: %v", paths, err)
 	}
 	return rep
 }
@@ -57,13 +57,25 @@ func analyze(t *testing.T, path string) *scan.Report {
 // each server's part of the page must show.
 func browserCases(t *testing.T) []browserCase {
 	var out []browserCase
+	runs := [][]string{}
 	for _, path := range fixturePaths(t) {
-		rep := analyze(t, path)
+		runs = append(runs, []string{path})
+	}
+	// One run of several tenants, as a support engineer runs a batch.
+	tenants, _ := filepath.Glob(filepath.Join("..", "testdata", "evtx", "tenant-*.zip"))
+	if len(tenants) > 1 {
+		runs = append(runs, tenants)
+	}
+	for _, paths := range runs {
+		rep := analyze(t, paths...)
 		var buf bytes.Buffer
 		if err := HTML(&buf, rep); err != nil {
 			t.Fatal(err)
 		}
-		name := filepath.Base(path)
+		name := filepath.Base(paths[0])
+		if len(paths) > 1 {
+			name = strconv.Itoa(len(rep.Tenants)) + "-tenants"
+		}
 		c := browserCase{Name: name, HTML: buf.Bytes(), Hostile: strings.HasPrefix(name, "hostile")}
 		for i, v := range rep.Views() {
 			bs := browserServer{ID: "s" + itoa(i+1)}

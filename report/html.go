@@ -309,11 +309,17 @@ func buildServer(id, tenant string, ss serverSource, inputs map[string]inputSour
 	sv := htmlServer{
 		ID: id, Tenant: tenant, Name: ss.Name, Verdict: ss.Verdict, Severity: "ok",
 		Span: spanText(svc.LogFrom.Time, svc.LogTo.Time), Counts: ss.Counts,
-		Relays: svc.Relays, Versions: svc.SyncVersions, Causes: causeCounts(ss.Attempts),
+		Relays: svc.Relays, Causes: causeCounts(ss.Attempts),
 		Unjoined: ss.Unjoined,
 	}
 	if sv.Name == "" {
 		sv.Name = "(server not named in the log)"
+	}
+	for _, v := range svc.SyncVersionSpans {
+		sv.Versions = append(sv.Versions, v.Version+" ("+spanText(v.First.Time, v.Last.Time)+")")
+	}
+	if len(sv.Versions) == 0 {
+		sv.Versions = svc.SyncVersions
 	}
 	for _, f := range ss.Findings {
 		if f.Severity == "critical" || f.Severity == "error" || f.Severity == "warning" {
@@ -376,8 +382,8 @@ func buildServer(id, tenant string, ss serverSource, inputs map[string]inputSour
 		in := inputs[p]
 		src.Inputs = append(src.Inputs, tlInput{Path: p, From: in.From, To: in.To})
 	}
-	for _, v := range svc.SyncVersions {
-		src.Versions = append(src.Versions, versionMark{Version: v})
+	for _, v := range svc.SyncVersionSpans {
+		src.Versions = append(src.Versions, versionMark{Version: v.Version, At: v.First.Time})
 	}
 	sv.Timeline = buildTimeline(src)
 	return sv

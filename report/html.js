@@ -8,7 +8,7 @@
     var sc = w.querySelector(".tlscroll"), svg = w.querySelector("svg.tl");
     var max = Number(w.getAttribute("data-maxzoom")) || 1;
     var day = Number(w.getAttribute("data-dayzoom")) || 1;
-    var levels = svg.querySelectorAll("g.ticks"), label = w.querySelector(".zl"), z = 1;
+    var levels = svg.querySelectorAll("g.ticks"), label = w.querySelector(".zl"), z = 1, focus = null;
     function set(nz, frac, off) {
       nz = Math.max(1, Math.min(max, nz));
       if (off === undefined) { off = sc.clientWidth / 2; }
@@ -31,7 +31,10 @@
         case "in": set(z * 2); break;
         case "out": set(z / 2); break;
         case "fit": set(1, 0, 0); break;
-        case "day": set(day); break;
+        case "day":
+          // Centre the day on the attempt last clicked, else on the view.
+          if (focus !== null) { set(day, focus, sc.clientWidth / 2); } else { set(day); }
+          break;
       }
     });
     sc.addEventListener("wheel", function (e) {
@@ -45,6 +48,7 @@
     svg.addEventListener("click", function (e) {
       var m = e.target.closest("line.att"), row = m && document.getElementById(m.getAttribute("data-row"));
       if (!row) { return; }
+      focus = (e.clientX - svg.getBoundingClientRect().left) / svg.getBoundingClientRect().width;
       if (row.hidden) { row.hidden = false; }
       each(document.querySelectorAll("tr.hit"), function (r) { r.classList.remove("hit"); });
       row.classList.add("hit");

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/evtxscan/evtxscan/correlate"
@@ -15,36 +14,15 @@ type facts struct {
 	Account   string // AD DS connector account, "CONTOSO\MSOL_6f2d1c9a8b3e"
 }
 
-// msolAccount matches the AD DS connector account Entra Connect creates,
-// with its domain when the text gives one.
-var msolAccount = regexp.MustCompile(`(?:[A-Za-z0-9_.-]{1,64}\\)?MSOL_[0-9A-Fa-f]{12}`)
-
-// factsOf gathers the facts of one server from its service and the texts
-// of its attempts.
-func factsOf(svc correlate.Service, atts []correlate.Attempt) facts {
+// factsOf gathers the facts of one server from its service.
+func factsOf(svc correlate.Service, _ []correlate.Attempt) facts {
 	var f facts
 	if len(svc.Relays) > 0 {
 		f.Relay = svc.Relays[0]
 		f.Namespace, _, _ = strings.Cut(f.Relay, ".")
 	}
-	look := func(s string) bool {
-		if m := msolAccount.FindString(s); m != "" {
-			f.Account = m
-			return true
-		}
-		return false
-	}
-	for _, e := range svc.Errors {
-		if look(e.Message) {
-			return f
-		}
-	}
-	for _, a := range atts {
-		for _, e := range a.Events {
-			if e.EventID == 6329 && look(e.Message) {
-				return f
-			}
-		}
+	if len(svc.ConnectorAccounts) > 0 {
+		f.Account = svc.ConnectorAccounts[0]
 	}
 	return f
 }

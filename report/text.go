@@ -7,25 +7,27 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/scan"
 )
 
-// clean makes text from a log safe for a terminal: control characters
-// (escape sequences included) become U+FFFD, line breaks become spaces.
+// clean makes text from a log safe for a terminal: line breaks and tabs
+// become spaces, and the rest that a terminal would obey or that changes
+// what a person reads (escape sequences, bidi controls, zero-width and
+// other format characters) is shown escaped, by internal/safeterm.
 func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			return ' '
-		case unicode.IsControl(r) || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return '\uFFFD'
-		}
-		return r
-	}, s)
+	if strings.ContainsAny(s, "\n\r\t") {
+		s = strings.Map(func(r rune) rune {
+			if r == '\n' || r == '\r' || r == '\t' {
+				return ' '
+			}
+			return r
+		}, s)
+	}
+	return safeterm.String(s)
 }
 
 type textWriter struct {

@@ -53,8 +53,9 @@ type tlRect struct {
 	X, W  string // percentages
 	Y, H  int
 	Title string
-	// Thin is set when the span is too short to show as a rectangle (an
-	// SVG rect of width 0 is not drawn at all): it is drawn as a line.
+	// Thin is set when the span is too short to show as a rectangle at
+	// the widest view (an SVG rect of width 0 is not drawn at all): a line
+	// marks it too, and the rectangle shows when zoomed in.
 	Thin bool
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/internal/atomicfile"
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/report"
 	"github.com/evtxscan/evtxscan/scan"
 )
@@ -86,8 +89,7 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		ReadOptions: ro, Tenant: sf.tenant, Catalog: catalog.New(), Tool: toolVersion(),
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "evtxscan scan: %s\n", userMessage(err))
-		return exitFatal
+		return analyzeStatus(ctx, stderr, "scan", err)
 	}
 	if len(rep.Inputs) == 0 {
 		report.Damage(stderr, rep.Summary())
@@ -95,10 +97,13 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	}
 
 	w := a.stdout
-	var f *os.File
+	// --out is written atomically: a temporary file beside it, renamed over
+	// it once whole, so that a full disk or a kill leaves the previous
+	// report, never a torn one.
+	var f *atomicfile.File
 	if sf.out != "" {
-		if f, err = os.Create(sf.out); err != nil {
-			fmt.Fprintf(stderr, "evtxscan scan: cannot create %s: %s\n", sf.out, pathMessage(err))
+		if f, err = atomicfile.Create(sf.out, 0o644); err != nil {
+			fmt.Fprintf(stderr, "evtxscan scan: cannot create %s: %s\n", safeterm.String(sf.out), pathMessage(err))
 			return exitFatal
 		}
 		w = f
@@ -109,9 +114,10 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		err = ferr
 	}
 	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if err == nil {
+			err = f.Commit()
 		}
+		f.Close() // removes the temporary file unless committed
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "evtxscan scan: cannot write the report: %s\n", pathMessage(err))
@@ -129,6 +135,24 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		return exitFailOn
 	}
 	return status
+}
+
+// analyzeStatus reports the error that stopped an analysis and returns the
+// exit status: interrupted (the context ended: a signal), internal (a panic
+// recovered: a bug, reported with the file and offset), else fatal.
+func analyzeStatus(ctx context.Context, stderr io.Writer, cmd string, err error) int {
+	var ie *scan.InternalError
+	switch {
+	case errors.As(err, &ie):
+		fmt.Fprintf(stderr, "evtxscan %s: %s\nevtxscan %s: this is a bug in evtxscan, not damage to the input; please report it with the lines above\n",
+			cmd, userMessage(err), cmd)
+		return exitInternal
+	case ctx.Err() != nil:
+		fmt.Fprintf(stderr, "evtxscan %s: interrupted: the inputs were not read to the end; partial results are not reported\n", cmd)
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "evtxscan %s: %s\n", cmd, userMessage(err))
+	return exitFatal
 }
 
 // failOnMatches counts the findings at or above the severity level

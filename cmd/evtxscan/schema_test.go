@@ -629,6 +629,7 @@ func schemaDefs() map[reflect.Type]string {
 		reflect.TypeFor[correlate.Finding]():      "#/$defs/finding",
 		reflect.TypeFor[correlate.EvidenceRef]():  "#/$defs/evidenceRef",
 		reflect.TypeFor[correlate.Span]():         "#/$defs/span",
+		reflect.TypeFor[correlate.VersionSpan]():  "#/$defs/versionSpan",
 		reflect.TypeFor[correlate.Run]():          "#/$defs/run",
 		reflect.TypeFor[correlate.ServiceError](): "#/$defs/serviceError",
 		reflect.TypeFor[correlate.Counts]():       "#/$defs/counts",
