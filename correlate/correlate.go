@@ -327,11 +327,11 @@ type Correlator struct {
 	lastWbChan string
 	haveWbChan bool
 
-	tidSvc   []attEvent                 // service events with a TrackingId, decided in Finish
-	unattr   map[unattrKey]*unattrGroup // see Unattributed
-	unkeyed  []unkeyedFailure           // failures without TrackingId, diagnosed
-	known    map[errKind]knownEvent     // catalog lookups of events with no part
-	catalogE interface {                // the Diagnoser's event table, when it has one
+	tidSvc   []attEvent              // service events with a TrackingId, decided in Finish
+	unattr   map[uint32]*unattrGroup // see Unattributed; by smallKey
+	unkeyed  []unkeyedFailure        // failures without TrackingId, diagnosed
+	known    map[uint32]knownEvent   // catalog lookups of events with no part; by smallKey
+	catalogE interface {             // the Diagnoser's event table, when it has one
 		Event(source string, id int) (catalog.Event, bool)
 	}
 
@@ -521,8 +521,8 @@ func New(cfg Config) *Correlator {
 		verSeen:   make(map[string][2]time.Time),
 		spans:     make(map[string]*chanSpan),
 		wbChans:   make(map[string]string),
-		unattr:    make(map[unattrKey]*unattrGroup),
-		known:     make(map[errKind]knownEvent),
+		unattr:    make(map[uint32]*unattrGroup),
+		known:     make(map[uint32]knownEvent),
 	}
 	if ec, ok := d.(interface {
 		Event(source string, id int) (catalog.Event, bool)
@@ -665,28 +665,46 @@ func (c *Correlator) knownEvent(provider string, id uint16) knownEvent {
 	if c.catalogE == nil {
 		return knownEvent{}
 	}
-	k := errKind{canonicalSource(provider), id}
+	k := smallKey(provider, id, 0)
 	kn, ok := c.known[k]
 	if !ok {
-		if e, found := c.catalogE.Event(k.provider, int(id)); found {
+		if e, found := c.catalogE.Event(canonicalSource(provider), int(id)); found {
 			kn = knownEvent{known: true, name: e.Name}
 		}
-		if len(c.known) < 4096 {
-			c.known[errKind{strings.Clone(k.provider), id}] = kn
-		}
+		c.known[k] = kn // at most 3 sources × 65536 ids
 	}
 	return kn
+}
+
+// smallKey packs a writeback source, an event id and a reason (0 or 1)
+// into a map key that hashes cheaply; another source shares the key of
+// PasswordResetService's index 3.
+func smallKey(provider string, id uint16, reason uint32) uint32 {
+	src := uint32(3)
+	switch {
+	case isSource(provider, sourcePasswordReset):
+		src = 0
+	case isSource(provider, sourceADSync):
+		src = 1
+	case isSource(provider, sourceDirSync):
+		src = 2
+	}
+	return uint32(id) | src<<16 | reason<<18
 }
 
 // addUnattributed adds one event to its Unattributed group. text and hr
 // are those of the event when its data were read.
 func (c *Correlator) addUnattributed(r ref, provider, reason, name, text string, hr uint32) {
-	key := unattrKey{errKind{canonicalSource(provider), r.id}, reason}
-	g := c.unattr[key]
+	var rb uint32
+	if reason == ReasonNoTrackingID {
+		rb = 1
+	}
+	sk := smallKey(provider, r.id, rb)
+	g := c.unattr[sk]
 	if g == nil {
-		key.provider = strings.Clone(key.provider)
+		key := unattrKey{errKind{strings.Clone(canonicalSource(provider)), r.id}, reason}
 		g = &unattrGroup{key: key, name: name, first: r, last: r, sample: text, hr: hr}
-		c.unattr[key] = g
+		c.unattr[sk] = g
 	}
 	g.count++
 	c.counts.Unattributed++

@@ -19,7 +19,7 @@ func Formats() []Format {
 	return []Format{
 		{"text", "a report for a person"},
 		{"json", "one document"},
-		{"ndjson", "one attempt or finding per line"},
+		{"ndjson", "one attempt, finding or unattributed group per line"},
 		{"html", "one self-contained page to hand on, no network; use --out FILE"},
 	}
 }

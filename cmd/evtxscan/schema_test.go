@@ -588,7 +588,7 @@ func TestSchemaDocument(t *testing.T) {
 	walk(s.root, "#", true)
 
 	defs := root["$defs"].(map[string]any)
-	for line, base := range map[string]string{"attemptLine": "attempt", "findingLine": "finding"} {
+	for line, base := range map[string]string{"attemptLine": "attempt", "findingLine": "finding", "unattributedLine": "unattributed"} {
 		l, b := defs[line].(map[string]any), defs[base].(map[string]any)
 		lp := copyObject(l["properties"])
 		kind := lp["kind"]
@@ -882,15 +882,19 @@ func TestSchemaNDJSON(t *testing.T) {
 			}
 			doc := v.(map[string]any)
 			var want []map[string]any
-			for _, kind := range []string{"attempt", "finding"} {
-				for _, o := range doc[kind+"s"].([]any) {
+			for _, kind := range []string{"attempt", "finding", "unattributed"} {
+				list := kind + "s"
+				if kind == "unattributed" {
+					list = kind
+				}
+				for _, o := range doc[list].([]any) {
 					m := copyObject(o)
 					m["kind"] = kind
 					want = append(want, m)
 				}
 			}
 			if len(lines) != len(want) {
-				t.Fatalf("%d lines, want %d (attempts, then findings)", len(lines), len(want))
+				t.Fatalf("%d lines, want %d (attempts, then findings, then unattributed groups)", len(lines), len(want))
 			}
 			for i := range want {
 				if !reflect.DeepEqual(lines[i], want[i]) {
@@ -1025,8 +1029,8 @@ func TestSchemaFilledReport(t *testing.T) {
 					t.Errorf("line %d: %s", n+1, e)
 				}
 			}
-			if kinds["attempt"] != len(rep.Attempts) || kinds["finding"] != len(rep.Findings) {
-				t.Errorf("lines by kind %v, want %d attempts and %d findings", kinds, len(rep.Attempts), len(rep.Findings))
+			if kinds["attempt"] != len(rep.Attempts) || kinds["finding"] != len(rep.Findings) || kinds["unattributed"] != len(rep.Unattributed) {
+				t.Errorf("lines by kind %v, want %d attempts, %d findings and %d unattributed", kinds, len(rep.Attempts), len(rep.Findings), len(rep.Unattributed))
 			}
 		})
 	}
