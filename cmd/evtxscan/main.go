@@ -150,7 +150,18 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { writeHelp(c.OutOrStdout(), c, a.helpWidth()) })
 	root.SetUsageFunc(func(c *cobra.Command) error { writeHelp(c.OutOrStderr(), c, a.helpWidth()); return nil })
 	root.AddCommand(a.scanCmd(), a.dumpCmd(), a.explainCmd(), a.catalogCmd(), a.versionCmd())
-	root.CompletionOptions.HiddenDefaultCmd = false
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "print the help of evtxscan or of a command",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				return &usageError{c, fmt.Errorf("no command %q", strings.Join(args, " "))}
+			}
+			writeHelp(a.stdout, target, a.helpWidth())
+			return nil
+		},
+	})
 	return root
 }
 

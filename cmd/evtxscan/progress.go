@@ -45,10 +45,11 @@ func newConsole(w io.Writer, mode string, getenv func(string) string) *console {
 	case "always":
 		c.mode = "bar"
 	case "auto":
-		switch {
-		case tty && getenv("TERM") != "dumb" && enableVT(w):
+		// A terminal that cannot move the cursor (TERM=dumb, a legacy
+		// Windows console) gets the plain lines of a log.
+		if tty && getenv("TERM") != "dumb" && enableVT(w) {
 			c.mode = "bar"
-		case !tty:
+		} else {
 			c.mode = "lines"
 		}
 	}
