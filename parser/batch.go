@@ -103,23 +103,31 @@ func (s *source) take(buf []byte) (job, bool) {
 type worker struct {
 	dec  *chunkDecoder
 	buf  []byte
-	free chan []Event
+	free chan slot
+}
+
+// A slot is what a chunk is decoded into: an event slice and, in NDJSON
+// mode, the buffer of the events' lines. Both go back to the worker that
+// filled them once Read is done with the chunk.
+type slot struct {
+	events []Event
+	out    []byte
 }
 
 // newWorker returns a worker with a buffer of size bytes that keeps up to
 // slices event slices for reuse.
 func newWorker(opts *decodeOptions, size, slices int) *worker {
-	return &worker{dec: newChunkDecoder(opts), buf: make([]byte, size), free: make(chan []Event, slices)}
+	return &worker{dec: newChunkDecoder(opts), buf: make([]byte, size), free: make(chan slot, slices)}
 }
 
 // decodeChunk decodes one chunk into an event slice of the worker's.
 func (w *worker) decodeChunk(b []byte, seq int, off int64, used, dirty bool) chunkResult {
-	var evs []Event
+	var sl slot
 	select {
-	case evs = <-w.free:
+	case sl = <-w.free:
 	default:
 	}
-	res := w.dec.decodeChunk(b, seq, off, used, dirty, evs)
+	res := w.dec.decodeChunk(b, seq, off, used, dirty, sl)
 	res.free = w.free
 	return res
 }
@@ -144,11 +152,11 @@ func (w *worker) decodeJob(j job, dirty bool, used func(int) bool) batch {
 func (res *chunkResult) release() {
 	if res.free != nil && res.events != nil {
 		select {
-		case res.free <- res.events[:0]:
+		case res.free <- slot{res.events[:0], res.out[:0]}:
 		default:
 		}
 	}
-	res.events = nil
+	res.events, res.out = nil, nil
 }
 
 // startWorkers starts the workers, and a goroutine that closes r.results

@@ -26,6 +26,7 @@ type chunkResult struct {
 	offset   int64 // file offset of the chunk
 	end      int64 // file offset after the chunk's bytes
 	events   []Event
+	out      []byte // the events' NDJSON lines (Reader.NDJSON), which Event.JSON slices
 	damage   []*ParseError
 	records  int // record structures found
 	skipped  int // records (or damaged areas) that could not be decoded
@@ -34,7 +35,7 @@ type chunkResult struct {
 	first    uint64       // earliest and latest written time (FILETIME) of the
 	last     uint64       // records found, the filtered ones included
 	err      error        // a fatal read error after this chunk
-	free     chan []Event // the worker pool its event slice goes back to, or nil
+	free     chan slot // the worker its event slice and output buffer go back to, or nil
 }
 
 // allZero reports whether b holds only zero bytes.
@@ -86,8 +87,10 @@ func validRecord(b []byte, off int) (size int, ok bool) {
 // have been updated after the last records were written; in a clean file
 // they are slack left over from earlier use of the chunk.
 //
-// The events are appended to evs[:0], a slice to reuse, or nil.
-func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty bool, evs []Event) chunkResult {
+// The events are appended to sl.events[:0], a slice to reuse, or nil; in
+// NDJSON mode their lines to sl.out[:0].
+func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty bool, sl slot) chunkResult {
+	evs := sl.events
 	path := d.opts.path
 	res := chunkResult{seq: seq, offset: offset, end: offset + int64(len(b))}
 	damage := func(off int, rec uint64, err error) {
@@ -133,6 +136,14 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 	}
 	off := chunkHeaderSize
 	lastCause := "" // cause of the last undecodable record, to fold repeats
+	ndjson := d.opts.ndjson
+	if ndjson {
+		d.out = sl.out[:0]
+		if d.out == nil {
+			d.out = make([]byte, 0, 2*ChunkSize)
+		}
+		d.jsonEnds = d.jsonEnds[:0]
+	}
 	for off+recordHeaderSize <= len(b) {
 		if off >= scanTo && headerOK && !dirty {
 			break
@@ -172,7 +183,15 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 		}
 		res.events = append(res.events, Event{Path: path, Chunk: seq, Offset: offset + int64(off)})
 		ev := &res.events[len(res.events)-1]
+		mark := len(d.out)
 		err := d.decodeRecord(off, size, ev)
+		if ndjson {
+			if err == nil {
+				d.jsonEnds = append(d.jsonEnds, len(d.out))
+			} else {
+				d.out = d.out[:mark]
+			}
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, errFiltered):
@@ -194,5 +213,14 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 		off += size
 	}
 	d.events = len(res.events)
+	if ndjson {
+		res.out = d.out
+		d.out = nil
+		prev := 0
+		for i, e := range d.jsonEnds {
+			res.events[i].JSON = res.out[prev:e:e]
+			prev = e
+		}
+	}
 	return res
 }

@@ -34,6 +34,8 @@ type decodeOptions struct {
 	needData   func(provider string, eventID uint16) bool
 	sampleData func(provider string, eventID uint16) bool
 	cache      *planCache // plans shared across chunks; nil for none
+	ndjson     bool       // encode each event's NDJSON line (Reader.NDJSON)
+	jsonPrefix []byte     // the start of every line: {"path":...,"chunk":
 }
 
 // sampleKey is a provider and event id sampled in the current chunk, and
@@ -74,6 +76,14 @@ type chunkDecoder struct {
 	kbuf    []byte            // key for raw
 	events  int               // events of the last chunk, to size the next
 	sampled []sampleKey       // SampleData events given data in this chunk
+
+	// NDJSON mode (ndjson.go)
+	out      []byte // the lines of the chunk's events
+	jsonEnds []int  // end of each event's line in out
+	jsonMode bool   // collecting data strings as JSON
+	nJSON    int    // data strings written for the current record
+	tbuf     []byte // scratch text of one value
+	tends    []int  // ends of the elements of an array value in tbuf
 }
 
 func newChunkDecoder(opts *decodeOptions) *chunkDecoder {
@@ -335,6 +345,7 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", ErrUndecodable, r)
 		}
+		d.jsonMode = false
 	}()
 	c := d.data
 	limit := off + size - 4
@@ -372,7 +383,13 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 		ev.Provider = source
 	}
 	d.fill(pl, vals, ev, written)
-	if d.wantData(ev.Provider, ev.EventID) {
+	want := d.wantData(ev.Provider, ev.EventID)
+	if d.opts.ndjson {
+		d.jsonMode = true
+		d.encodeRecord(pl, vals, limit, ev, want)
+		return nil
+	}
+	if want {
 		ev.Data = d.dataStrings(pl, vals, limit)
 	}
 	return nil
@@ -482,12 +499,22 @@ func (d *chunkDecoder) nested(v value, depth int) {
 		if err != nil {
 			panic(fmt.Sprintf("nested value at chunk offset %#x: %v", v.off, err))
 		}
-		d.collect(pl, vals, end, depth+1)
+		d.collectAny(pl, vals, end, depth+1)
 		return
 	}
 	pl, err := parseFragment(d.data, int(v.off), end, true)
 	if err != nil {
 		panic(fmt.Sprintf("nested value at chunk offset %#x: %v", v.off, err))
 	}
-	d.collect(pl, nil, end, depth+1)
+	d.collectAny(pl, nil, end, depth+1)
+}
+
+// collectAny collects data strings as strings or as JSON, as the record
+// at hand is decoded.
+func (d *chunkDecoder) collectAny(pl *plan, vals []value, limit, depth int) {
+	if d.jsonMode {
+		d.collectJSON(pl, vals, limit, depth)
+		return
+	}
+	d.collect(pl, vals, limit, depth)
 }

@@ -71,6 +71,15 @@ type Reader struct {
 	// their Data, the others not. The sample does not depend on the number of workers. With
 	// Workers > 1 it is called from several goroutines at once.
 	SampleData func(provider string, eventID uint16) bool
+	// NDJSON, when set, has the decoding goroutines encode each event kept
+	// as one line of NDJSON into Event.JSON, straight from the record's
+	// bytes; Event.Data is then left nil (its strings are in the line). The
+	// line holds the members of Event as encoding/json writes them with
+	// HTML escaping off, but for "time", written with seven fractional
+	// digits (JSONTimeLayout), and "keywords", a hexadecimal string
+	// ("0x80000000000000"). The data strings are those Event.Data would
+	// hold, and "data" is null when it would be nil.
+	NDJSON bool
 
 	// noPlanCache turns off the sharing of template plans across chunks
 	// (for tests).
@@ -177,7 +186,10 @@ func (r *Reader) start() error {
 	if r.Workers <= 0 {
 		r.Workers = runtime.GOMAXPROCS(0)
 	}
-	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData}
+	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, ndjson: r.NDJSON}
+	if r.NDJSON {
+		r.opts.jsonPrefix = jsonPrefix(r.Path)
+	}
 	if !r.noPlanCache {
 		r.opts.cache = newPlanCache()
 	}
