@@ -26,6 +26,8 @@ import (
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/parser"
 	"github.com/evtxscan/evtxscan/pseudonym"
+	"github.com/evtxscan/evtxscan/report"
+	"github.com/evtxscan/evtxscan/scan"
 )
 
 // batchFlags are the flags of the Parquet batch mode of scan.
@@ -96,7 +98,7 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 		return fail("unknown --progress %q (auto, always, never)", bf.progress)
 	}
 	cfg := &batchConfig{rf: sf.readFlags, cat: catalog.New(), resume: bf.resume}
-	cfg.options = "all=" + strconv.FormatBool(sf.all) + " pseudonymize=no"
+	cfg.options = "all=" + strconv.FormatBool(sf.All) + " pseudonymize=no"
 	if bf.keyFile != "" {
 		key, err := os.ReadFile(bf.keyFile)
 		if err != nil {
@@ -107,7 +109,7 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 			return fail("--pseudonymize-key: %s holds %d bytes; a key needs at least %d", bf.keyFile, len(key), pseudonym.MinKeySize)
 		}
 		cfg.ps = pseudonym.New(key)
-		cfg.options = "all=" + strconv.FormatBool(sf.all) + " pseudonymize=" + cfg.ps.Fingerprint()
+		cfg.options = "all=" + strconv.FormatBool(sf.All) + " pseudonymize=" + cfg.ps.Fingerprint()
 	}
 
 	units, notes := batchUnits(inputs, sf.tenant, sf.out)
@@ -217,10 +219,10 @@ func runUnit(ctx context.Context, cfg *batchConfig, u batchUnit, st *batchStats,
 	}
 	st.attempts.Add(int64(res.Counts.Attempts))
 	st.failedAtt.Add(int64(res.Counts.Failed))
-	if len(res.Inputs) == 0 || res.read.damaged() {
+	if len(res.Inputs) == 0 || res.Damaged() {
 		st.damaged.Add(1)
 		var b bytes.Buffer
-		reportDamage(&b, res.read)
+		report.Damage(&b, res.Summary())
 		if len(res.Inputs) == 0 {
 			fmt.Fprintf(&b, "evtxscan scan: %s: no EVTX file could be read\n", u.tenant)
 		}
@@ -230,7 +232,7 @@ func runUnit(ctx context.Context, cfg *batchConfig, u batchUnit, st *batchStats,
 
 // writeUnit writes the parts of one tenant and returns its report, or nil
 // when --resume found them written already.
-func writeUnit(ctx context.Context, cfg *batchConfig, u batchUnit, st *batchStats) (*scanReport, error) {
+func writeUnit(ctx context.Context, cfg *batchConfig, u batchUnit, st *batchStats) (*scan.Report, error) {
 	sum, err := lake.ContentHash(ctx, u.paths)
 	if err != nil {
 		return nil, err
@@ -253,11 +255,11 @@ func writeUnit(ctx context.Context, cfg *batchConfig, u batchUnit, st *batchStat
 	}
 	defer w.Abort() // no effect after Commit
 	conv := &lake.Converter{Tenant: u.tenant, PartID: id, Pseudonymizer: cfg.ps}
-	rep, err := analyze(ctx, u.paths, u.tenant, cfg.rf, cfg.cat, func(ev *parser.Event) error {
+	rep, err := scan.Analyze(ctx, u.paths, scan.Options{ReadOptions: cfg.rf.ReadOptions, Tenant: u.tenant, Catalog: cfg.cat, Tool: toolVersion(), Each: func(ev *parser.Event) error {
 		row := conv.Event(ev)
 		st.events.Add(1)
 		return w.WriteEvent(&row)
-	})
+	}})
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +292,7 @@ func writeUnit(ctx context.Context, cfg *batchConfig, u batchUnit, st *batchStat
 
 // inputRows are the rows of the inputs table: each EVTX stream read, each
 // file or entry skipped, each error not already told by a stream's row.
-func inputRows(conv *lake.Converter, u batchUnit, sum string, rep *scanReport) []lake.InputRow {
+func inputRows(conv *lake.Converter, u batchUnit, sum string, rep *scan.Report) []lake.InputRow {
 	base := lake.InputRow{
 		SchemaVersion: lake.SchemaVersion,
 		Tenant:        u.tenant,
@@ -312,16 +314,17 @@ func inputRows(conv *lake.Converter, u batchUnit, sum string, rep *scanReport) [
 			r.Damage[i] = conv.Text(d)
 		}
 		r.Error = conv.Text(f.Error)
-		r.FirstRecord, r.LastRecord = lake.Nanos(f.first), lake.Nanos(f.last)
+		first, last := f.Span()
+		r.FirstRecord, r.LastRecord = lake.Nanos(first), lake.Nanos(last)
 		rows = append(rows, r)
 		seen[f.Path] = true
 	}
-	for _, s := range rep.read.Skipped {
+	for _, s := range rep.Summary().Skipped {
 		r := base
 		r.Kind, r.Path, r.Reason = lake.InputSkipped, conv.Path(s.Path), s.Reason
 		rows = append(rows, r)
 	}
-	for _, e := range rep.read.Errors {
+	for _, e := range rep.Summary().Errors {
 		name := ""
 		var ie *input.Error
 		if errors.As(e, &ie) {
@@ -354,12 +357,12 @@ func batchUnits(args []string, tenant, out string) (units []batchUnit, notes []s
 	for _, a := range args {
 		fi, err := os.Stat(a)
 		if err != nil || !fi.IsDir() || holdsEVTX(a) {
-			units = append(units, batchUnit{tenantName([]string{a}), []string{a}})
+			units = append(units, batchUnit{scan.DefaultTenant(a), []string{a}})
 			continue
 		}
 		ents, err := os.ReadDir(a)
 		if err != nil {
-			units = append(units, batchUnit{tenantName([]string{a}), []string{a}})
+			units = append(units, batchUnit{scan.DefaultTenant(a), []string{a}})
 			continue
 		}
 		for _, e := range ents {
@@ -375,7 +378,7 @@ func batchUnits(args []string, tenant, out string) (units []batchUnit, notes []s
 			case err != nil:
 				notes = append(notes, fmt.Sprintf("skipped %s: %v", p, err))
 			case efi.IsDir() || sniffKind(p) != "":
-				units = append(units, batchUnit{tenantName([]string{p}), []string{p}})
+				units = append(units, batchUnit{scan.DefaultTenant(p), []string{p}})
 			default:
 				notes = append(notes, fmt.Sprintf("skipped %s: not a folder, a zip or an EVTX file", p))
 			}

@@ -17,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/internal/scenario"
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/lake/duckdbtest"
 	"github.com/evtxscan/evtxscan/parser"
 	"github.com/evtxscan/evtxscan/pseudonym"
+	"github.com/evtxscan/evtxscan/scan"
 )
 
 // batchRun runs evtxscan scan --format parquet in process.
@@ -48,11 +48,11 @@ func batchFixtureInputs(t *testing.T) []string {
 }
 
 // batchScanJSON analyses one input as evtxscan scan --format json does.
-func batchScanJSON(t *testing.T, input string) scanReport {
+func batchScanJSON(t *testing.T, input string) scan.Report {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"scan", "--format", "json", input}, &out, &errb)
-	var rep scanReport
+	var rep scan.Report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("scan --format json %s: exit %d: %v\n%s", input, code, err, errb.String())
 	}
@@ -135,19 +135,19 @@ func TestBatchMatchesJSON(t *testing.T) {
 			if a.HResult != 0 {
 				hr = a.HResult.String()
 			}
-			wantAtt = append(wantAtt, strings.Join([]string{rep.Tenant, a.TrackingID, a.Operation, a.Outcome, a.Cause, hr,
+			wantAtt = append(wantAtt, strings.Join([]string{rep.Tenants[0].Name, a.TrackingID, a.Operation, a.Outcome, a.Cause, hr,
 				a.UPN, a.CloudAnchor, micro(a.Start.Time), micro(a.End.Time), "[" + strings.Join(ids, " ") + "]", fmt.Sprint(len(a.Events))}, "|"))
 		}
 		for _, f := range rep.Findings {
-			wantFind = append(wantFind, strings.Join([]string{rep.Tenant, f.Cause, f.Scope, f.Severity, fmt.Sprint(f.Count),
+			wantFind = append(wantFind, strings.Join([]string{rep.Tenants[0].Name, f.Cause, f.Scope, f.Severity, fmt.Sprint(f.Count),
 				fmt.Sprint(f.EvidenceTotal), micro(f.FirstSeen.Time), fmt.Sprint(len(f.Evidence))}, "|"))
 		}
 		for _, f := range rep.Inputs {
-			wantIn = append(wantIn, strings.Join([]string{rep.Tenant, f.Path, fmt.Sprint(f.Records), fmt.Sprint(f.Events),
+			wantIn = append(wantIn, strings.Join([]string{rep.Tenants[0].Name, f.Path, fmt.Sprint(f.Records), fmt.Sprint(f.Events),
 				fmt.Sprint(f.Skipped), fmt.Sprint(f.DamagedCount), fmt.Sprint(f.Dirty)}, "|"))
 			events += f.Events
 		}
-		wantEv = append(wantEv, fmt.Sprintf("%s|%d", rep.Tenant, events))
+		wantEv = append(wantEv, fmt.Sprintf("%s|%d", rep.Tenants[0].Name, events))
 	}
 	for _, l := range [][]string{wantAtt, wantFind, wantIn, wantEv} {
 		slices.Sort(l)
@@ -469,10 +469,10 @@ func TestBatchPseudonymize(t *testing.T) {
 				}
 			}
 			if a.UPN != "" {
-				wantUPN = append(wantUPN, rep.Tenant+"|"+a.TrackingID+"|"+ps.Token(pseudonym.KindUPN, a.UPN))
+				wantUPN = append(wantUPN, rep.Tenants[0].Name+"|"+a.TrackingID+"|"+ps.Token(pseudonym.KindUPN, a.UPN))
 			}
 		}
-		_, err := analyze(context.Background(), []string{in}, "x", readFlags{workers: 1}, catalog.New(), func(ev *parser.Event) error {
+		_, err := scan.Analyze(context.Background(), []string{in}, scan.Options{Tenant: "x", ReadOptions: scan.ReadOptions{Workers: 1}, Each: func(ev *parser.Event) error {
 			secrets[ev.Computer] = true
 			if i := strings.IndexByte(ev.Computer, '.'); i > 0 {
 				secrets[ev.Computer[:i]] = true
@@ -483,7 +483,7 @@ func TestBatchPseudonymize(t *testing.T) {
 				}
 			}
 			return nil
-		})
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}

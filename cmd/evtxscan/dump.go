@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/evtxscan/evtxscan/parser"
+	"github.com/evtxscan/evtxscan/report"
+	"github.com/evtxscan/evtxscan/scan"
 )
 
 // runDump prints the events of the inputs as NDJSON, one event per line.
@@ -39,13 +41,13 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	bw := bufio.NewWriterSize(stdout, 1<<16)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	res, err := readInputs(ctx, fs.Args(), rf, func(ev *parser.Event) error {
+	res, err := scan.Read(ctx, fs.Args(), rf.ReadOptions, func(ev *parser.Event) error {
 		return enc.Encode(ev)
 	})
 	if ferr := bw.Flush(); err == nil && ferr != nil {
 		err = ferr
 	}
-	reportDamage(stderr, res)
+	report.Damage(stderr, res)
 	if err != nil {
 		fmt.Fprintf(stderr, "evtxscan dump: %v\n", err)
 		return exitFatal

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/evtxscan/evtxscan/catalog"
-	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/report"
+	"github.com/evtxscan/evtxscan/scan"
 )
 
 type scanFlags struct {
@@ -63,21 +63,16 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if sf.format == "parquet" {
 		return runBatch(ctx, &sf, fs.Args(), stdout, stderr)
 	}
-	// Decode the text of the events the correlator reads, and of one
-	// heartbeat per chunk (for the relays); count the rest by id and time.
-	sf.needData, sf.sampleData = correlate.NeedsData, correlate.SamplesData
-	tenant := sf.tenant
-	if tenant == "" {
-		tenant = tenantName(fs.Args())
-	}
-	rep, err := analyze(ctx, fs.Args(), tenant, sf.readFlags, catalog.New(), nil)
+	rep, err := scan.Analyze(ctx, fs.Args(), scan.Options{
+		ReadOptions: sf.ReadOptions, Tenant: sf.tenant, Catalog: catalog.New(), Tool: toolVersion(),
+	})
 	if err != nil {
 		fmt.Fprintf(stderr, "evtxscan scan: %v\n", err)
 		return exitFatal
 	}
 	if len(rep.Inputs) == 0 {
-		reportDamage(stderr, rep.read)
-		return readStatus(stderr, "scan", rep.read)
+		report.Damage(stderr, rep.Summary())
+		return readStatus(stderr, "scan", rep.Summary())
 	}
 
 	w := stdout
@@ -92,11 +87,11 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	bw := bufio.NewWriter(w)
 	switch sf.format {
 	case "json":
-		err = writeJSON(bw, rep)
+		err = report.JSON(bw, rep)
 	case "ndjson":
-		err = writeNDJSON(bw, rep)
+		err = report.NDJSON(bw, rep)
 	default:
-		err = writeText(bw, rep, useColor(sf.color, w))
+		err = report.Text(bw, rep, report.TextOptions{Color: useColor(sf.color, w)})
 	}
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
@@ -111,32 +106,9 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFatal
 	}
 	if sf.format != "text" {
-		reportDamage(stderr, rep.read)
+		report.Damage(stderr, rep.Summary())
 	}
-	return readStatus(stderr, "scan", rep.read)
-}
-
-// writeNDJSON writes one attempt or finding per line, each with a "kind".
-func writeNDJSON(w io.Writer, rep *scanReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for i := range rep.Attempts {
-		if err := enc.Encode(struct {
-			Kind string `json:"kind"`
-			*correlate.Attempt
-		}{"attempt", &rep.Attempts[i]}); err != nil {
-			return err
-		}
-	}
-	for i := range rep.Findings {
-		if err := enc.Encode(struct {
-			Kind string `json:"kind"`
-			*correlate.Finding
-		}{"finding", &rep.Findings[i]}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return readStatus(stderr, "scan", rep.Summary())
 }
 
 // useColor decides whether the text report is coloured.

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/report"
+	"github.com/evtxscan/evtxscan/scan"
 )
 
 // This file checks docs/scan.schema.json against the JSON and NDJSON output
@@ -546,8 +548,8 @@ func TestSchemaDocument(t *testing.T) {
 	if root["$schema"] != "https://json-schema.org/draft/2020-12/schema" || root["$id"] != "https://evtxscan.invalid/schema/scan-1.json" {
 		t.Errorf("$schema %v, $id %v", root["$schema"], root["$id"])
 	}
-	if c := root["properties"].(map[string]any)["schema"].(map[string]any)["const"]; c != scanSchema {
-		t.Errorf("schema const %v, the code writes %q", c, scanSchema)
+	if c := root["properties"].(map[string]any)["schema"].(map[string]any)["const"]; c != scan.Schema {
+		t.Errorf("schema const %v, the code writes %q", c, scan.Schema)
 	}
 	// Definitions, properties, list items and map values are described;
 	// the branches of anyOf and oneOf are described by their parent.
@@ -616,14 +618,16 @@ func copyObject(v any) map[string]any {
 // that describes it.
 func schemaDefs() map[reflect.Type]string {
 	return map[reflect.Type]string{
-		reflect.TypeFor[scanReport]():             "#",
-		reflect.TypeFor[fileSummary]():            "#/$defs/input",
-		reflect.TypeFor[skippedEntry]():           "#/$defs/skipped",
+		reflect.TypeFor[scan.Report]():            "#",
+		reflect.TypeFor[scan.Input]():             "#/$defs/input",
+		reflect.TypeFor[scan.Skipped]():           "#/$defs/skipped",
+		reflect.TypeFor[scan.Tenant]():            "#/$defs/tenant",
+		reflect.TypeFor[scan.Server]():            "#/$defs/server",
+		reflect.TypeFor[scan.Service]():           "#/$defs/service",
 		reflect.TypeFor[correlate.Attempt]():      "#/$defs/attempt",
 		reflect.TypeFor[correlate.AttemptEvent](): "#/$defs/attemptEvent",
 		reflect.TypeFor[correlate.Finding]():      "#/$defs/finding",
 		reflect.TypeFor[correlate.EvidenceRef]():  "#/$defs/evidenceRef",
-		reflect.TypeFor[correlate.Service]():      "#/$defs/service",
 		reflect.TypeFor[correlate.Span]():         "#/$defs/span",
 		reflect.TypeFor[correlate.Run]():          "#/$defs/run",
 		reflect.TypeFor[correlate.ServiceError](): "#/$defs/serviceError",
@@ -644,8 +648,8 @@ func jsonFields(t *testing.T, typ reflect.Type) []jsonField {
 		if !f.IsExported() {
 			continue
 		}
-		if f.Anonymous {
-			t.Errorf("%v.%s: embedded fields are not handled by this test", typ, f.Name)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			out = append(out, jsonFields(t, f.Type)...) // encoding/json flattens it
 			continue
 		}
 		tag := f.Tag.Get("json")
@@ -672,7 +676,7 @@ func jsonFields(t *testing.T, typ reflect.Type) []jsonField {
 func TestSchemaMatchesGoTypes(t *testing.T) {
 	s := loadScanSchema(t)
 	defs := schemaDefs()
-	// Every struct reachable from scanReport is mapped (Time is a string).
+	// Every struct reachable from scan.Report is mapped (Time is a string).
 	seen := map[reflect.Type]bool{}
 	var reach func(reflect.Type)
 	reach = func(typ reflect.Type) {
@@ -691,13 +695,20 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 		if _, ok := defs[typ]; !ok {
 			t.Errorf("%v is written by scan but has no schema in schemaDefs", typ)
 		}
-		for f := range typ.Fields() {
-			if f.IsExported() && f.Tag.Get("json") != "-" {
-				reach(f.Type)
+		var fields func(reflect.Type)
+		fields = func(typ reflect.Type) {
+			for f := range typ.Fields() {
+				switch {
+				case f.Anonymous && f.Type.Kind() == reflect.Struct:
+					fields(f.Type) // flattened into typ
+				case f.IsExported() && f.Tag.Get("json") != "-":
+					reach(f.Type)
+				}
 			}
 		}
+		fields(typ)
 	}
-	reach(reflect.TypeFor[scanReport]())
+	reach(reflect.TypeFor[scan.Report]())
 
 	for typ, ref := range defs {
 		sch, err := s.resolve(ref)
@@ -780,12 +791,12 @@ func TestSchemaRejectsDrift(t *testing.T) {
 		{"count as string", func(d map[string]any) { d["counts"].(map[string]any)["events"] = "12" }, `/counts/events: string is not of type integer`},
 		{"time with 3 digits", func(d map[string]any) { objAt(d, "findings", 0)["first_seen"] = "2024-03-21T11:15:02.027Z" }, `/findings/0/first_seen: matches none of anyOf`},
 		{"lower-case hresult", func(d map[string]any) { objAt(d, "attempts", 0)["hresult"] = "0x8023062a" }, `/attempts/0/hresult: "0x8023062a" does not match`},
-		{"null where omitted", func(d map[string]any) { docService(d)["log_from"] = nil }, `/service/servicebus-outage/log_from: null is not of type string`},
+		{"null where omitted", func(d map[string]any) { docService(d)["log_from"] = nil }, `/service/0/log_from: null is not of type string`},
 		{"unknown join", func(d map[string]any) { objAt(objAt(d, "attempts", 0), "events", 0)["join"] = "guess" }, `/attempts/0/events/0/join: "guess" is not one of`},
-		{"wrong schema version", func(d map[string]any) { d["schema"] = "evtxscan-scan/2" }, `/schema: "evtxscan-scan/2", want "evtxscan-scan/1"`},
-		{"two services", func(d map[string]any) { d["service"].(map[string]any)["other"] = docService(d) }, `/service: 2 properties, more than 1`},
+		{"wrong schema version", func(d map[string]any) { d["schema"] = "evtxscan-scan/1" }, `/schema: "evtxscan-scan/1", want "evtxscan-scan/2"`},
+		{"service without server", func(d map[string]any) { delete(docService(d), "server") }, `/service/0: property "server" is missing`},
 		{"negative record id", func(d map[string]any) { objAt(objAt(d, "findings", 0), "evidence", 0)["record_id"] = json.Number("-1") }, `/findings/0/evidence/0/record_id: -1 is less than the minimum`},
-		{"gap flag false", func(d map[string]any) { objAt(docService(d), "heartbeat_gaps", 0)["to_log_end"] = false }, `/service/servicebus-outage/heartbeat_gaps/0/to_log_end: false, want true`},
+		{"gap flag false", func(d map[string]any) { objAt(docService(d), "heartbeat_gaps", 0)["to_log_end"] = false }, `/service/0/heartbeat_gaps/0/to_log_end: false, want true`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := decodeJSON(b)
@@ -812,10 +823,7 @@ func objAt(m map[string]any, key string, i int) map[string]any {
 
 // docService returns the one service object of a document.
 func docService(doc map[string]any) map[string]any {
-	for _, v := range doc["service"].(map[string]any) {
-		return v.(map[string]any)
-	}
-	return nil
+	return objAt(doc, "service", 0)
 }
 
 // Every line of scan --format ndjson, for every fixture, is valid; the
@@ -968,7 +976,7 @@ func TestSchemaFilledReport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var rep scanReport
+			var rep scan.Report
 			if err := json.Unmarshal(b, &rep); err != nil {
 				t.Fatal(err)
 			}
@@ -992,7 +1000,7 @@ func TestSchemaFilledReport(t *testing.T) {
 			}
 
 			buf.Reset()
-			if err := writeNDJSON(&buf, &rep); err != nil {
+			if err := report.NDJSON(&buf, &rep); err != nil {
 				t.Fatal(err)
 			}
 			kinds := map[string]int{}

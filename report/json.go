@@ -1,16 +1,18 @@
-package main
+package report
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
+
+	"github.com/evtxscan/evtxscan/scan"
 )
 
-// writeJSON writes the report as one indented JSON document, the same bytes
-// as encoding/json would write for the whole value, but element by element
-// for the long lists, so that memory does not hold the whole document.
-func writeJSON(w io.Writer, rep *scanReport) error {
+// JSON writes the report as one indented JSON document, the same bytes as
+// encoding/json writes for the whole value, but element by element for the
+// long lists, so that memory does not hold the whole document.
+func JSON(w io.Writer, rep *scan.Report) error {
 	type field struct {
 		key  string
 		val  any
@@ -26,8 +28,9 @@ func writeJSON(w io.Writer, rep *scanReport) error {
 	}
 	fields := []field{
 		{key: "schema", val: rep.Schema},
-		{key: "tenant", val: rep.Tenant},
+		{key: "tool", val: rep.Tool},
 		{key: "verdict", val: rep.Verdict},
+		{key: "tenants", val: rep.Tenants},
 		{key: "inputs", val: rep.Inputs},
 		{key: "skipped", val: rep.Skipped},
 		{key: "errors", val: rep.Errors},

@@ -1,44 +1,33 @@
-package main
+package scan
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"runtime"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/evtxscan/evtxscan/input"
 	"github.com/evtxscan/evtxscan/parser"
 )
 
-// readFlags are the flags of every command that reads logs.
-type readFlags struct {
-	all     bool
-	workers int
-	limits  input.Limits
-
-	// needData and sampleData, when set, choose the events whose data
+// ReadOptions say how the inputs are read.
+type ReadOptions struct {
+	// All keeps every event, not only those of the writeback sources.
+	All bool
+	// Workers is the number of goroutines decoding the chunks of one file;
+	// 0 means 1.
+	Workers int
+	// Limits bound what is read from zips (input.DefaultLimits when zero).
+	Limits input.Limits
+	// NeedData and SampleData, when set, choose the events whose data
 	// strings are decoded (parser.Reader.NeedData and SampleData).
-	needData, sampleData func(provider string, id uint16) bool
+	NeedData, SampleData func(provider string, id uint16) bool
 }
 
-func (rf *readFlags) register(fs *pflag.FlagSet) {
-	d := input.DefaultLimits()
-	fs.BoolVar(&rf.all, "all", false, "keep every event, not only the writeback sources (PasswordResetService, ADSync, Directory Synchronization)")
-	fs.IntVar(&rf.workers, "workers", runtime.GOMAXPROCS(0), "goroutines decoding chunks of one file")
-	fs.IntVar(&rf.limits.MaxDepth, "max-depth", d.MaxDepth, "how deeply zips may nest")
-	fs.IntVar(&rf.limits.MaxEntries, "max-entries", d.MaxEntries, "most entries read from one zip, nested ones included")
-	fs.Int64Var(&rf.limits.MaxTotalBytes, "max-total-bytes", d.MaxTotalBytes, "most bytes inflated from one zip")
-	fs.Float64Var(&rf.limits.MaxRatio, "max-ratio", d.MaxRatio, "highest compression ratio accepted for a zip entry")
-	fs.Int64Var(&rf.limits.MaxNestedZipBytes, "max-nested-bytes", d.MaxNestedZipBytes, "largest zip nested in a zip (held in memory to be read)")
-}
-
-// fileSummary is what reading one EVTX stream found: its counters and the
-// damage, for the report of every command.
-type fileSummary struct {
+// An Input is what reading one EVTX stream found: its counters and its
+// damage.
+type Input struct {
+	Tenant       string   `json:"tenant"`
 	Path         string   `json:"path"`
 	Size         int64    `json:"size"`
 	Records      int      `json:"records"`        // record structures found
@@ -61,7 +50,7 @@ type fileSummary struct {
 
 // damageSpans returns, for each damaged chunk, the time of the last event
 // kept before it and of the first kept after it (zero when none).
-func (f *fileSummary) damageSpans() map[int][2]time.Time {
+func (f *Input) damageSpans() map[int][2]time.Time {
 	out := map[int][2]time.Time{}
 	for _, d := range f.damage {
 		if d.Chunk < 0 {
@@ -90,15 +79,19 @@ func (f *fileSummary) damageSpans() map[int][2]time.Time {
 	return out
 }
 
-// readResult sums up a whole read of the inputs.
-type readResult struct {
-	Files   []fileSummary
+// Span returns the write times of the first and the last record of the
+// stream (every record, filtered ones included).
+func (f *Input) Span() (first, last time.Time) { return f.first, f.last }
+
+// A ReadSummary sums up a whole read of the inputs.
+type ReadSummary struct {
+	Files   []Input
 	Skipped []input.Skipped
 	Errors  []error // input errors (broken archives, unreadable files)
 }
 
-// damaged reports whether anything was damaged or could not be read.
-func (r *readResult) damaged() bool {
+// Damaged reports whether anything was damaged or could not be read.
+func (r *ReadSummary) Damaged() bool {
 	if len(r.Errors) > 0 {
 		return true
 	}
@@ -110,14 +103,18 @@ func (r *readResult) damaged() bool {
 	return false
 }
 
-// readInputs reads every EVTX stream in paths and calls fn with each event
-// kept, in file order, one file after another. An error from fn stops the
-// read and is returned.
-func readInputs(ctx context.Context, paths []string, rf readFlags, fn func(ev *parser.Event) error) (*readResult, error) {
-	res := &readResult{}
-	w := input.NewWalker(rf.limits)
+// Read reads every EVTX stream in paths and calls fn with each event kept,
+// in file order, one file after another. An error from fn stops the read and
+// is returned. The summary is returned with any error.
+func Read(ctx context.Context, paths []string, rf ReadOptions, fn func(ev *parser.Event) error) (*ReadSummary, error) {
+	res := &ReadSummary{}
+	lim := rf.Limits
+	if lim == (input.Limits{}) {
+		lim = input.DefaultLimits()
+	}
+	w := input.NewWalker(lim)
 	var keep func(string) bool
-	if !rf.all {
+	if !rf.All {
 		keep = parser.Writeback
 	}
 	rep, err := w.Walk(ctx, paths, func(it input.Item, r io.Reader) error {
@@ -136,14 +133,14 @@ type errConsumer struct{ err error }
 func (e errConsumer) Error() string { return e.err.Error() }
 func (e errConsumer) Unwrap() error { return e.err }
 
-func readOne(ctx context.Context, it input.Item, r io.Reader, rf readFlags, keep func(string) bool, fn func(*parser.Event) error) (fileSummary, error) {
-	fs := fileSummary{Path: it.Path, Size: it.Size, chunkSpans: map[int][2]time.Time{}}
+func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, keep func(string) bool, fn func(*parser.Event) error) (Input, error) {
+	fs := Input{Path: it.Path, Size: it.Size, chunkSpans: map[int][2]time.Time{}}
 	pr := parser.NewReader(r)
 	pr.Path = it.Path
-	pr.Workers = rf.workers
+	pr.Workers = max(rf.Workers, 1)
 	pr.Keep = keep
-	pr.NeedData = rf.needData
-	pr.SampleData = rf.sampleData
+	pr.NeedData = rf.NeedData
+	pr.SampleData = rf.SampleData
 	defer pr.Close()
 	cur, span := -1, [2]time.Time{}
 	flush := func() {
@@ -207,41 +204,6 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf readFlags, keep
 		}
 	}
 	return fs, nil
-}
-
-// reportDamage writes what was damaged or skipped to w, one line each.
-func reportDamage(w io.Writer, res *readResult) {
-	for _, f := range res.Files {
-		for _, d := range f.Damage {
-			fmt.Fprintf(w, "evtxscan: damage: %s\n", d)
-		}
-		if f.Error != "" {
-			fmt.Fprintf(w, "evtxscan: error: %s\n", f.Error)
-		}
-		if f.Skipped > 0 {
-			fmt.Fprintf(w, "evtxscan: %s: %d records or areas could not be read\n", f.Path, f.Skipped)
-		}
-	}
-	for _, s := range res.Skipped {
-		fmt.Fprintf(w, "evtxscan: skipped %s: %s\n", s.Path, s.Reason)
-	}
-	for _, e := range res.Errors {
-		fmt.Fprintf(w, "evtxscan: error: %v\n", e)
-	}
-}
-
-// readStatus is the exit status of a command that read res: fatal when no
-// EVTX file could be read at all, damaged when anything was damaged or
-// unreadable, else clean.
-func readStatus(stderr io.Writer, cmd string, res *readResult) int {
-	if len(res.Files) == 0 {
-		fmt.Fprintf(stderr, "evtxscan %s: no EVTX file could be read from the inputs\n", cmd)
-		return exitFatal
-	}
-	if res.damaged() {
-		return exitDamaged
-	}
-	return exitOK
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -1,4 +1,4 @@
-package main
+package scan_test
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/evtxscan/evtxscan/catalog"
-	"github.com/evtxscan/evtxscan/correlate"
 	"github.com/evtxscan/evtxscan/input"
+	"github.com/evtxscan/evtxscan/scan"
 )
 
 // BenchmarkAnalyze runs what scan does before printing, on
@@ -26,12 +26,12 @@ func BenchmarkAnalyze(b *testing.B) {
 	cat := catalog.New()
 	for _, w := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			rf := readFlags{workers: w, limits: input.DefaultLimits(),
-				needData: correlate.NeedsData, sampleData: correlate.SamplesData}
+			opt := scan.Options{Tenant: "bench", Catalog: cat,
+				ReadOptions: scan.ReadOptions{Workers: w, Limits: input.DefaultLimits()}}
 			b.SetBytes(fi.Size())
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if _, err := analyze(context.Background(), []string{path}, "bench", rf, cat, nil); err != nil {
+				if _, err := scan.Analyze(context.Background(), []string{path}, opt); err != nil {
 					b.Fatal(err)
 				}
 			}

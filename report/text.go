@@ -1,8 +1,9 @@
-package main
+package report
 
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/scan"
 )
 
 // reportWidth is the width the text report is laid out for.
@@ -41,35 +43,6 @@ const (
 	maxFindingLines  = 8  // findings shown at all
 	maxTimelineLines = 10 // lines of the service timeline
 )
-
-// verdict is the report's first line: what is wrong, in one sentence.
-func verdict(rep *scanReport) string {
-	c := rep.Counts
-	var top *correlate.Finding
-	for i := range rep.Findings {
-		f := &rep.Findings[i]
-		if f.Severity == string(catalog.SeverityCritical) || f.Severity == string(catalog.SeverityError) {
-			top = f
-			break
-		}
-	}
-	switch {
-	case top != nil && c.Failed > 0:
-		return fmt.Sprintf("Password writeback is failing: %d of %d attempts failed. Main cause: %s (%s).",
-			c.Failed, c.Attempts, top.Title, top.Cause)
-	case top != nil:
-		return fmt.Sprintf("Password writeback has a problem: %s (%s).", top.Title, top.Cause)
-	case c.Attempts == 0 && c.Heartbeats == 0 && c.Events == 0:
-		return "No password writeback event was found: is this the Application log of the Entra Connect server?"
-	case len(rep.Findings) > 0 && rep.Findings[0].Severity == string(catalog.SeverityWarning):
-		return fmt.Sprintf("Password writeback works, with a warning: %s (%s). %d of %d attempts succeeded.",
-			rep.Findings[0].Title, rep.Findings[0].Cause, c.Succeeded, c.Attempts)
-	case c.Attempts == 0:
-		return "No password writeback attempt in the log; the writeback service itself shows no error."
-	default:
-		return fmt.Sprintf("Password writeback is healthy: %d of %d attempts succeeded.", c.Succeeded, c.Attempts)
-	}
-}
 
 // clean makes text from a log safe for a terminal: control characters
 // (escape sequences included) become U+FFFD, line breaks become spaces.
@@ -168,28 +141,54 @@ func span(from, to time.Time) string {
 	return hhmm(from) + " → " + hhmm(to)
 }
 
-// writeText writes the report for a person: the verdict, the findings with
-// what to do, the attempts, the service and the state of the input.
-func writeText(w io.Writer, rep *scanReport, color bool) error {
-	t := &textWriter{w: w, color: color}
-	records, kept := 0, 0
+// TextOptions shape the text report.
+type TextOptions struct {
+	Color bool // ANSI colours
+}
+
+// Text writes the report for a person: for each server the verdict, the
+// findings with what to do, the attempts and the service; then the state of
+// the input.
+func Text(w io.Writer, rep *scan.Report, opt TextOptions) error {
+	t := &textWriter{w: w, color: opt.Color}
+	for i, v := range rep.Views() {
+		if i > 0 {
+			t.printf("\n%s\n\n", strings.Repeat("─", reportWidth))
+		}
+		t.view(rep, &v)
+	}
+	t.inputs(rep)
+	return t.err
+}
+
+// view writes the part of the report of one server.
+func (t *textWriter) view(rep *scan.Report, v *scan.View) {
+	records, kept, files := 0, 0, 0
 	for _, f := range rep.Inputs {
+		if !slices.Contains(v.Server.Inputs, f.Path) {
+			continue
+		}
+		files++
 		records += f.Records
 		kept += f.Events
 	}
-	svc := rep.Service[rep.Tenant]
+	svc := v.Service
+	name := v.Tenant.Name
+	if v.Server.Name != "" && len(rep.Tenants) > 0 && (len(v.Tenant.Servers) > 1 || len(rep.Tenants) > 1) {
+		name += " · " + v.Server.Name
+	}
 	t.printf("%s · %d file(s), %d records (%d writeback) · %s UTC\n\n",
-		t.paint(ansiBold, cut(clean(rep.Tenant), 30)), len(rep.Inputs), records, kept, span(svc.LogFrom.Time, svc.LogTo.Time))
+		t.paint(ansiBold, cut(clean(name), 60)), files, records, kept, span(svc.LogFrom.Time, svc.LogTo.Time))
 	vcolor := ansiGreen
-	if len(rep.Findings) > 0 {
-		switch rep.Findings[0].Severity {
+	if len(v.Findings) > 0 {
+		switch v.Findings[0].Severity {
 		case "critical", "error":
 			vcolor = ansiRed + ansiBold
 		case "warning":
 			vcolor = ansiYellow
 		}
 	}
-	for i, line := range wrap(clean(rep.Verdict), reportWidth-8) {
+	for i, line := range wrap(clean(v.Server.Verdict), reportWidth-8) {
 		label := "       "
 		if i == 0 {
 			label = "VERDICT"
@@ -197,13 +196,13 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 		t.printf("%s %s\n", t.paint(ansiBold, label), t.paint(vcolor, line))
 	}
 
-	if len(rep.Findings) > 0 {
+	if len(v.Findings) > 0 {
 		t.printf("\n%s\n", t.paint(ansiBold, "FINDINGS"))
 	}
 	detailed := 0
-	for i, f := range rep.Findings {
+	for i, f := range v.Findings {
 		if i == maxFindingLines {
-			t.printf("    … %d more finding(s) (--format json lists them all)\n", len(rep.Findings)-i)
+			t.printf("    … %d more finding(s) (--format json lists them all)\n", len(v.Findings)-i)
 			break
 		}
 		sev := t.severity(f.Severity)
@@ -246,13 +245,13 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 		}
 	}
 
-	c := rep.Counts
+	c := v.Server.Counts
 	t.printf("\n%s %d: %d succeeded, %d failed, %d incomplete\n", t.paint(ansiBold, "ATTEMPTS"),
 		c.Attempts, c.Succeeded, c.Failed, c.Incomplete)
-	if len(rep.Attempts) > 0 {
+	if len(v.Attempts) > 0 {
 		t.printf("%-16s  %-24s  %-11s  %-10s  %s\n", "TIME (UTC)", "USER", "OPERATION", "OUTCOME", "CAUSE")
 	}
-	rows := pickAttempts(rep.Attempts, maxAttemptRows)
+	rows := pickAttempts(v.Attempts, maxAttemptRows)
 	for _, a := range rows {
 		out := a.Outcome
 		switch out {
@@ -265,7 +264,7 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 		}
 		t.printf("%-16s  %s  %-11s  %s  %s\n", hhmm(a.Start.Time), pad(cut(clean(a.UPN), 24), 24), a.Operation, out, a.Cause)
 	}
-	if n := len(rep.Attempts) - len(rows); n > 0 {
+	if n := len(v.Attempts) - len(rows); n > 0 {
 		t.printf("… %d more (failures are listed first; --format json has them all)\n", n)
 	}
 
@@ -326,6 +325,10 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 		t.printf("  %s\n", l)
 	}
 
+}
+
+// inputs writes the state of the input.
+func (t *textWriter) inputs(rep *scan.Report) {
 	t.printf("\n%s ", t.paint(ansiBold, "INPUT"))
 	damaged, skippedRecs := 0, 0
 	for _, f := range rep.Inputs {
@@ -366,7 +369,6 @@ func writeText(w io.Writer, rep *scanReport, color bool) error {
 	for _, s := range rep.Skipped {
 		t.printf("  %s\n", cut("skipped "+clean(s.Path)+": "+s.Reason, reportWidth-2))
 	}
-	return t.err
 }
 
 // pickAttempts chooses the rows of the attempts table: failures and
