@@ -32,9 +32,9 @@ type chunkResult struct {
 	skipped  int // records (or damaged areas) that could not be decoded
 	filtered int // records left out by the filter
 	empty    bool
-	first    uint64       // earliest and latest written time (FILETIME) of the
-	last     uint64       // records found, the filtered ones included
-	err      error        // a fatal read error after this chunk
+	first    uint64    // earliest and latest written time (FILETIME) of the
+	last     uint64    // records found, the filtered ones included
+	err      error     // a fatal read error after this chunk
 	free     chan slot // the worker its event slice and output buffer go back to, or nil
 }
 

@@ -22,6 +22,8 @@ type ReadOptions struct {
 	// NeedData and SampleData, when set, choose the events whose data
 	// strings are decoded (parser.Reader.NeedData and SampleData).
 	NeedData, SampleData func(provider string, id uint16) bool
+	// NDJSON has each event carry its NDJSON line (parser.Reader.NDJSON).
+	NDJSON bool
 }
 
 // An Input is what reading one EVTX stream found: its counters and its
@@ -141,6 +143,7 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	pr.Keep = keep
 	pr.NeedData = rf.NeedData
 	pr.SampleData = rf.SampleData
+	pr.NDJSON = rf.NDJSON
 	defer pr.Close()
 	cur, span := -1, [2]time.Time{}
 	flush := func() {

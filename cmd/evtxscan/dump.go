@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,11 +37,13 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	// The lines are encoded by the goroutines that decode
+	// (parser.Reader.NDJSON); they are written here in file order.
 	bw := bufio.NewWriterSize(stdout, 1<<16)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+	rf.NDJSON = true
 	res, err := scan.Read(ctx, fs.Args(), rf.ReadOptions, func(ev *parser.Event) error {
-		return enc.Encode(ev)
+		_, err := bw.Write(ev.JSON)
+		return err
 	})
 	if ferr := bw.Flush(); err == nil && ferr != nil {
 		err = ferr
