@@ -159,49 +159,50 @@ func (res *chunkResult) release() {
 	res.events, res.out = nil, nil
 }
 
-// startWorkers starts the workers, and a goroutine that closes r.results
-// when they have all returned.
-func (r *Reader) startWorkers() {
-	tokens := tokensPerWorker * r.Workers
-	slices := (tokens + 1) * batchChunks
+// startWorkers asks pool for n goroutines to decode the input. It reports
+// false when the pool is closed.
+func (r *Reader) startWorkers(pool *Pool, n int) bool {
+	tokens := tokensPerWorker * pool.workers
 	r.done = make(chan struct{})
 	r.src = &source{r: r.r, off: r.offset}
 	r.tokens = make(chan struct{}, tokens)
 	r.results = make(chan batch, tokens) // a send never blocks: each batch holds a token
 	r.pending = make(map[int]batch)
-	dirty := r.stats.Header.Dirty()
+	return pool.submit(r, n)
+}
 
-	var workers sync.WaitGroup
-	workers.Add(r.Workers)
-	for i := 0; i < r.Workers; i++ {
-		w := newWorker(r.opts, batchChunks*ChunkSize, slices)
-		go func() {
-			defer workers.Done()
-			for {
-				select {
-				case r.tokens <- struct{}{}:
-				case <-r.done:
-					return
-				}
-				j, ok := r.src.take(w.buf)
-				if !ok {
-					<-r.tokens
-					return
-				}
-				r.results <- w.decodeJob(j, dirty, r.used)
-				// The goroutine calling Read may have been waiting for
-				// this batch; it is now ready to run on this processor.
-				// Let it run rather than make it wait for the next batch.
-				runtime.Gosched()
-			}
-		}()
+// serve decodes batches of r's input on a pool goroutine, with its worker
+// w, until the input ends or r or the pool is closed.
+func (r *Reader) serve(w *worker, quit chan struct{}) {
+	defer r.ticketDone()
+	w.dec.opts = r.opts
+	defer func() { w.dec.opts = nil }()
+	for {
+		select {
+		case r.tokens <- struct{}{}:
+		case <-r.done:
+			return
+		case <-quit:
+			return
+		}
+		j, ok := r.src.take(w.buf)
+		if !ok {
+			<-r.tokens
+			return
+		}
+		r.results <- w.decodeJob(j, r.dirty, r.used)
+		// The goroutine calling Read may have been waiting for this
+		// batch; it is now ready to run on this processor. Let it run
+		// rather than make it wait for the next batch.
+		runtime.Gosched()
 	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		workers.Wait()
-		close(r.results)
-	}()
+}
+
+// exhausted reports whether the source has handed out all of its input.
+func (s *source) exhausted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.end
 }
 
 // nextConcurrent returns the next chunk's result in file order.
@@ -217,6 +218,9 @@ func (r *Reader) nextConcurrent() (chunkResult, bool) {
 		select {
 		case b, ok := <-r.results:
 			if !ok {
+				if !r.src.exhausted() && r.fatal == nil {
+					r.fatal = ErrClosed // the pool was closed under the Reader
+				}
 				return chunkResult{}, false
 			}
 			r.pending[b.seq] = b

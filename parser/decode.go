@@ -78,12 +78,13 @@ type chunkDecoder struct {
 	sampled []sampleKey       // SampleData events given data in this chunk
 
 	// NDJSON mode (ndjson.go)
-	out      []byte // the lines of the chunk's events
-	jsonEnds []int  // end of each event's line in out
-	jsonMode bool   // collecting data strings as JSON
-	nJSON    int    // data strings written for the current record
-	tbuf     []byte // scratch text of one value
-	tends    []int  // ends of the elements of an array value in tbuf
+	out      []byte     // the lines of the chunk's events
+	jsonEnds []int      // end of each event's line in out
+	jsonMode bool       // collecting data strings as JSON
+	nJSON    int        // data strings written for the current record
+	tbuf     []byte     // scratch text of one value
+	tends    []int      // ends of the elements of an array value in tbuf
+	jsonStrs [4]jsonStr // provider, channel, computer, user SID last written
 }
 
 func newChunkDecoder(opts *decodeOptions) *chunkDecoder {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // NDJSON encoding of events, done by the goroutines that decode.
@@ -231,6 +232,24 @@ func jsonPrefix(path string) []byte {
 	return append(b, `,"chunk":`...)
 }
 
+// A jsonStr is the last string a System member was written for, and how
+// it was written. The decoder hands out the same string for the same text
+// (chunkDecoder.str), so that one comparison of pointers saves escaping it
+// again.
+type jsonStr struct {
+	p   *byte
+	n   int
+	enc []byte
+}
+
+func (c *jsonStr) append(dst []byte, s string) []byte {
+	if p := unsafe.StringData(s); p != c.p || len(s) != c.n {
+		c.p, c.n = p, len(s)
+		c.enc = appendJSONString(c.enc[:0], s)
+	}
+	return append(dst, c.enc...)
+}
+
 // appendEventJSON appends the System members of ev, from "path" to
 // "user_sid", and the start of "data".
 func (d *chunkDecoder) appendEventJSON(dst []byte, ev *Event) []byte {
@@ -243,7 +262,7 @@ func (d *chunkDecoder) appendEventJSON(dst []byte, ev *Event) []byte {
 	dst = append(dst, `,"time":"`...)
 	dst = appendJSONTime(dst, ev.Time)
 	dst = append(dst, `","provider":`...)
-	dst = appendJSONString(dst, ev.Provider)
+	dst = d.jsonStrs[0].append(dst, ev.Provider)
 	dst = append(dst, `,"event_id":`...)
 	dst = strconv.AppendUint(dst, uint64(ev.EventID), 10)
 	dst = append(dst, `,"qualifiers":`...)
@@ -255,12 +274,12 @@ func (d *chunkDecoder) appendEventJSON(dst []byte, ev *Event) []byte {
 	dst = append(dst, `,"keywords":"0x`...)
 	dst = strconv.AppendUint(dst, ev.Keywords, 16)
 	dst = append(dst, `","channel":`...)
-	dst = appendJSONString(dst, ev.Channel)
+	dst = d.jsonStrs[1].append(dst, ev.Channel)
 	dst = append(dst, `,"computer":`...)
-	dst = appendJSONString(dst, ev.Computer)
+	dst = d.jsonStrs[2].append(dst, ev.Computer)
 	if ev.UserSID != "" {
 		dst = append(dst, `,"user_sid":`...)
-		dst = appendJSONString(dst, ev.UserSID)
+		dst = d.jsonStrs[3].append(dst, ev.UserSID)
 	}
 	return append(dst, `,"data":`...)
 }

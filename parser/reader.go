@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -81,6 +82,12 @@ type Reader struct {
 	// hold, and "data" is null when it would be nil.
 	NDJSON bool
 
+	// Pool, when set, is the pool of decoding goroutines, buffers and
+	// template plans the Reader shares with the other Readers of a run; its
+	// size takes the place of Workers. Without one, a Reader with Workers > 1
+	// makes a pool of its own, which Close stops.
+	Pool *Pool
+
 	// noPlanCache turns off the sharing of template plans across chunks
 	// (for tests).
 	noPlanCache bool
@@ -97,7 +104,12 @@ type Reader struct {
 	curIdx  int
 	seq     int // next chunk (sequential mode)
 
+	pool  *Pool // Pool, or the Reader's own
+	own   *Pool // the Reader's own pool, or nil
+	dirty bool  // the file header is flagged dirty
+
 	// concurrent mode: see batch.go
+	active   atomic.Int32 // pool goroutines serving the Reader, or asked for
 	src      *source
 	done     chan struct{}
 	results  chan batch
@@ -186,16 +198,41 @@ func (r *Reader) start() error {
 	if r.Workers <= 0 {
 		r.Workers = runtime.GOMAXPROCS(0)
 	}
+	r.dirty = h.Dirty()
 	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, ndjson: r.NDJSON}
 	if r.NDJSON {
 		r.opts.jsonPrefix = jsonPrefix(r.Path)
 	}
-	if !r.noPlanCache {
-		r.opts.cache = newPlanCache()
+	r.pool = r.Pool
+	if r.pool == nil && r.Workers > 1 {
+		r.own = newPool(r.Workers, nil)
+		r.pool = r.own
 	}
-	if r.Workers > 1 {
-		r.startWorkers()
-	} else {
+	if !r.noPlanCache {
+		if r.pool != nil && r.Pool != nil {
+			r.opts.cache = r.pool.cache
+		} else {
+			r.opts.cache = newPlanCache()
+		}
+	}
+	// As many goroutines as the file has batches, when the header tells:
+	// a file of one batch is decoded by the goroutine calling Read.
+	workers := 0
+	if r.pool != nil {
+		workers = r.pool.workers
+		if c := int(h.ChunkCount); c > 0 {
+			workers = min(workers, (c+batchChunks-1)/batchChunks)
+		}
+	}
+	switch {
+	case workers > 1:
+		if !r.startWorkers(r.pool, workers) {
+			r.fatal = &ParseError{Path: r.Path, Chunk: -1, Offset: r.offset, Err: ErrClosed}
+			return r.fatal
+		}
+	case r.pool != nil:
+		r.self = r.pool.seqWorker(r.opts)
+	default:
 		r.self = newWorker(r.opts, ChunkSize, 1)
 	}
 	return nil
@@ -281,7 +318,7 @@ func (r *Reader) account(res chunkResult) {
 }
 
 func (r *Reader) nextChunk() (chunkResult, bool) {
-	if r.Workers > 1 {
+	if r.self == nil {
 		return r.nextConcurrent()
 	}
 	off := r.offset
@@ -289,7 +326,7 @@ func (r *Reader) nextChunk() (chunkResult, bool) {
 	if b == nil && err == nil {
 		return chunkResult{}, false
 	}
-	res := r.self.decodeChunk(b, r.seq, off, r.used(r.seq), r.stats.Header.Dirty())
+	res := r.self.decodeChunk(b, r.seq, off, r.used(r.seq), r.dirty)
 	res.err = err
 	r.seq++
 	return res, true
@@ -300,7 +337,15 @@ func (r *Reader) Close() error {
 	r.closeOne.Do(func() {
 		if r.done != nil {
 			close(r.done)
+			r.pool.withdraw(r)
 			r.wg.Wait()
+		}
+		if r.own != nil {
+			r.own.Close()
+		}
+		if r.self != nil && r.pool != nil {
+			r.pool.putSeqWorker(r.self)
+			r.self = nil
 		}
 		if r.fatal == nil {
 			r.fatal = ErrClosed

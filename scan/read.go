@@ -24,6 +24,10 @@ type ReadOptions struct {
 	NeedData, SampleData func(provider string, id uint16) bool
 	// NDJSON has each event carry its NDJSON line (parser.Reader.NDJSON).
 	NDJSON bool
+	// Pool, when set, is the pool of decoders the files are read with
+	// (a batch over many inputs passes one for all of them); else Read
+	// makes one of Workers for the run.
+	Pool *parser.Pool
 }
 
 // An Input is what reading one EVTX stream found: its counters and its
@@ -119,6 +123,12 @@ func Read(ctx context.Context, paths []string, rf ReadOptions, fn func(ev *parse
 	if !rf.All {
 		keep = parser.Writeback
 	}
+	if rf.Pool == nil {
+		// One pool for the run: the files share its goroutines,
+		// buffers and template plans.
+		rf.Pool = parser.NewPool(max(rf.Workers, 1))
+		defer rf.Pool.Close()
+	}
 	rep, err := w.Walk(ctx, paths, func(it input.Item, r io.Reader) error {
 		fs, err := readOne(ctx, it, r, rf, keep, fn)
 		res.Files = append(res.Files, fs)
@@ -144,6 +154,7 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	pr.NeedData = rf.NeedData
 	pr.SampleData = rf.SampleData
 	pr.NDJSON = rf.NDJSON
+	pr.Pool = rf.Pool
 	defer pr.Close()
 	cur, span := -1, [2]time.Time{}
 	flush := func() {
