@@ -107,9 +107,11 @@ type Event struct {
 // An HResult describes an error code of the synchronization engine.
 type HResult struct {
 	Code    uint32   `json:"code"`
-	Text    string   `json:"text"` // the engine's message; "" when none is logged
+	Symbol  string   `json:"symbol,omitempty"` // Win32 or HRESULT name, e.g. ERROR_ACCESS_DENIED
+	Text    string   `json:"text"`             // the engine's message; "" when none is logged
 	Meaning string   `json:"meaning"`
 	Causes  []string `json:"causes"`
+	Source  string   `json:"source"` // public source of the facts, by title
 }
 
 // A Signature identifies a cause in a set of evidence. One evidence item
@@ -137,6 +139,10 @@ type Cause struct {
 	UserSide    bool        `json:"user_side"`   // the user, not the configuration, must act
 	Specificity int         `json:"specificity"` // higher wins in Diagnose
 	Signatures  []Signature `json:"signatures"`  // any one matching selects the cause
+	// Consequences are the causes this one brings about (no auth token →
+	// onboarding failed): a finding of one of them in the same window is
+	// reported as a consequence of this one and ranked below it.
+	Consequences []string `json:"consequences,omitempty"`
 }
 
 // Evidence is what is known of one event of an attempt (or of the service).
@@ -257,6 +263,17 @@ func (c *Catalog) HResult(code uint32) (HResult, bool) {
 	return cloneHResult(c.hresults[i]), true
 }
 
+// HResultBySymbol returns the HRESULT whose Symbol is name (ignoring
+// case), e.g. ERROR_ACCESS_DENIED.
+func (c *Catalog) HResultBySymbol(name string) (HResult, bool) {
+	for _, h := range c.hresults {
+		if h.Symbol != "" && strings.EqualFold(h.Symbol, strings.TrimSpace(name)) {
+			return cloneHResult(h), true
+		}
+	}
+	return HResult{}, false
+}
+
 // HResults returns every HRESULT, sorted by code.
 func (c *Catalog) HResults() []HResult {
 	out := make([]HResult, len(c.hresults))
@@ -292,9 +309,11 @@ const Schema = "evtxscan-catalog/1"
 type hresultDoc struct {
 	Code    uint32   `json:"code"`
 	Hex     string   `json:"hex"`
+	Symbol  string   `json:"symbol,omitempty"`
 	Text    string   `json:"text"`
 	Meaning string   `json:"meaning"`
 	Causes  []string `json:"causes"`
+	Source  string   `json:"source"`
 }
 
 // MarshalJSON writes the whole catalog as one JSON object with the members
@@ -310,8 +329,8 @@ func (c *Catalog) MarshalJSON() ([]byte, error) {
 	doc.HResults = make([]hresultDoc, 0, len(c.hresults))
 	for _, h := range c.hresults {
 		doc.HResults = append(doc.HResults, hresultDoc{
-			Code: h.Code, Hex: FormatHResult(h.Code), Text: h.Text, Meaning: h.Meaning,
-			Causes: append([]string{}, h.Causes...),
+			Code: h.Code, Hex: FormatHResult(h.Code), Symbol: h.Symbol, Text: h.Text,
+			Meaning: h.Meaning, Causes: append([]string{}, h.Causes...), Source: h.Source,
 		})
 	}
 	return json.Marshal(doc)
@@ -385,6 +404,7 @@ func cloneHResult(h HResult) HResult {
 func cloneCause(k Cause) Cause {
 	k.Remediation = cloneStrings(k.Remediation)
 	k.Signatures = cloneSignatures(k.Signatures)
+	k.Consequences = cloneStrings(k.Consequences)
 	return k
 }
 

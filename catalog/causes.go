@@ -70,7 +70,7 @@ func causeTable() []Cause {
 				"disabled or changed, or it was not right when writeback was turned on, " +
 				"so the password sync rule was never created. ADSync logs 6329 " +
 				"0x80230405 \"No password writeback targets found\" and the reset fails " +
-				"with 33002 (seed 000).",
+				"with 33002 (a published field case).",
 			Remediation: []string{
 				"In the Synchronization Rules Editor enable the inbound rule \"In from " +
 					"AD - User AccountEnabled\" (or the copy a custom or selective " +
@@ -454,6 +454,7 @@ func causeTable() []Cause {
 				{Patterns: []string{"The remote certificate is invalid"}},
 				{Patterns: []string{"Could not establish trust relationship"}},
 			},
+			Consequences: []string{"servicebus-unstable", "servicebus-unreachable", "writeback-down", "heartbeat-gap", "heartbeat-silent-end", "attempt-incomplete"},
 		},
 		{
 			ID: "auth-token", Scope: ScopeService, Severity: SeverityError,
@@ -471,6 +472,7 @@ func causeTable() []Cause {
 				{Source: SourcePasswordReset, EventIDs: []int{32009}},
 				{Patterns: []string{"Error getting auth token"}},
 			},
+			Consequences: []string{"onboarding-failed", "offboarding-failed"},
 		},
 		{
 			ID: "key-mismatch", Scope: ScopeService, Severity: SeverityCritical,
@@ -501,7 +503,8 @@ func causeTable() []Cause {
 				"Disable and re-enable password writeback in the Entra Connect wizard.",
 				"If it persists, upgrade Entra Connect in place to the latest release.",
 			},
-			Signatures: []Signature{{Source: SourceADSync, EventIDs: []int{6800}}},
+			Signatures:   []Signature{{Source: SourceADSync, EventIDs: []int{6800}}},
+			Consequences: []string{"writeback-service-stopped", "heartbeat-gap", "heartbeat-silent-end", "attempt-incomplete"},
 		},
 		{
 			ID: "config-file", Scope: ScopeService, Severity: SeverityCritical,
@@ -520,6 +523,7 @@ func causeTable() []Cause {
 				{Source: SourcePasswordReset, EventIDs: []int{32005}},
 				{Source: SourcePasswordReset, EventIDs: []int{32007}},
 			},
+			Consequences: []string{"onboarding-failed"},
 		},
 		{
 			ID: "onboarding-failed", Scope: ScopeService, Severity: SeverityCritical,
@@ -574,27 +578,86 @@ func causeTable() []Cause {
 				{Source: SourcePasswordReset, EventIDs: []int{32001}},
 				{Patterns: []string{"Error Connecting to ServiceBus"}},
 			},
+			Consequences: []string{"writeback-down", "onboarding-failed", "offboarding-failed", "heartbeat-gap", "heartbeat-silent-end", "attempt-incomplete"},
+		},
+		{
+			ID: "writeback-down", Scope: ScopeService, Severity: SeverityCritical,
+			Specificity: 65,
+			Title:       "Password writeback not working: a Service Bus relay host is not running",
+			Explanation: "The service listens for requests on two Service Bus relays, each " +
+				"held by its own service host; 31044 (\"No serviceHost for service bus " +
+				"endpoints are in running state\") means one or both are not running and " +
+				"writeback is not working: the cloud's requests fail until the hosts run " +
+				"again (Troubleshoot self-service password reset writeback, Microsoft " +
+				"Learn).",
+			Remediation: []string{
+				stepNetwork,
+				stepRestartSync,
+				stepReenable,
+			},
+			Signatures: []Signature{
+				{Source: SourcePasswordReset, EventIDs: []int{31044}},
+				{Patterns: []string{"No serviceHost for service bus endpoints"}},
+			},
+			Consequences: []string{"heartbeat-gap", "heartbeat-silent-end", "attempt-incomplete"},
+		},
+		{
+			ID: "clock-skew", Scope: ScopeService, Severity: SeverityCritical,
+			Specificity: 85,
+			Title:       "Server clock skewed: tokens for Entra ID and Service Bus refused",
+			Explanation: "The Entra Connect server's clock is too far from the real time " +
+				"(SEC_E_TIME_SKEW, \"clocks ... are skewed\"); security tokens it obtains or " +
+				"presents are refused, so the writeback service cannot reach the password " +
+				"reset service or its Service Bus relays, and the sync engine reports " +
+				"server errors (ADSync 6306).",
+			Remediation: []string{
+				"Compare the server's time with a reliable source (w32tm /stripchart " +
+					"/computer:time.windows.com /samples:3) and with the domain controllers.",
+				"Let the server take its time from the domain hierarchy (w32tm /config " +
+					"/syncfromflags:domhier /update, then w32tm /resync); on a virtual " +
+					"machine make sure host time synchronization does not fight it.",
+				"Restart the ADSync service and check for 31019 heartbeats.",
+			},
+			Signatures: []Signature{
+				{HResults: []uint32{0x80090324}},
+				{Patterns: []string{"clock skew"}},
+				{Patterns: []string{"time skew"}},
+				{Patterns: []string{"clocks on the client and server machines are skewed"}},
+			},
+			Consequences: []string{"servicebus-unreachable", "writeback-down", "onboarding-failed",
+				"heartbeat-gap", "heartbeat-silent-end"},
+		},
+		{
+			ID: "heartbeat-silent-end", Scope: ScopeService, Severity: SeverityWarning,
+			Specificity: 14,
+			Title:       "No heartbeat at the end of the log",
+			Explanation: "The Service Bus heartbeats (31019, about every five minutes) stop " +
+				"before the Application log ends, while the service is expected up: the " +
+				"service may have been down or cut off when the log was collected. Unlike " +
+				"a gap, no later heartbeat shows that it came back.",
+			Remediation: []string{
+				"Check whether the writeback service is running now and logs 31019.",
+				stepNetwork,
+			},
 		},
 		{
 			ID: "servicebus-unstable", Scope: ScopeService, Severity: SeverityWarning,
 			Specificity: 40,
 			Title:       "Unstable Service Bus connection",
 			Explanation: "The relay connections drop and reconnect: listener errors " +
-				"(31034 \"The connection to the connect service was lost\"), retries " +
-				"(32014), or one of the two relay hosts down (31044). Resets fail while " +
-				"a connection is down.",
+				"(31034 \"The connection to the connect service was lost\") or retries " +
+				"(32014). Resets fail while a connection is down.",
 			Remediation: []string{
 				"Check firewall and proxy idle timeouts on the long-lived outbound " +
 					"connections to *.servicebus.windows.net; exempt them from timeouts " +
 					"and inspection.",
 				"Check latency and packet loss on the server's Internet link.",
-				"Restart the ADSync service if a relay host stays down (31044).",
 			},
 			Signatures: []Signature{
 				{Source: SourcePasswordReset, EventIDs: []int{32014}},
 				{Source: SourcePasswordReset, EventIDs: []int{31034}},
-				{Source: SourcePasswordReset, EventIDs: []int{31044}},
 			},
+			Consequences: []string{"heartbeat-gap", "heartbeat-silent-end"},
 		},
 		{
 			ID: "writeback-service-stopped", Scope: ScopeService,
@@ -609,7 +672,8 @@ func causeTable() []Cause {
 				"If it does not start, disable and re-enable password writeback, and " +
 					"upgrade Entra Connect if needed.",
 			},
-			Signatures: []Signature{{Source: SourcePasswordReset, EventIDs: []int{31016}}},
+			Signatures:   []Signature{{Source: SourcePasswordReset, EventIDs: []int{31016}}},
+			Consequences: []string{"attempt-incomplete"},
 		},
 		{
 			ID: "heartbeat-gap", Scope: ScopeService, Severity: SeverityWarning,

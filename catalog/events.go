@@ -1,19 +1,23 @@
 package catalog
 
-// Sections of the source documents that the tables cite. "seed 004" is
-// Microsoft's page "Troubleshoot self-service password reset writeback";
-// "seed 000" is a field case (6329 + 33002, a disabled sync rule);
-// "seed 001" is the writeback tutorial; event-formats.md collects the
-// message layouts seen in the field.
+// Sections of the public sources that the tables cite, by title. The
+// troubleshooting page is Microsoft Learn's "Troubleshoot self-service
+// password reset writeback"; the field case is an administrator's published
+// write-up of a 6329 + 33002 case (a disabled sync rule); the event formats
+// are the message layouts collected from Microsoft pages, support blogs and
+// lab captures.
 const (
-	secPRS         = "seed 004: Password writeback event log error codes (PasswordResetService)"
-	secADSync      = "seed 004: Password writeback event log error codes (ADSync)"
-	secCommon      = "seed 004: Common password writeback errors"
-	secSeed000     = "seed 000: 6329 + 33002, No password writeback targets found"
-	secFmtPRS      = "event-formats.md: PasswordResetService"
-	secFmt6329     = "event-formats.md: ADSync 6329"
-	secFmtDirSync  = "event-formats.md: Directory Synchronization"
-	secFmtHResults = "event-formats.md: HRESULTs seen with writeback"
+	titleTroubleshoot = "Troubleshoot self-service password reset writeback (Microsoft Learn)"
+	titleRPC          = "RPC errors affecting Microsoft Entra Connect (Microsoft Learn)"
+	secPRS            = titleTroubleshoot + ": Password writeback event log error codes (PasswordResetService)"
+	secADSync         = titleTroubleshoot + ": Password writeback event log error codes (ADSync)"
+	secCommon         = titleTroubleshoot + ": Common password writeback errors"
+	secFieldCase      = "Published field case: 6329 + 33002, No password writeback targets found (In from AD - User AccountEnabled disabled)"
+	secFmtPRS         = "Published PasswordResetService event texts (support articles, blogs, lab captures)"
+	secFmt6329        = titleRPC + "; published texts of ADSync event 6329"
+	secFmtDirSync     = "Published Directory Synchronization and ADSync event texts (support articles, blogs)"
+	secFmtHResults    = "Published HRESULTs seen with writeback (support articles, blogs)"
+	secFieldReports   = "Administrators' published event texts (no Microsoft Learn table lists this event)"
 )
 
 // Remediation steps shared by several entries.
@@ -261,13 +265,13 @@ func eventTable() []Event {
 		},
 		{
 			Source: SourcePasswordReset, ID: 31044, Name: "PasswordResetService",
-			Role: RoleError, Severity: SeverityError,
-			Description: "Writeback is not working because one of the two Service Hosts " +
+			Role: RoleError, Severity: SeverityCritical,
+			Description: "Password writeback is not working: one of the two Service Hosts " +
 				"that each hold a Service Bus relay connection is not running; the " +
 				"client reports an error as soon as either is down.",
 			Remediation: []string{stepNetwork, stepRestartSync, stepReenable},
 			Section:     secPRS,
-			Causes:      []string{"servicebus-unstable"},
+			Causes:      []string{"writeback-down"},
 		},
 		{
 			Source: SourcePasswordReset, ID: 32000, Name: "UnknownError",
@@ -434,14 +438,14 @@ func eventTable() []Event {
 			Description: "The user could not be found on-premises: deleted in AD but not " +
 				"yet in Entra ID, or not linked in the sync engine. With an ADSync 6329 " +
 				"\"No password writeback targets found\" the password sync rule is missing " +
-				"(seed 000).",
+				"(a published field case).",
 			Remediation: []string{
 				"Check that the user exists in AD and is synchronized by this server.",
 				"In the Metaverse Search of the Synchronization Service Manager, check " +
 					"that the AD connector object joins the metaverse object through " +
 					"\"In from AD - User AccountEnabled\".",
 				"Look at the last sync run profiles for errors on the user."},
-			Section: secPRS + "; " + secSeed000,
+			Section: secPRS + "; " + secFieldCase,
 			Causes:  []string{"sync-rule-password-sync-missing", "user-not-found"},
 		},
 		{
@@ -545,14 +549,14 @@ func eventTable() []Event {
 			Name: "PasswordSetError", Role: RoleError, Severity: SeverityError,
 			Description: "0x80230405 \"No password writeback targets found\": the AD object " +
 				"of the user is absent, or not linked through the metaverse, or not in " +
-				"scope of a sync rule with \"Enable Password Sync\". In seed 000 the rule " +
+				"scope of a sync rule with \"Enable Password Sync\". In the published field case the rule " +
 				"\"In from AD - User AccountEnabled\" was disabled.",
 			Remediation: []string{
 				"Enable the sync rule \"In from AD - User AccountEnabled\" and check " +
 					"that it and \"Out to AAD - User Join\" have Enable Password Sync.",
 				"Disable password writeback in the wizard, then enable it again.",
 				"Run a full synchronization."},
-			Section: secSeed000 + "; " + secCommon,
+			Section: secFieldCase + "; " + secCommon,
 			Causes:  []string{"sync-rule-password-sync-missing", "user-not-found"},
 		},
 		{
@@ -633,6 +637,20 @@ func eventTable() []Event {
 			Causes:  []string{"endpoint-not-started"},
 		},
 		{
+			Source: SourceADSync, ID: 6306, Name: "ServerError",
+			Role: RoleError, Severity: SeverityError,
+			Description: "The sync engine reported an error returned by a server it " +
+				"called (the text holds the server's message). Not a writeback event, " +
+				"but met beside writeback failures: administrators report it when the " +
+				"server's clock is skewed and its calls to Entra ID are refused, the same " +
+				"moment writeback logs 32001, 32002 or 31044.",
+			Remediation: []string{stepReadText,
+				"If the text mentions time or clock skew, correct the server's time " +
+					"(w32tm /resync) and restart the ADSync service.",
+			},
+			Section: secFieldReports,
+		},
+		{
 			Source: SourceADSync, ID: 403, Name: "ImpersonationHelperLogonUser",
 			Role: RoleInfo, Severity: SeverityInfo,
 			Description: "Trace of the sync engine logging on as the connector account " +
@@ -655,12 +673,14 @@ func eventTable() []Event {
 			Source: SourceDirSync, ID: 611, Name: "PasswordSyncFailed",
 			Role: RoleError, Severity: SeverityError,
 			Description: "Password hash synchronization failed for a domain, e.g. \"RPC " +
-				"Error 1722 : The RPC server is unavailable\". Not writeback itself, but " +
-				"the same DC connectivity problem breaks writeback.",
+				"Error 1722 : The RPC server is unavailable\" (Win32 1722, " +
+				"RPC_S_SERVER_UNAVAILABLE). Not writeback itself, but evidence that a " +
+				"domain controller cannot be reached from the server, which breaks " +
+				"writeback the same way.",
 			Remediation: []string{
 				"Check connectivity (DNS, RPC) from the Entra Connect server to the DCs " +
 					"named in the event."},
-			Section: secFmtDirSync,
+			Section: titleRPC + "; " + secFmtDirSync,
 			Causes:  []string{"dc-unreachable"},
 		},
 		dirSyncInfo(650, "ProvisionCredentialsBatchStart",

@@ -3,7 +3,7 @@ package catalog
 // hresultTable returns the HRESULTs seen with writeback, in no particular
 // order; New sorts them. A Text beginning with "..." is only partly known.
 func hresultTable() []HResult {
-	return []HResult{
+	t := []HResult{
 		{
 			Code: 0x80230405,
 			Text: "The operation failed because the object cannot be found",
@@ -11,7 +11,7 @@ func hresultTable() []HResult {
 				"object through the metaverse to an AD object in scope of a password sync " +
 				"rule. With \"No password writeback targets found\" in a 6329 the rule " +
 				"(In from AD - User AccountEnabled, Enable Password Sync) is the usual " +
-				"reason (seed 000); otherwise the user was deleted or is not joined.",
+				"reason (a published field case); otherwise the user was deleted or is not joined.",
 			Causes: []string{"sync-rule-password-sync-missing", "user-not-found"},
 		},
 		{
@@ -46,7 +46,7 @@ func hresultTable() []HResult {
 				"entries with the same anchor.",
 			Meaning: "Two on-premises users share the cloud anchor: the same person is " +
 				"enabled in several forests or domains, or the anchor attribute is not " +
-				"unique. Seed 004 prints this code as \"HR 8023042\".",
+				"unique. Microsoft's troubleshooting page prints this code as \"HR 8023042\".",
 			Causes: []string{"multiple-matches"},
 		},
 		{
@@ -107,5 +107,55 @@ func hresultTable() []HResult {
 				"6329 events; not a cause by itself.",
 			Causes: []string{},
 		},
+		{
+			Code: 0x80070002,
+			Text: "The system cannot find the file specified.",
+			Meaning: "ERROR_FILE_NOT_FOUND in its HRESULT form: a file, registry value " +
+				"or key the component looked for does not exist. Beside writeback it " +
+				"points to a missing configuration file or a damaged installation; the " +
+				"event text names what was looked for.",
+			Causes: []string{},
+		},
+		{
+			Code: 0x80090324,
+			Text: "The clocks on the client and server machines are skewed.",
+			Meaning: "SEC_E_TIME_SKEW: authentication failed because the server's clock " +
+				"differs too much from the other side's. Tokens for Entra ID and Service " +
+				"Bus are refused too, so writeback cannot connect.",
+			Causes: []string{"clock-skew"},
+		},
 	}
+	for i := range t {
+		t[i].Symbol, t[i].Source = hresultFacts(t[i].Code)
+	}
+	return t
+}
+
+// hresultFacts returns the symbolic name of code and the public source of
+// what the table says of it, by title.
+func hresultFacts(code uint32) (symbol, source string) {
+	const (
+		sysErrors = "System Error Codes (Microsoft Learn)"
+		comErrors = "COM Error Codes (Microsoft Learn)"
+		sspr0029  = "Troubleshoot error SSPR_0029: Your organization hasn't properly set up the on-premises configuration for password reset (Microsoft Learn)"
+	)
+	switch code {
+	case 0x80070005:
+		return "ERROR_ACCESS_DENIED", sysErrors + "; " + sspr0029 + "; " + titleTroubleshoot
+	case 0x80070002:
+		return "ERROR_FILE_NOT_FOUND", sysErrors
+	case 0x800706BA:
+		return "RPC_S_SERVER_UNAVAILABLE", sysErrors + "; " + titleRPC
+	case 0x800700CE:
+		return "ERROR_FILENAME_EXCED_RANGE", sysErrors + "; " + titleTroubleshoot
+	case 0x800700B7:
+		return "ERROR_ALREADY_EXISTS", sysErrors + "; " + titleRPC
+	case 0x80004005:
+		return "E_FAIL", comErrors + "; " + titleRPC
+	case 0x80090324:
+		return "SEC_E_TIME_SKEW", comErrors
+	case 0x80230405:
+		return "", titleTroubleshoot + "; " + secFieldCase
+	}
+	return "", titleTroubleshoot
 }

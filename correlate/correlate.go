@@ -26,6 +26,7 @@ const MaxEvidence = 20
 const (
 	CauseAttemptIncomplete = "attempt-incomplete"
 	CauseHeartbeatGap      = "heartbeat-gap"
+	CauseHeartbeatEnd      = "heartbeat-silent-end"
 	CauseServiceStopped    = "writeback-service-stopped"
 	CauseOnboardingFailed  = "onboarding-failed"
 	CauseOffboardingFailed = "offboarding-failed"
@@ -43,7 +44,8 @@ type Diagnoser interface {
 
 // Config configures a Correlator.
 type Config struct {
-	Tenant       string        // copied into attempts and findings
+	Tenant       string        // copied into attempts, findings and the service
+	Server       string        // the server (Computer) whose records are fed; copied likewise
 	JoinWindow   time.Duration // how far an ADSync 6329 may lie from its attempt; 0 means DefaultJoinWindow
 	HeartbeatGap time.Duration // longest silence between heartbeats; 0 means DefaultHeartbeatGap
 	Catalog      Diagnoser     // nil means catalog.New()
@@ -53,19 +55,50 @@ type Config struct {
 // a fixed order, so the JSON encoding of a Result depends only on the
 // events fed.
 type Result struct {
-	Tenant   string         `json:"tenant"`
-	Attempts []Attempt      `json:"attempts"`      // by start time, then tracking id
-	Unjoined []AttemptEvent `json:"unjoined_6329"` // ADSync 6329 events no attempt took
-	Findings []Finding      `json:"findings"`      // by severity, count (both descending), cause id
-	Service  Service        `json:"service"`
-	Counts   Counts         `json:"counts"`
-	Damage   []Damage       `json:"damage"` // as noted, by path and chunk
+	Tenant       string         `json:"tenant"`
+	Server       string         `json:"server"`
+	Attempts     []Attempt      `json:"attempts"`      // by start time, then tracking id
+	Unjoined     []AttemptEvent `json:"unjoined_6329"` // ADSync 6329 events no attempt took
+	Unattributed []Unattributed `json:"unattributed"`  // known events in no attempt and no service record
+	Findings     []Finding      `json:"findings"`      // roots before their consequences; by severity, count (both descending), cause id
+	Service      Service        `json:"service"`
+	Counts       Counts         `json:"counts"`
+	Damage       []Damage       `json:"damage"` // as noted, by path and chunk
 }
+
+// Unattributed groups the events the catalog knows that belong to no
+// attempt and to no part of the service's record: attempt events without a
+// readable TrackingId (Reason "no-tracking-id") and known events that play
+// no part in a timeline (Reason "no-part", e.g. ADSync 6306 or Directory
+// Synchronization 611). A group is one provider, event id and reason.
+// Cause is the cause diagnosed from the group's events ("" when none);
+// a failure without TrackingId is also evidence of that cause's finding.
+type Unattributed struct {
+	Tenant   string        `json:"tenant"`
+	Server   string        `json:"server"`
+	Provider string        `json:"provider"`
+	EventID  int           `json:"event_id"`
+	Name     string        `json:"name,omitempty"` // the catalog's name of the event
+	Reason   string        `json:"reason"`         // no-tracking-id or no-part
+	Count    int           `json:"count"`
+	First    Time          `json:"first"`
+	Last     Time          `json:"last"`
+	Cause    string        `json:"cause,omitempty"`
+	Message  string        `json:"message,omitempty"` // one line of the earliest event, when its text was read
+	Evidence []EvidenceRef `json:"evidence"`          // the first MaxEvidence by time
+}
+
+// Reasons of an Unattributed group.
+const (
+	ReasonNoTrackingID = "no-tracking-id"
+	ReasonNoPart       = "no-part"
+)
 
 // An Attempt is one password reset, change or admin reset, keyed by its
 // TrackingId.
 type Attempt struct {
 	Tenant       string         `json:"tenant"`
+	Server       string         `json:"server"`
 	TrackingID   string         `json:"tracking_id"`
 	Operation    string         `json:"operation"` // reset, change, admin_reset, unlock or unknown
 	Outcome      string         `json:"outcome"`   // success, failure or incomplete
@@ -84,6 +117,10 @@ type Attempt struct {
 
 // An AttemptEvent is one event of an attempt, kept compactly.
 type AttemptEvent struct {
+	// Tenant and Server are set on the unjoined 6329 of a Result (whose
+	// events have no attempt to name them), empty inside an attempt.
+	Tenant   string  `json:"tenant,omitempty"`
+	Server   string  `json:"server,omitempty"`
 	Path     string  `json:"path"`
 	RecordID uint64  `json:"record_id"`
 	Time     Time    `json:"time"`
@@ -98,6 +135,7 @@ type AttemptEvent struct {
 // A Finding is one cause found in the tenant's log, with its evidence.
 type Finding struct {
 	Tenant        string        `json:"tenant"`
+	Server        string        `json:"server"`
 	Cause         string        `json:"cause"`
 	Scope         string        `json:"scope"`    // attempt or service
 	Severity      string        `json:"severity"` // critical, error, warning or info
@@ -108,6 +146,11 @@ type Finding struct {
 	Evidence      []EvidenceRef `json:"evidence"` // the first MaxEvidence by time
 	EvidenceTotal int           `json:"evidence_total"`
 	Remediation   []string      `json:"remediation"`
+	// Because names the findings of the same window this one is a
+	// consequence of (catalog.Cause.Consequences), roots first; Note says
+	// so in words ("because of …").
+	Because []string `json:"because,omitempty"`
+	Note    string   `json:"note,omitempty"`
 }
 
 // An EvidenceRef points at one record.
@@ -121,21 +164,28 @@ type EvidenceRef struct {
 
 // Service describes the writeback service over the span of the log.
 type Service struct {
-	LogFrom        Time           `json:"log_from,omitzero"` // first event fed, any provider
-	LogTo          Time           `json:"log_to,omitzero"`   // last event fed
-	Heartbeats     int            `json:"heartbeats"`
-	FirstHeartbeat Time           `json:"first_heartbeat,omitzero"`
-	LastHeartbeat  Time           `json:"last_heartbeat,omitzero"`
-	HeartbeatGaps  []Span         `json:"heartbeat_gaps"`
-	Started        []Time         `json:"started"` // 31015
-	Stopped        []Time         `json:"stopped"` // 31016
-	Up             []Span         `json:"up"`      // expected-up periods (see the package rules)
-	Relays         []string       `json:"relays"`
-	Endpoints      []string       `json:"endpoints"`
-	SyncVersions   []string       `json:"sync_versions"`
-	Onboarding     []Run          `json:"onboarding"`
-	Offboarding    []Run          `json:"offboarding"`
-	Errors         []ServiceError `json:"errors"` // by first time, event id, message
+	Tenant         string `json:"tenant"`
+	Server         string `json:"server"`
+	LogFrom        Time   `json:"log_from,omitzero"` // first record of the writeback channel (Application)
+	LogTo          Time   `json:"log_to,omitzero"`   // last record of that channel
+	Heartbeats     int    `json:"heartbeats"`
+	FirstHeartbeat Time   `json:"first_heartbeat,omitzero"`
+	LastHeartbeat  Time   `json:"last_heartbeat,omitzero"`
+	HeartbeatGaps  []Span `json:"heartbeat_gaps"` // silences between two heartbeats (or from the log's start)
+	// EndSilence is the silence from the last heartbeat to the end of the
+	// log while the service is expected up, when longer than the gap limit:
+	// "no heartbeat in the last N min of the log", not a gap between two
+	// heartbeats (the log may simply have been collected then).
+	EndSilence   *Span          `json:"end_silence,omitempty"`
+	Started      []Time         `json:"started"` // 31015
+	Stopped      []Time         `json:"stopped"` // 31016
+	Up           []Span         `json:"up"`      // expected-up periods (see the package rules)
+	Relays       []string       `json:"relays"`
+	Endpoints    []string       `json:"endpoints"`
+	SyncVersions []string       `json:"sync_versions"`
+	Onboarding   []Run          `json:"onboarding"`
+	Offboarding  []Run          `json:"offboarding"`
+	Errors       []ServiceError `json:"errors"` // by first time, event id, message
 }
 
 // A Span is a time interval: a heartbeat gap or an up period.
@@ -172,21 +222,44 @@ type ServiceError struct {
 
 // Counts counts the events fed, by the part they play.
 type Counts struct {
-	Events        int `json:"events"`         // every event fed
-	Unrelated     int `json:"unrelated"`      // other providers
-	Attempts      int `json:"attempts"`       // distinct TrackingIds
-	Succeeded     int `json:"succeeded"`      // attempts
-	Failed        int `json:"failed"`         // attempts
-	Incomplete    int `json:"incomplete"`     // attempts
-	Joined6329    int `json:"joined_6329"`    // ADSync 6329 joined to an attempt
-	Unjoined6329  int `json:"unjoined_6329"`  // ADSync 6329 joined to none
-	Unkeyed       int `json:"unkeyed"`        // attempt events without a readable TrackingId
-	Heartbeats    int `json:"heartbeats"`     // 31019
-	ServiceErrors int `json:"service_errors"` // events in Service.Errors
-	HashSync      int `json:"hash_sync"`      // Directory Synchronization 656/657
-	Noise         int `json:"noise"`          // ADSync 403/405
-	Other         int `json:"other"`          // other events of the three sources
+	Events        int `json:"events"`                   // every event fed
+	Unrelated     int `json:"unrelated"`                // other providers
+	Attempts      int `json:"attempts"`                 // distinct TrackingIds
+	Succeeded     int `json:"succeeded"`                // attempts
+	Failed        int `json:"failed"`                   // attempts
+	Incomplete    int `json:"incomplete"`               // attempts
+	Joined6329    int `json:"joined_6329"`              // ADSync 6329 joined to an attempt
+	Unjoined6329  int `json:"unjoined_6329"`            // ADSync 6329 joined to none
+	Unkeyed       int `json:"unkeyed"`                  // attempt events without a readable TrackingId
+	Unattributed  int `json:"unattributed"`             // events in Result.Unattributed (the unkeyed included)
+	ServiceWithID int `json:"service_with_tracking_id"` // service events carrying a TrackingId no attempt has
+	Heartbeats    int `json:"heartbeats"`               // 31019
+	ServiceErrors int `json:"service_errors"`           // events in Service.Errors
+	HashSync      int `json:"hash_sync"`                // Directory Synchronization 656/657
+	Noise         int `json:"noise"`                    // ADSync 403/405
+	Other         int `json:"other"`                    // other events of the three sources
 	DamagedChunks int `json:"damaged_chunks"`
+}
+
+// Add adds the counts of o to c (the totals of several servers).
+func (c *Counts) Add(o Counts) {
+	c.Events += o.Events
+	c.Unrelated += o.Unrelated
+	c.Attempts += o.Attempts
+	c.Succeeded += o.Succeeded
+	c.Failed += o.Failed
+	c.Incomplete += o.Incomplete
+	c.Joined6329 += o.Joined6329
+	c.Unjoined6329 += o.Unjoined6329
+	c.Unkeyed += o.Unkeyed
+	c.Unattributed += o.Unattributed
+	c.ServiceWithID += o.ServiceWithID
+	c.Heartbeats += o.Heartbeats
+	c.ServiceErrors += o.ServiceErrors
+	c.HashSync += o.HashSync
+	c.Noise += o.Noise
+	c.Other += o.Other
+	c.DamagedChunks += o.DamagedChunks
 }
 
 // Damage is a chunk the caller could not read (see NoteDamage).
@@ -227,10 +300,68 @@ type Correlator struct {
 	versions  map[string]struct{}
 	damage    []Damage
 	counts    Counts
-	from, to  time.Time
+	from, to  time.Time // span of the writeback channel, set by Finish
+
+	// Spans of the records fed, by channel, and the channels that carry the
+	// writeback sources (see the package rules on the log's span).
+	spans    map[string]*chanSpan
+	lastSpan *chanSpan
+	wbChans  map[string]struct{}
+
+	tidSvc   []attEvent                 // service events with a TrackingId, decided in Finish
+	unattr   map[unattrKey]*unattrGroup // see Unattributed
+	unkeyed  []unkeyedFailure           // failures without TrackingId, diagnosed
+	known    map[errKind]knownEvent     // catalog lookups of events with no part
+	catalogE interface {                // the Diagnoser's event table, when it has one
+		Event(source string, id int) (catalog.Event, bool)
+	}
 
 	f      Fields // scratch
 	result *Result
+}
+
+// chanSpan is the time span of the records of one channel.
+type chanSpan struct {
+	ch       string
+	from, to time.Time
+}
+
+func (s *chanSpan) note(from, to time.Time) {
+	if !from.IsZero() && (s.from.IsZero() || from.Before(s.from)) {
+		s.from = from.UTC()
+	}
+	if to.After(s.to) {
+		s.to = to.UTC()
+	}
+}
+
+type unattrKey struct {
+	errKind
+	reason string
+}
+
+type unattrGroup struct {
+	key    unattrKey
+	name   string
+	count  int
+	first  ref
+	last   ref
+	sample string // text of the earliest event read, "" when none
+	hr     uint32
+	cause  string
+	refs   refSet
+}
+
+// unkeyedFailure is a failure event without TrackingId and its cause.
+type unkeyedFailure struct {
+	ref
+	cause catalog.Cause
+}
+
+// knownEvent is what the catalog says of an event with no part.
+type knownEvent struct {
+	known bool
+	name  string
 }
 
 // A beatRun is a run of heartbeats of one input no two consecutive of which
@@ -357,7 +488,7 @@ func New(cfg Config) *Correlator {
 	if d == nil {
 		d = catalog.New()
 	}
-	return &Correlator{
+	c := &Correlator{
 		cfg:       cfg,
 		diag:      d,
 		pathIdx:   make(map[string]int32),
@@ -368,7 +499,49 @@ func New(cfg Config) *Correlator {
 		relays:    make(map[string]struct{}),
 		endpoints: make(map[string]struct{}),
 		versions:  make(map[string]struct{}),
+		spans:     make(map[string]*chanSpan),
+		wbChans:   make(map[string]struct{}),
+		unattr:    make(map[unattrKey]*unattrGroup),
+		known:     make(map[errKind]knownEvent),
 	}
+	if ec, ok := d.(interface {
+		Event(source string, id int) (catalog.Event, bool)
+	}); ok {
+		c.catalogE = ec
+	}
+	return c
+}
+
+// span returns the span record of channel ch.
+func (c *Correlator) span(ch string) *chanSpan {
+	if c.lastSpan != nil && c.lastSpan.ch == ch {
+		return c.lastSpan
+	}
+	s := c.spans[ch]
+	if s == nil {
+		s = &chanSpan{ch: strings.Clone(ch)}
+		c.spans[s.ch] = s
+	}
+	c.lastSpan = s
+	return s
+}
+
+// logSpan returns the span of the writeback channel: the union of the
+// spans of the channels that carry a writeback source, of "Application"
+// and of records whose channel is unknown ("", and NoteSpan).
+func (c *Correlator) logSpan() (from, to time.Time) {
+	for ch, s := range c.spans {
+		if _, wb := c.wbChans[ch]; !wb && ch != "" && !strings.EqualFold(ch, "Application") {
+			continue
+		}
+		if !s.from.IsZero() && (from.IsZero() || s.from.Before(from)) {
+			from = s.from
+		}
+		if s.to.After(to) {
+			to = s.to
+		}
+	}
+	return from, to
 }
 
 // Add feeds one event. Feed the events of one input in file order and the
@@ -380,20 +553,24 @@ func (c *Correlator) Add(ev *parser.Event) {
 	}
 	c.counts.Events++
 	if !ev.Time.IsZero() {
-		if c.from.IsZero() || ev.Time.Before(c.from) {
-			c.from = ev.Time
-		}
-		if ev.Time.After(c.to) {
-			c.to = ev.Time
-		}
+		c.span(ev.Channel).note(ev.Time, ev.Time)
 	}
 	k, op := classify(ev.Provider, ev.EventID)
+	if k != kindUnrelated {
+		if _, ok := c.wbChans[ev.Channel]; !ok {
+			c.wbChans[strings.Clone(ev.Channel)] = struct{}{}
+		}
+	}
 	switch k {
 	case kindUnrelated:
 		c.counts.Unrelated++
 		return
 	case kindOther:
 		c.counts.Other++
+		if kn := c.knownEvent(ev.Provider, ev.EventID); kn.known {
+			r := ref{t: ev.Time, path: c.pathOf(ev.Path), id: ev.EventID, rec: ev.RecordID}
+			c.addUnattributed(r, ev.Provider, ReasonNoPart, kn.name, "", 0)
+		}
 		return
 	case kindNoise:
 		c.counts.Noise++
@@ -411,10 +588,16 @@ func (c *Correlator) Add(ev *parser.Event) {
 	if f.SyncVersion != "" {
 		addSet(c.versions, f.SyncVersion)
 	}
-	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) && ev.EventID >= 32000 {
-		k = kindFailure // a 32xxx of one attempt
+	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) {
+		// The result of an attempt when one carries its TrackingId, else a
+		// service event: decided in Finish, when every attempt is known.
+		c.tidSvc = append(c.tidSvc, c.newAttEvent(r, kindFailure, "", ev.Provider))
+		return
 	}
 	switch k {
+	case kindNeighbour:
+		kn := c.knownEvent(ev.Provider, ev.EventID)
+		c.addUnattributed(r, ev.Provider, ReasonNoPart, kn.name, f.Text, f.HResult)
 	case kindStart, kindSuccess, kindFailure:
 		c.addAttemptEvent(r, k, op, ev.Provider)
 	case kindPasswordSet:
@@ -433,29 +616,84 @@ func (c *Correlator) Add(ev *parser.Event) {
 		kindOffboardStart, kindOffboardSuccess, kindOffboardFail:
 		c.boarding = append(c.boarding, boardEvent{r, k})
 	case kindServiceError:
-		c.counts.ServiceErrors++
-		c.addServiceError(r, ev.Provider)
-		if _, in := onboardingError(int(ev.EventID)); in {
-			c.boarding = append(c.boarding, boardEvent{r, k})
-		} else if _, in := offboardingError(int(ev.EventID)); in {
-			c.boarding = append(c.boarding, boardEvent{r, k})
-		}
+		c.serviceEvent(r, ev.Provider, f.Text, f.HResult)
 	}
 }
 
+// serviceEvent records a service-level event: its error group and, for
+// the errors of onboarding or offboarding, its run.
+func (c *Correlator) serviceEvent(r ref, provider, text string, hr uint32) {
+	c.counts.ServiceErrors++
+	c.addServiceError(r, provider, text, hr)
+	if _, in := onboardingError(int(r.id)); in {
+		c.boarding = append(c.boarding, boardEvent{r, kindServiceError})
+	} else if _, in := offboardingError(int(r.id)); in {
+		c.boarding = append(c.boarding, boardEvent{r, kindServiceError})
+	}
+}
+
+// knownEvent asks the catalog (once per source and id) whether it knows an
+// event that plays no part in a timeline.
+func (c *Correlator) knownEvent(provider string, id uint16) knownEvent {
+	if c.catalogE == nil {
+		return knownEvent{}
+	}
+	k := errKind{canonicalSource(provider), id}
+	kn, ok := c.known[k]
+	if !ok {
+		if e, found := c.catalogE.Event(k.provider, int(id)); found {
+			kn = knownEvent{known: true, name: e.Name}
+		}
+		if len(c.known) < 4096 {
+			c.known[errKind{strings.Clone(k.provider), id}] = kn
+		}
+	}
+	return kn
+}
+
+// addUnattributed adds one event to its Unattributed group. text and hr
+// are those of the event when its data were read.
+func (c *Correlator) addUnattributed(r ref, provider, reason, name, text string, hr uint32) {
+	key := unattrKey{errKind{canonicalSource(provider), r.id}, reason}
+	g := c.unattr[key]
+	if g == nil {
+		key.provider = strings.Clone(key.provider)
+		g = &unattrGroup{key: key, name: name, first: r, last: r, sample: text, hr: hr}
+		c.unattr[key] = g
+	}
+	g.count++
+	c.counts.Unattributed++
+	if refLess(r, g.first) || (g.sample == "" && text != "") {
+		if refLess(r, g.first) {
+			g.first = r
+		}
+		if text != "" {
+			g.sample, g.hr = text, hr
+		}
+	}
+	if refLess(g.last, r) {
+		g.last = r
+	}
+	g.refs.add(r, "")
+}
+
 // NoteSpan widens the span the log covers to include from–to: the times of
-// records that were read but not fed (another provider's, filtered out
-// before they were decoded). Heartbeat gaps are looked for inside the span.
+// records of the writeback channel (Application) that were read but not
+// fed (another provider's, filtered out before they were decoded).
+// Heartbeat gaps are looked for inside the span. For the records of another
+// log (System, Security …) use NoteChannelSpan: they never widen it.
 func (c *Correlator) NoteSpan(from, to time.Time) {
+	c.NoteChannelSpan("", from, to)
+}
+
+// NoteChannelSpan is NoteSpan for records of the named channel: it widens
+// the log's span only when the channel is "" (unknown), Application, or a
+// channel that carries the writeback sources.
+func (c *Correlator) NoteChannelSpan(channel string, from, to time.Time) {
 	if c.result != nil {
 		return
 	}
-	if !from.IsZero() && (c.from.IsZero() || from.Before(c.from)) {
-		c.from = from.UTC()
-	}
-	if to.After(c.to) {
-		c.to = to.UTC()
-	}
+	c.span(channel).note(from, to)
 }
 
 // NoteDamage tells the correlator that chunk of the input path could not be
@@ -497,7 +735,16 @@ func (c *Correlator) newAttEvent(r ref, k kind, op, provider string) attEvent {
 func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
 	tid := c.f.TrackingID
 	if tid == "" {
+		// Accounted for, and a failure is still diagnosed (the catalog
+		// knows its cause from its id and text).
 		c.counts.Unkeyed++
+		kn := c.knownEvent(provider, r.id)
+		c.addUnattributed(r, provider, ReasonNoTrackingID, kn.name, c.f.Text, c.f.HResult)
+		if k == kindFailure {
+			e := c.newAttEvent(r, k, op, provider)
+			cause, _ := c.failureCause([]catalog.Evidence{evidence(e)})
+			c.unkeyed = append(c.unkeyed, unkeyedFailure{r, cause})
+		}
 		return
 	}
 	a := c.attempts[tid]
@@ -508,11 +755,10 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
 	a.evs = append(a.evs, c.newAttEvent(r, k, op, provider))
 }
 
-func (c *Correlator) addServiceError(r ref, provider string) {
-	f := &c.f
+func (c *Correlator) addServiceError(r ref, provider, text string, hr uint32) {
 	kk := errKind{canonicalSource(provider), r.id}
-	line := strings.TrimSpace(f.Text[:lineEnd(f.Text)])
-	line = truncate(line, 200)
+	line := strings.TrimSpace(text[:lineEnd(text)])
+	line = truncate(stripTrackingID(line), 200)
 	key := errKey{kk, line}
 	g := c.errs[key]
 	if g == nil {
@@ -522,19 +768,31 @@ func (c *Correlator) addServiceError(r ref, provider string) {
 			g = c.errs[key]
 		}
 		if g == nil {
-			g = &errGroup{key: key, overflow: overflow, first: r, last: r, sample: f.Text, hr: f.HResult}
+			g = &errGroup{key: key, overflow: overflow, first: r, last: r, sample: text, hr: hr}
 			c.errs[key] = g
 			c.errKinds[kk]++
 		}
 	}
 	g.count++
 	if refLess(r, g.first) {
-		g.first, g.sample, g.hr = r, f.Text, f.HResult
+		g.first, g.sample, g.hr = r, text, hr
 	}
 	if refLess(g.last, r) {
 		g.last = r
 	}
 	g.refs.add(r, "")
+}
+
+// stripTrackingID drops a leading "TrackingId: <id>," from a message line,
+// so that service events of one kind group together whatever their ids.
+func stripTrackingID(line string) string {
+	v := keyValue(line, "TrackingId", ':')
+	if v < 0 || strings.TrimSpace(line[:keyStart(line, v)]) != "" {
+		return line
+	}
+	rest := strings.TrimLeft(line[v+len(token(line[v:])):], " \t")
+	rest = strings.TrimPrefix(rest, ",")
+	return strings.TrimSpace(rest)
 }
 
 // canonicalSource spells the three sources as the documents do.

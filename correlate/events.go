@@ -54,6 +54,7 @@ const (
 	kindOffboardSuccess             // 31013
 	kindOffboardFail                // 31014
 	kindServiceError                // 31034, 31044, 32xxx, 6800
+	kindNeighbour                   // errors of the engine met beside writeback: ADSync 6306, Directory Synchronization 611, 6900
 )
 
 // isSource reports whether provider is the source name, ignoring case.
@@ -123,12 +124,16 @@ func classify(provider string, id uint16) (kind, string) {
 			return kindNoise, ""
 		case 6800:
 			return kindServiceError, ""
+		case 6306:
+			return kindNeighbour, ""
 		}
 		return kindOther, ""
 	case isSource(provider, sourceDirSync):
 		switch id {
 		case 656, 657:
 			return kindHashSync, ""
+		case 611, 6900:
+			return kindNeighbour, ""
 		}
 		return kindOther, ""
 	}

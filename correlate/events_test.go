@@ -27,6 +27,7 @@ func TestClassifyAgreesWithCatalog(t *testing.T) {
 		kindOffboardSuccess: {catalog.RoleOffboarding},
 		kindOffboardFail:    {catalog.RoleOffboarding},
 		kindServiceError:    {catalog.RoleError, catalog.RoleOnboarding, catalog.RoleOffboarding},
+		kindNeighbour:       {catalog.RoleError},
 	}
 	n := 0
 	for _, e := range catalog.New().Events() {
@@ -80,6 +81,8 @@ func TestNeedsData(t *testing.T) {
 		{"ADSync", 6329, true, false},
 		{"ADSync", 405, false, false},
 		{"Directory Synchronization", 657, false, false},
+		{"Directory Synchronization", 611, true, false},
+		{"ADSync", 6306, true, false},
 		{"Microsoft-Windows-Security-SPP", 1003, false, false},
 	} {
 		if got := NeedsData(tt.provider, tt.id); got != tt.need {

@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/evtxscan/evtxscan/catalog"
@@ -74,6 +75,7 @@ func (fs *findingSet) list() []Finding {
 		}
 		f := Finding{
 			Tenant:        fs.c.cfg.Tenant,
+			Server:        fs.c.cfg.Server,
 			Cause:         g.cause.ID,
 			Scope:         string(g.cause.Scope),
 			Severity:      string(sev),
@@ -104,5 +106,85 @@ func (fs *findingSet) list() []Finding {
 		}
 		return a.Cause < b.Cause
 	})
-	return out
+	return fs.chain(out)
+}
+
+// chain names, for each finding, the findings of the same window it is a
+// consequence of (catalog.Cause.Consequences, followed transitively), and
+// orders the list so that a root comes before its consequences, keeping
+// the order of severity and count otherwise. Two findings share a window
+// when their times lie within Config.HeartbeatGap of each other.
+func (fs *findingSet) chain(out []Finding) []Finding {
+	win := fs.c.cfg.HeartbeatGap
+	cons := make(map[string][]string) // cause id → its consequences
+	for _, g := range fs.m {
+		cons[g.cause.ID] = g.cause.Consequences
+	}
+	var leads func(from, to string, depth int) bool
+	leads = func(from, to string, depth int) bool {
+		next, ok := cons[from]
+		if !ok {
+			if k, found := fs.c.diag.Cause(from); found {
+				next = k.Consequences
+			}
+			cons[from] = next
+		}
+		for _, n := range next {
+			if n == to || (depth < 8 && leads(n, to, depth+1)) {
+				return true
+			}
+		}
+		return false
+	}
+	near := func(a, b Finding) bool {
+		return !a.FirstSeen.Add(-win).After(b.LastSeen.Time) && !b.FirstSeen.After(a.LastSeen.Add(win))
+	}
+	roots := make([][]int, len(out))
+	for i := range out {
+		for j := range out {
+			if i != j && leads(out[j].Cause, out[i].Cause, 0) && !leads(out[i].Cause, out[j].Cause, 0) && near(out[j], out[i]) {
+				roots[i] = append(roots[i], j)
+			}
+		}
+	}
+	// Emit in the sorted order, each finding once all its roots are out.
+	done := make([]bool, len(out))
+	res := make([]Finding, 0, len(out))
+	for len(res) < len(out) {
+		progress := false
+		for i := range out {
+			if done[i] {
+				continue
+			}
+			ready := true
+			for _, j := range roots[i] {
+				ready = ready && done[j]
+			}
+			if !ready {
+				continue
+			}
+			f := out[i]
+			if len(roots[i]) > 0 {
+				var titles []string
+				for _, j := range roots[i] {
+					f.Because = append(f.Because, out[j].Cause)
+					titles = append(titles, out[j].Title+" ("+out[j].Cause+")")
+				}
+				f.Note = "because of " + strings.Join(titles, " and ")
+			}
+			res = append(res, f)
+			done[i] = true
+			progress = true
+			break // restart from the top: a root just out may free an earlier finding
+		}
+		if !progress { // cannot happen with an acyclic catalog; keep every finding
+			for i := range out {
+				if !done[i] {
+					res = append(res, out[i])
+					done[i] = true
+				}
+			}
+		}
+	}
+	return res
 }

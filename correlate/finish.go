@@ -20,10 +20,26 @@ func (c *Correlator) Finish() *Result {
 		return c.result
 	}
 	res := &Result{
-		Tenant:   c.cfg.Tenant,
-		Attempts: []Attempt{},
-		Unjoined: []AttemptEvent{},
+		Tenant:       c.cfg.Tenant,
+		Server:       c.cfg.Server,
+		Attempts:     []Attempt{},
+		Unjoined:     []AttemptEvent{},
+		Unattributed: []Unattributed{},
 	}
+	c.from, c.to = c.logSpan()
+	// A service event carrying the TrackingId of an attempt is that
+	// attempt's result; one whose TrackingId no attempt has is a service
+	// event (see the package rules).
+	slices.SortStableFunc(c.tidSvc, func(a, b attEvent) int { return refCmp(a.ref, b.ref) })
+	for _, e := range c.tidSvc {
+		if a := c.attempts[e.tid]; a != nil {
+			a.evs = append(a.evs, e)
+			continue
+		}
+		c.counts.ServiceWithID++
+		c.serviceEvent(e.ref, e.provider, e.text, e.hr)
+	}
+	c.tidSvc = nil
 	slices.SortStableFunc(c.damage, func(a, b Damage) int {
 		if a.Path != b.Path {
 			return strings.Compare(a.Path, b.Path)
@@ -45,7 +61,9 @@ func (c *Correlator) Finish() *Result {
 	})
 	for _, e := range c.join(atts) {
 		c.counts.Unjoined6329++
-		res.Unjoined = append(res.Unjoined, c.publicEvent(e))
+		pe := c.publicEvent(e)
+		pe.Tenant, pe.Server = c.cfg.Tenant, c.cfg.Server
+		res.Unjoined = append(res.Unjoined, pe)
 		cause, _, ok := c.diag.Diagnose(catalog.ScopeAttempt, []catalog.Evidence{evidence(e)})
 		if !ok {
 			cause = c.cause(CauseAttemptUnknown, catalog.ScopeAttempt)
@@ -63,13 +81,114 @@ func (c *Correlator) Finish() *Result {
 		return strings.Compare(a.TrackingID, b.TrackingID)
 	})
 	c.counts.Attempts = len(res.Attempts)
+	for _, u := range c.unkeyed {
+		fs.addEvents(u.cause, "", []attEvent{{ref: u.ref}})
+	}
+	res.Unattributed = c.unattributed(fs)
 	res.Service = c.service(fs)
 	res.Counts = c.counts
 	res.Findings = fs.list()
 	c.result = res
 	// Drop what only Finish needed.
-	c.attempts, c.sets, c.errs = nil, nil, nil
+	c.attempts, c.sets, c.errs, c.unattr, c.unkeyed = nil, nil, nil, nil, nil
 	return res
+}
+
+// unattributed lists the Unattributed groups by first time, source and
+// id. A group of engine errors beside writeback (6306, 611 …) whose text
+// the catalog explains with a specific cause is also that cause's finding.
+func (c *Correlator) unattributed(fs *findingSet) []Unattributed {
+	groups := make([]*unattrGroup, 0, len(c.unattr))
+	for _, g := range c.unattr {
+		groups = append(groups, g)
+	}
+	slices.SortFunc(groups, func(a, b *unattrGroup) int {
+		if x := refCmp(a.first, b.first); x != 0 {
+			return x
+		}
+		if a.key.provider != b.key.provider {
+			return strings.Compare(a.key.provider, b.key.provider)
+		}
+		if a.key.id != b.key.id {
+			return cmp.Compare(a.key.id, b.key.id)
+		}
+		return strings.Compare(a.key.reason, b.key.reason)
+	})
+	out := make([]Unattributed, 0, len(groups))
+	for _, g := range groups {
+		u := Unattributed{
+			Tenant: c.cfg.Tenant, Server: c.cfg.Server,
+			Provider: g.key.provider, EventID: int(g.key.id), Name: g.name,
+			Reason: g.key.reason, Count: g.count,
+			First: Time{g.first.t}, Last: Time{g.last.t},
+			Evidence: c.refList(&g.refs),
+		}
+		if g.sample != "" {
+			u.Message = truncate(strings.TrimSpace(g.sample[:lineEnd(g.sample)]), maxMessage)
+		}
+		switch {
+		case g.key.reason == ReasonNoTrackingID:
+			u.Cause = c.unkeyedCause(g)
+		case g.sample != "":
+			ev := []catalog.Evidence{{Source: g.key.provider, EventID: int(g.key.id), HResult: g.hr, Text: g.sample}}
+			for _, scope := range []catalog.Scope{catalog.ScopeService, catalog.ScopeAttempt} {
+				k, _, ok := c.diag.Diagnose(scope, ev)
+				if ok && !fallbackCause(k.ID) {
+					u.Cause = k.ID
+					fs.addRefs(k, g.count, g.first.t, g.last.t, &g.refs)
+					break
+				}
+			}
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// unkeyedCause returns the cause of the earliest failure of an unkeyed
+// group ("" for starts and successes): the failures were diagnosed one by
+// one as they came, and each is evidence of its cause's finding.
+func (c *Correlator) unkeyedCause(g *unattrGroup) string {
+	var best *unkeyedFailure
+	for i := range c.unkeyed {
+		u := &c.unkeyed[i]
+		if u.id == g.key.id && g.key.provider == sourcePasswordReset && (best == nil || refLess(u.ref, best.ref)) {
+			best = u
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.cause.ID
+}
+
+// fallbackCause reports whether id is a cause the correlator names when
+// nothing more specific matches.
+func fallbackCause(id string) bool {
+	switch id {
+	case CauseAttemptUnknown, CauseServiceUnknown, CauseAttemptIncomplete:
+		return true
+	}
+	return false
+}
+
+// failureCause names the cause of a failed attempt's evidence: the most
+// specific attempt-level cause; else, when only the fallbacks match (the
+// start event matches attempt-incomplete), a service-level cause such as
+// key-mismatch for a 32004; else ad-unknown. matched indexes the evidence
+// that selected it (nil: all of it).
+func (c *Correlator) failureCause(ev []catalog.Evidence) (catalog.Cause, []int) {
+	cause, matched, ok := c.diag.Diagnose(catalog.ScopeAttempt, ev)
+	if ok && !fallbackCause(cause.ID) {
+		return cause, matched
+	}
+	if k, m, sok := c.diag.Diagnose(catalog.ScopeService, ev); sok && (k.ID != CauseServiceUnknown || !ok || cause.ID == CauseAttemptIncomplete) {
+		return k, m
+	}
+	if ok && cause.ID == CauseAttemptUnknown {
+		return cause, matched
+	}
+	return c.cause(CauseAttemptUnknown, catalog.ScopeAttempt), nil
 }
 
 // attemptState is an attempt with what the join needs.
@@ -249,6 +368,7 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 	sortEvents(evs)
 	at := Attempt{
 		Tenant:     c.cfg.Tenant,
+		Server:     c.cfg.Server,
 		TrackingID: s.a.tid,
 		Start:      Time{evs[0].t},
 		End:        Time{evs[len(evs)-1].t},
@@ -351,13 +471,7 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 		fs.addEvents(cause, at.TrackingID, evs)
 	case OutcomeFailure:
 		c.counts.Failed++
-		cause, matched, ok := c.diag.Diagnose(catalog.ScopeAttempt, ev)
-		if !ok {
-			cause, matched, ok = c.diag.Diagnose(catalog.ScopeService, ev)
-		}
-		if !ok {
-			cause, matched = c.cause(CauseAttemptUnknown, catalog.ScopeAttempt), nil
-		}
+		cause, matched := c.failureCause(ev)
 		at.Cause = cause.ID
 		used := evs
 		if len(matched) > 0 {

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -12,6 +13,8 @@ import (
 // service works out the service's health and feeds the findings.
 func (c *Correlator) service(fs *findingSet) Service {
 	sv := Service{
+		Tenant:        c.cfg.Tenant,
+		Server:        c.cfg.Server,
 		LogFrom:       Time{c.from},
 		LogTo:         Time{c.to},
 		Heartbeats:    c.nbeats,
@@ -102,14 +105,31 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet, runs []beatRun) {
 		if dn := c.damageNote(last, to, func(Damage) bool { return true }, "heartbeats of this gap"); dn != "" {
 			notes = append(notes, dn)
 		}
+		if toRef == nil {
+			// A silence at the very end of the log: it may have been
+			// collected during an outage, or just after heartbeats stopped.
+			what := fmt.Sprintf("no heartbeat in the last %s of the log", minutes(to.Sub(last)))
+			if lastEdge {
+				what = fmt.Sprintf("no heartbeat in the whole log (%s)", minutes(to.Sub(last)))
+			}
+			notes = append([]string{what}, notes...)
+			g.Note = strings.Join(notes, "; ")
+			sv.EndSilence = &g
+			var rs refSet
+			if !lastEdge {
+				rs.add(lastRef, "")
+			}
+			k := c.cause(CauseHeartbeatEnd, catalog.ScopeService)
+			k.Title = what
+			fs.addRefs(k, 1, last, to, &rs)
+			return
+		}
 		g.Note = strings.Join(notes, "; ")
 		sv.HeartbeatGaps = append(sv.HeartbeatGaps, g)
 		if !lastEdge {
 			gapRefs.add(lastRef, "")
 		}
-		if toRef != nil {
-			gapRefs.add(*toRef, "")
-		}
+		gapRefs.add(*toRef, "")
 	}
 	for _, it := range items {
 		r := it.ref
@@ -344,6 +364,16 @@ func (c *Correlator) serviceErrors(sv *Service, fs *findingSet) {
 		})
 		fs.addRefs(cause, g.count, g.first.t, g.last.t, &g.refs)
 	}
+}
+
+// minutes spells d in whole minutes ("47 min"), or hours and minutes from
+// two hours on ("3 h 05 min").
+func minutes(d time.Duration) string {
+	m := int(d.Round(time.Minute) / time.Minute)
+	if m >= 120 {
+		return fmt.Sprintf("%d h %02d min", m/60, m%60)
+	}
+	return fmt.Sprintf("%d min", m)
 }
 
 func (c *Correlator) refList(rs *refSet) []EvidenceRef {

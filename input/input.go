@@ -160,6 +160,8 @@ var (
 	ErrEncrypted      = errors.New("encrypted entry")          // password-protected; not read
 	ErrUnsafeName     = errors.New("unsafe entry name")        // absolute, or climbs out with ".."
 	ErrNotEVTX        = errors.New("not EVTX")                 // Open of something that is not EVTX
+
+	errNoStdin = errors.New("standard input is not available")
 )
 
 // An Error records a failure about one input: a file, an archive or an
@@ -187,7 +189,7 @@ func (e *Error) Error() string {
 		s += ": entry " + e.Entry
 	}
 	if e.Op != "" {
-		s += ": " + e.Op
+		s += ": " + opWords(e.Op)
 	}
 	if e.Err == nil {
 		return s + ": <nil>"
@@ -196,6 +198,18 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// opWords names an operation for a person: "open" for a stat, not the
+// system call's name.
+func opWords(op string) string {
+	switch op {
+	case "stat", "lstat":
+		return "open"
+	case "readdir", "readdirent":
+		return "list folder"
+	}
+	return op
+}
 
 // newError makes an *Error for path and entry. An *fs.PathError from the os
 // package is unwrapped, its Op kept, so the path is not named twice.
@@ -216,6 +230,9 @@ type Walker struct {
 	// Limits bound what a hostile archive can cost; unset fields take
 	// their defaults.
 	Limits Limits
+	// Stdin is read for the input named "-" (StdinName); nil means that
+	// standard input is not available.
+	Stdin io.Reader
 }
 
 // NewWalker returns a Walker with limits l.
@@ -240,7 +257,7 @@ func NewWalker(l Limits) *Walker { return &Walker{Limits: l} }
 // ctx is done Walk stops and returns ctx.Err(). The Report holds what was
 // found up to the return, in every case.
 func (w *Walker) Walk(ctx context.Context, paths []string, fn func(it Item, r io.Reader) error) (Report, error) {
-	wk := &walk{ctx: ctx, lim: w.Limits.withDefaults(), fn: fn, drain: true}
+	wk := &walk{ctx: ctx, lim: w.Limits.withDefaults(), fn: fn, drain: true, in: w.Stdin}
 	err := wk.run(paths)
 	return wk.rep, err
 }
@@ -255,19 +272,21 @@ func (w *Walker) List(ctx context.Context, paths []string) ([]Item, Report, erro
 		items = append(items, it)
 		return nil
 	}
-	wk := &walk{ctx: ctx, lim: w.Limits.withDefaults(), fn: fn}
+	wk := &walk{ctx: ctx, lim: w.Limits.withDefaults(), fn: fn, in: w.Stdin}
 	err := wk.run(paths)
 	return items, wk.rep, err
 }
 
 // walk is the state of one call of Walk or List.
 type walk struct {
-	ctx   context.Context
-	lim   Limits
-	fn    func(Item, io.Reader) error
-	drain bool // read archive entries to their end after fn, for the CRC
-	rep   Report
-	seen  seen
+	ctx       context.Context
+	lim       Limits
+	fn        func(Item, io.Reader) error
+	drain     bool // read archive entries to their end after fn, for the CRC
+	rep       Report
+	seen      seen
+	in        io.Reader // Walker.Stdin
+	stdinRead bool      // "-" was visited
 }
 
 func (wk *walk) fail(e *Error) { wk.rep.Errors = append(wk.rep.Errors, e) }
@@ -280,6 +299,12 @@ func (wk *walk) run(paths []string) error {
 	for _, p := range paths {
 		if err := wk.ctx.Err(); err != nil {
 			return err
+		}
+		if p == StdinName {
+			if err := wk.stdin(); err != nil {
+				return err
+			}
+			continue
 		}
 		fi, err := os.Stat(p)
 		if err != nil {

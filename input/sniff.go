@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -90,4 +91,11 @@ func isText(head []byte) bool {
 		}
 	}
 	return true
+}
+
+// UnsupportedArchive reports whether s is an archive in a format that is
+// not read (7z, rar, cab, tar, gzip, bzip2, xz, zstd): logs inside it, if
+// any, were not read.
+func (s Skipped) UnsupportedArchive() bool {
+	return strings.HasSuffix(s.Reason, ": unsupported archive)")
 }

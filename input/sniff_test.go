@@ -104,7 +104,7 @@ func TestErrorString(t *testing.T) {
 		t.Error("Unwrap does not reach the cause")
 	}
 	pe := &fs.PathError{Op: "stat", Path: "c.evtx", Err: fs.ErrNotExist}
-	if g, want := newError("c.evtx", "", "", pe).Error(), "c.evtx: stat: file does not exist"; g != want {
+	if g, want := newError("c.evtx", "", "", pe).Error(), "c.evtx: open: file does not exist"; g != want {
 		t.Errorf("newError(PathError) = %q, want %q (path named once)", g, want)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 // tree writes a directory tree of test files under a temporary directory
@@ -90,7 +92,7 @@ func TestWalkFiles(t *testing.T) {
 			name:  "missing input does not stop the walk",
 			paths: []string{missing, p("a.evtx")},
 			items: []string{p("a.evtx")},
-			errs:  []string{missing + ": stat: no such file or directory"},
+			errs:  []string{missing + ": open: no such file or directory"},
 		},
 	}
 	for _, tt := range tests {
@@ -289,10 +291,7 @@ func TestWalkStopsOnConsumerError(t *testing.T) {
 }
 
 func TestSamples(t *testing.T) {
-	const dir = "../../shared/evtx-samples"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("samples absent:", err)
-	}
+	dir := testenv.SharedDir(t, "evtx-samples")
 	var want []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && filepath.Ext(p) == ".evtx" {

@@ -7,17 +7,16 @@ import (
 
 // Errors wrapped by a ParseError.
 var (
-	ErrNotEVTX      = errors.New("not an EVTX file (bad file magic)")
-	ErrHeaderCRC    = errors.New("file header checksum mismatch")
-	ErrChunkMagic   = errors.New("bad chunk magic")
-	ErrChunkCRC     = errors.New("chunk header checksum mismatch")
-	ErrRecordsCRC   = errors.New("event records checksum mismatch")
-	ErrTruncated    = errors.New("truncated")
-	ErrBadRecord    = errors.New("invalid record")
-	ErrUndecodable  = errors.New("undecodable record")
-	ErrZeroedChunk  = errors.New("zeroed chunk inside the used range")
-	ErrClosed       = errors.New("parser: Reader closed")
-	errShortCapture = errors.New("short value data")
+	ErrNotEVTX     = errors.New("not an EVTX file (bad file magic)")
+	ErrHeaderCRC   = errors.New("file header checksum mismatch")
+	ErrChunkMagic  = errors.New("bad chunk magic")
+	ErrChunkCRC    = errors.New("chunk header checksum mismatch")
+	ErrRecordsCRC  = errors.New("event records checksum mismatch")
+	ErrTruncated   = errors.New("truncated")
+	ErrBadRecord   = errors.New("invalid record")
+	ErrUndecodable = errors.New("undecodable record")
+	ErrZeroedChunk = errors.New("zeroed chunk inside the used range")
+	ErrClosed      = errors.New("parser: Reader closed")
 )
 
 // A ParseError reports damage found in an EVTX file: where it is (file, chunk,

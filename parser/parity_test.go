@@ -5,21 +5,19 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 // samplePaths lists the real public samples shared with the project.
 func samplePaths(t testing.TB) []string {
 	t.Helper()
-	paths, _ := filepath.Glob(filepath.Join("..", "..", "shared", "evtx-samples", "*", "*.evtx"))
-	if len(paths) == 0 {
-		t.Skip("no samples in ../shared/evtx-samples")
-	}
+	paths := testenv.SharedGlob(t, filepath.Join("evtx-samples", "*", "*.evtx"))
 	// The project's own fixtures: Entra Connect logs written by
 	// internal/evtxwriter.
 	fixtures, _ := filepath.Glob(filepath.Join("..", "testdata", "evtx", "*.evtx"))
@@ -69,9 +67,7 @@ func readAllOpts(t testing.TB, path string, workers int, setup func(*Reader)) ([
 
 func TestParityWithLibyal(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("evtxexport"); err != nil {
-		t.Skip("evtxexport (libevtx-utils) not installed")
-	}
+	testenv.Need(t, "evtxexport", "libyal evtxexport", "libevtx-utils")
 	for _, path := range samplePaths(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			t.Parallel()

@@ -233,9 +233,12 @@ func TestPlanCacheSameOutput(t *testing.T) {
 	var (
 		mu           sync.Mutex
 		hits, misses int
+		read         bool // false when the samples are absent
 	)
 	t.Run("files", func(t *testing.T) {
-		for _, path := range samplePaths(t) {
+		paths := samplePaths(t)
+		read = true
+		for _, path := range paths {
 			t.Run(filepath.Base(path), func(t *testing.T) {
 				t.Parallel()
 				want, wst, _ := readAllOpts(t, path, 1, func(r *Reader) { r.noPlanCache = true })
@@ -255,7 +258,7 @@ func TestPlanCacheSameOutput(t *testing.T) {
 		}
 	})
 	t.Logf("plan cache: %d hits, %d misses", hits, misses)
-	if hits == 0 {
+	if read && hits == 0 {
 		t.Error("the plan cache was never used")
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 // pyEvent is what the python-evtx comparison reads from evtx_dump.py.
@@ -100,9 +102,7 @@ func runPythonEvtx(path string) ([]pyEvent, error) {
 // ids, providers, times (python-evtx prints microseconds) and data strings
 // where python-evtx's known faults (reference-parsers.md) do not apply.
 func TestParityWithPythonEvtx(t *testing.T) {
-	if _, err := exec.LookPath("evtx_dump.py"); err != nil {
-		t.Skip("evtx_dump.py (python3-evtx) not installed")
-	}
+	testenv.Need(t, "evtx_dump.py", "python-evtx evtx_dump.py", "python3-evtx")
 	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "evtx", "*.evtx"))
 	samples, _ := filepath.Glob(filepath.Join("..", "..", "shared", "evtx-samples", "*", "*.evtx"))
 	for _, p := range samples {

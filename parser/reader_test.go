@@ -13,13 +13,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 func sample(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "evtx-samples", name))
+	b, err := os.ReadFile(testenv.SharedFile(t, filepath.Join("evtx-samples", name)))
 	if err != nil {
-		t.Skipf("sample %s: %v", name, err)
+		t.Fatal(err)
 	}
 	return b
 }

@@ -209,9 +209,6 @@ func appendSID(dst []byte, b []byte) []byte {
 	return dst
 }
 
-// formatSID renders a binary SID as S-R-A-S1-S2-...
-func formatSID(b []byte) string { return string(appendSID(nil, b)) }
-
 func appendSysTime(dst []byte, b []byte) []byte {
 	if len(b) < 16 {
 		return dst
@@ -238,12 +235,6 @@ func appendHexFixed(dst []byte, v uint64, digits int) []byte {
 		dst = append(dst, '0')
 	}
 	return append(dst, h...)
-}
-
-// renderValue renders one substitution value as text. Arrays (other than
-// string arrays, which appendValues splits) are joined with ", ".
-func renderValue(typ byte, b []byte) string {
-	return string(appendValue(nil, typ, b))
 }
 
 // appendValue appends one substitution value as text. Arrays are joined

@@ -39,6 +39,7 @@ func JSON(w io.Writer, rep *scan.Report) error {
 		{key: "service", val: rep.Service},
 		{key: "counts", val: rep.Counts},
 		{key: "unjoined_6329", val: rep.Unjoined},
+		{key: "unattributed", val: rep.Unattributed},
 		{key: "damage", val: rep.Damage},
 	}
 	bw := bufio.NewWriter(w)

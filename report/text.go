@@ -219,6 +219,11 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 			unit = "time(s)"
 		}
 		t.printf("    %d %s, %s\n", f.Count, unit, span(f.FirstSeen.Time, f.LastSeen.Time))
+		if f.Note != "" {
+			for _, line := range wrap(clean(f.Note), reportWidth-6) {
+				t.printf("    %s\n", line)
+			}
+		}
 		if f.Severity == "info" || detailed == maxDetailed {
 			continue
 		}
@@ -315,6 +320,10 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 	for _, e := range svc.Errors {
 		timeline = append(timeline, fmt.Sprintf("%s %d×%d %s", hhmm(e.First.Time), e.EventID, e.Count, cut(clean(e.Message), 60)))
 	}
+	if s := svc.EndSilence; s != nil {
+		l := span(s.From.Time, s.To.Time) + " " + clean(s.Note)
+		timeline = append(timeline, cut(l, reportWidth-2))
+	}
 	sort.Strings(timeline)
 	for i, l := range timeline {
 		if i == maxTimelineLines {
@@ -324,7 +333,56 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 		}
 		t.printf("  %s\n", l)
 	}
+	t.unattributed(v.Unattributed)
 
+}
+
+// maxUnattributed is how many unattributed groups the text report names.
+const maxUnattributed = 4
+
+// unattributed writes the known events that belong to no attempt and no
+// part of the service's record: those without TrackingId and those with a
+// cause first.
+func (t *textWriter) unattributed(us []correlate.Unattributed) {
+	if len(us) == 0 {
+		return
+	}
+	n := 0
+	for _, u := range us {
+		n += u.Count
+	}
+	rank := func(u correlate.Unattributed) int {
+		switch {
+		case u.Reason == correlate.ReasonNoTrackingID:
+			return 0
+		case u.Cause != "":
+			return 1
+		}
+		return 2
+	}
+	list := slices.Clone(us)
+	slices.SortStableFunc(list, func(a, b correlate.Unattributed) int { return rank(a) - rank(b) })
+	t.printf("\n%s %d known event(s) in no attempt and no service record, %d group(s)\n",
+		t.paint(ansiBold, "UNATTRIBUTED"), n, len(list))
+	for i, u := range list {
+		if i == maxUnattributed {
+			t.printf("  … %d more group(s) (--format json lists them all)\n", len(list)-i)
+			break
+		}
+		what := "no part in a timeline"
+		if u.Reason == correlate.ReasonNoTrackingID {
+			what = "no readable TrackingId"
+		}
+		if u.Cause != "" {
+			what += ", cause " + u.Cause
+		}
+		name := ""
+		if u.Name != "" {
+			name = " " + clean(u.Name)
+		}
+		t.printf("%s\n", cut(fmt.Sprintf("  %s %d%s ×%d, %s: %s", clean(u.Provider), u.EventID, name, u.Count,
+			span(u.First.Time, u.Last.Time), what), reportWidth))
+	}
 }
 
 // inputs writes the state of the input.

@@ -22,6 +22,9 @@ type ReadOptions struct {
 	// NeedData and SampleData, when set, choose the events whose data
 	// strings are decoded (parser.Reader.NeedData and SampleData).
 	NeedData, SampleData func(provider string, id uint16) bool
+	// Stdin is read for the input "-" (an .evtx or a .zip); nil when
+	// standard input is not to be read.
+	Stdin io.Reader
 	// NDJSON has each event carry its NDJSON line (parser.Reader.NDJSON).
 	NDJSON bool
 	// Pool, when set, is the pool of decoders the files are read with
@@ -34,6 +37,7 @@ type ReadOptions struct {
 // damage.
 type Input struct {
 	Tenant       string   `json:"tenant"`
+	Servers      []string `json:"servers"` // the servers (Computer) whose records it holds
 	Path         string   `json:"path"`
 	Size         int64    `json:"size"`
 	Records      int      `json:"records"`        // record structures found
@@ -46,6 +50,7 @@ type Input struct {
 	Damage       []string `json:"damage,omitempty"`
 	Error        string   `json:"error,omitempty"` // the file could not be read (to the end)
 
+	arg    int // index of the input argument it was found in
 	damage []*parser.ParseError
 	// first and last are the span of record write times (every record,
 	// filtered ones included); chunkSpans the times of the first and last
@@ -113,12 +118,19 @@ func (r *ReadSummary) Damaged() bool {
 // in file order, one file after another. An error from fn stops the read and
 // is returned. The summary is returned with any error.
 func Read(ctx context.Context, paths []string, rf ReadOptions, fn func(ev *parser.Event) error) (*ReadSummary, error) {
+	return readArgs(ctx, paths, rf, func(_ int, ev *parser.Event) error { return fn(ev) })
+}
+
+// readArgs is Read telling fn the index of the argument each event was
+// found in. The arguments are walked one after another.
+func readArgs(ctx context.Context, paths []string, rf ReadOptions, fn func(arg int, ev *parser.Event) error) (*ReadSummary, error) {
 	res := &ReadSummary{}
 	lim := rf.Limits
 	if lim == (input.Limits{}) {
 		lim = input.DefaultLimits()
 	}
 	w := input.NewWalker(lim)
+	w.Stdin = rf.Stdin
 	var keep func(string) bool
 	if !rf.All {
 		keep = parser.Writeback
@@ -129,14 +141,21 @@ func Read(ctx context.Context, paths []string, rf ReadOptions, fn func(ev *parse
 		rf.Pool = parser.NewPool(max(rf.Workers, 1))
 		defer rf.Pool.Close()
 	}
-	rep, err := w.Walk(ctx, paths, func(it input.Item, r io.Reader) error {
-		fs, err := readOne(ctx, it, r, rf, keep, fn)
-		res.Files = append(res.Files, fs)
-		return err
-	})
-	res.Skipped = rep.Skipped
-	res.Errors = rep.Errors
-	return res, err
+	for i, p := range paths {
+		each := func(ev *parser.Event) error { return fn(i, ev) }
+		rep, err := w.Walk(ctx, []string{p}, func(it input.Item, r io.Reader) error {
+			fs, err := readOne(ctx, it, r, rf, keep, each)
+			fs.arg = i
+			res.Files = append(res.Files, fs)
+			return err
+		})
+		res.Skipped = append(res.Skipped, rep.Skipped...)
+		res.Errors = append(res.Errors, rep.Errors...)
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // errConsumer wraps an error of the event consumer, which stops the read.

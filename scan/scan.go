@@ -2,7 +2,6 @@ package scan
 
 import (
 	"cmp"
-	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,16 +45,20 @@ type Report struct {
 	Errors   []string                 `json:"errors"`
 	Attempts []correlate.Attempt      `json:"attempts"`
 	Findings []correlate.Finding      `json:"findings"`
-	Service  []Service                `json:"service"` // one per tenant and server
-	Counts   correlate.Counts         `json:"counts"`  // over every tenant
-	Unjoined []correlate.AttemptEvent `json:"unjoined_6329"`
-	Damage   []correlate.Damage       `json:"damage"`
+	Service  []Service                `json:"service"`       // one per tenant and server
+	Counts   correlate.Counts         `json:"counts"`        // over every tenant
+	Unjoined []correlate.AttemptEvent `json:"unjoined_6329"` // each names its tenant and server
+	// Unattributed lists, per server, the known events that belong to no
+	// attempt and no part of the service's record (correlate.Unattributed).
+	Unattributed []correlate.Unattributed `json:"unattributed"`
+	Damage       []correlate.Damage       `json:"damage"`
 
 	read *ReadSummary
 }
 
 // A Tenant is one case: the servers whose records came in one input
-// argument (or every argument, with Options.Tenant).
+// argument (or every argument, with Options.Tenant). A server whose records
+// come in several arguments belongs to the tenant of the first.
 type Tenant struct {
 	Name    string   `json:"name"`
 	Verdict string   `json:"verdict"`
@@ -63,7 +66,7 @@ type Tenant struct {
 }
 
 // A Server is one Entra Connect server of a tenant, named by the Computer
-// field of its records.
+// field of its records (see Analyze for how servers are told apart).
 type Server struct {
 	Name     string           `json:"name"`
 	TenantID string           `json:"tenant_id,omitempty"` // Entra tenant id, when a heartbeat names it
@@ -94,13 +97,14 @@ func (r *Report) Damaged() bool { return r.read != nil && r.read.Damaged() }
 
 // A View is the part of a Report that belongs to one server.
 type View struct {
-	Tenant   *Tenant
-	Server   *Server
-	Attempts []correlate.Attempt
-	Findings []correlate.Finding
-	Service  *Service
-	Unjoined []correlate.AttemptEvent
-	Damage   []correlate.Damage
+	Tenant       *Tenant
+	Server       *Server
+	Attempts     []correlate.Attempt
+	Findings     []correlate.Finding
+	Service      *Service
+	Unjoined     []correlate.AttemptEvent
+	Unattributed []correlate.Unattributed
+	Damage       []correlate.Damage
 }
 
 // Views returns the part of the report of each server, tenant by tenant.
@@ -112,12 +116,12 @@ func (r *Report) Views() []View {
 			s := &t.Servers[si]
 			v := View{Tenant: t, Server: s}
 			for i := range r.Attempts {
-				if a := &r.Attempts[i]; a.Tenant == t.Name && (len(t.Servers) == 1 || attemptServer(a) == s.Name) {
+				if a := &r.Attempts[i]; a.Tenant == t.Name && a.Server == s.Name {
 					v.Attempts = append(v.Attempts, *a)
 				}
 			}
 			for i := range r.Findings {
-				if f := &r.Findings[i]; f.Tenant == t.Name && (len(t.Servers) == 1 || findingServer(f) == s.Name) {
+				if f := &r.Findings[i]; f.Tenant == t.Name && f.Server == s.Name {
 					v.Findings = append(v.Findings, *f)
 				}
 			}
@@ -134,17 +138,21 @@ func (r *Report) Views() []View {
 					v.Damage = append(v.Damage, d)
 				}
 			}
-			v.Unjoined = r.Unjoined
+			for _, e := range r.Unjoined {
+				if e.Tenant == t.Name && e.Server == s.Name {
+					v.Unjoined = append(v.Unjoined, e)
+				}
+			}
+			for _, u := range r.Unattributed {
+				if u.Tenant == t.Name && u.Server == s.Name {
+					v.Unattributed = append(v.Unattributed, u)
+				}
+			}
 			out = append(out, v)
 		}
 	}
 	return out
 }
-
-// attemptServer and findingServer name the server of an attempt or a
-// finding; until the correlator records it there is one server a tenant.
-func attemptServer(*correlate.Attempt) string { return "" }
-func findingServer(*correlate.Finding) string { return "" }
 
 // DefaultTenant is the tenant name of an input argument: its base name
 // without its extension.
@@ -154,95 +162,6 @@ func DefaultTenant(path string) string {
 		base = strings.TrimSuffix(base, ext)
 	}
 	return base
-}
-
-// Analyze reads the inputs and correlates their events: one tenant named
-// opt.Tenant, or after the first input.
-func Analyze(ctx context.Context, paths []string, opt Options) (*Report, error) {
-	tenant := opt.Tenant
-	if tenant == "" && len(paths) > 0 {
-		tenant = DefaultTenant(paths[0])
-	}
-	cat := opt.Catalog
-	if cat == nil {
-		cat = catalog.New()
-	}
-	ro := opt.ReadOptions
-	if opt.Each == nil && ro.NeedData == nil && ro.SampleData == nil {
-		// Decode the text of the events the correlator reads, and of one
-		// heartbeat per chunk (for the relays); count the rest by id and
-		// time.
-		ro.NeedData, ro.SampleData = correlate.NeedsData, correlate.SamplesData
-	}
-	c := correlate.New(correlate.Config{Tenant: tenant, Catalog: cat})
-	// Records come in runs of one computer: count runs, not records.
-	computers := map[string]int{}
-	var computer string
-	run := 0
-	res, err := Read(ctx, paths, ro, func(ev *parser.Event) error {
-		c.Add(ev)
-		if ev.Computer != computer {
-			if run > 0 {
-				computers[computer] += run
-			}
-			computer, run = ev.Computer, 0
-		}
-		run++
-		if opt.Each != nil {
-			return opt.Each(ev)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if run > 0 {
-		computers[computer] += run
-	}
-	for i := range res.Files {
-		f := &res.Files[i]
-		f.Tenant = tenant
-		c.NoteSpan(f.first, f.last)
-		for chunk, sp := range f.damageSpans() {
-			c.NoteDamage(f.Path, chunk, sp[0], sp[1])
-		}
-		if f.Error != "" {
-			// Read up to a failure: whatever followed is unknown.
-			c.NoteDamage(f.Path, f.Chunks, f.last, f.last)
-		}
-	}
-	r := c.Finish()
-	server := Server{Name: mostSeen(computers), Counts: r.Counts, Inputs: []string{}}
-	for _, f := range res.Files {
-		server.Inputs = append(server.Inputs, f.Path)
-	}
-	rep := &Report{
-		Schema:   Schema,
-		Tool:     opt.Tool,
-		Inputs:   res.Files,
-		Skipped:  []Skipped{},
-		Errors:   []string{},
-		Attempts: r.Attempts,
-		Findings: r.Findings,
-		Service:  []Service{{Tenant: tenant, Server: server.Name, Service: r.Service}},
-		Counts:   r.Counts,
-		Unjoined: r.Unjoined,
-		Damage:   r.Damage,
-		read:     res,
-	}
-	if rep.Inputs == nil {
-		rep.Inputs = []Input{}
-	}
-	for _, s := range res.Skipped {
-		rep.Skipped = append(rep.Skipped, Skipped{s.Path, s.Reason})
-	}
-	for _, e := range res.Errors {
-		rep.Errors = append(rep.Errors, e.Error())
-	}
-	server.Verdict = Verdict(r.Counts, r.Findings)
-	rep.Tenants = []Tenant{{Name: tenant, Verdict: server.Verdict, Servers: []Server{server}}}
-	rep.Verdict = server.Verdict
-	return rep, nil
 }
 
 // mostSeen returns the key with the highest count ("" for none; the

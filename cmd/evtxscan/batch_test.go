@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/evtxscan/evtxscan/internal/scenario"
+	"github.com/evtxscan/evtxscan/internal/testenv"
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/lake/duckdbtest"
 	"github.com/evtxscan/evtxscan/parser"
@@ -341,12 +341,7 @@ func TestBatchRerunAndShards(t *testing.T) {
 // buildEvtxscan builds the command into a temporary folder.
 func buildEvtxscan(t *testing.T) string {
 	t.Helper()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		if goBin, err = exec.LookPath("go"); err != nil {
-			t.Skip("no go command to build evtxscan")
-		}
-	}
+	goBin := testenv.Need(t, "go", "the go command", "golang-go")
 	bin := filepath.Join(t.TempDir(), "evtxscan")
 	cmd := exec.Command(goBin, "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {

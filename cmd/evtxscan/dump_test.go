@@ -11,14 +11,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 func samplesDir(t *testing.T) string {
-	dir := filepath.Join("..", "..", "..", "shared", "evtx-samples")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("no ../shared/evtx-samples")
-	}
-	return dir
+	return testenv.SharedDir(t, "evtx-samples")
 }
 
 // dumpLines runs evtxscan dump and returns its NDJSON lines with the path

@@ -12,19 +12,20 @@ import (
 	"unicode/utf8"
 
 	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/report"
 )
 
-// explainCmd runs runExplain and returns its status and output.
+// explainCmd runs evtxscan explain and returns its status and output.
 func explainCmd(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := runExplain(context.Background(), args, &out, &errb)
+	code := run(context.Background(), append([]string{"explain"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
-// catalogCmd runs runCatalog and returns its status and output.
+// catalogCmd runs evtxscan catalog and returns its status and output.
 func catalogCmd(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := runCatalog(context.Background(), args, &out, &errb)
+	code := run(context.Background(), append([]string{"catalog"}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -65,17 +66,17 @@ func TestExplain(t *testing.T) {
 		{[]string{"8023042"}, exitUsage, nil, "eight hexadecimal digits", true},
 		{[]string{""}, exitUsage, nil, "empty query", true},
 		{[]string{"99999", "foo!"}, exitUsage, nil, "not an event id", true},
-		{nil, exitUsage, nil, "usage: evtxscan explain", true},
-		{[]string{"--format", "xml", "33002"}, exitUsage, nil, "unknown format", true},
+		{nil, exitUsage, nil, "nothing to explain", true},
+		{[]string{"--format", "xml", "33002"}, exitUsage, nil, "want text or json", true},
 		{[]string{"--bogus", "33002"}, exitUsage, nil, "unknown flag", true},
-		{[]string{"--help"}, exitOK, nil, "usage: evtxscan explain", true},
+		{[]string{"--help"}, exitOK, []string{"usage: evtxscan explain"}, "", false},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, out, errs := explainCmd(tc.args...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errs)
 			}
-			flat := strings.Join(wrapFields(out), " ") // undo the wrapping
+			flat := strings.Join(report.WrapFields(out), " ") // undo the wrapping
 			for _, s := range tc.stdout {
 				if !strings.Contains(out, s) && !strings.Contains(flat, s) {
 					t.Errorf("stdout lacks %q:\n%s", s, out)
@@ -163,7 +164,7 @@ func TestExplainTextWidth(t *testing.T) {
 	}
 	_, out, _ := catalogCmd()
 	outputs["catalog"] = out
-	_, _, usage := explainCmd("--help")
+	_, usage, _ := explainCmd("--help")
 	outputs["explain --help"] = usage
 	for name, out := range outputs {
 		if out == "" {
@@ -239,5 +240,42 @@ func TestCatalogJSON(t *testing.T) {
 	}
 	if len(doc) != 4 {
 		t.Errorf("%d members, want 4", len(doc))
+	}
+}
+
+// explain knows the neighbours an engineer meets beside writeback: the
+// engine's 6306 and password hash sync's 611, and Win32/HRESULT errors by
+// name or code, each with the public source of its facts.
+func TestExplainNeighbours(t *testing.T) {
+	for _, tt := range []struct {
+		q    string
+		want []string
+	}{
+		{"ERROR_ACCESS_DENIED", []string{"0x80070005 ERROR_ACCESS_DENIED", "Source: System Error Codes (Microsoft Learn)", "restrict-remote-sam"}},
+		{"error_file_not_found", []string{"0x80070002 ERROR_FILE_NOT_FOUND", "The system cannot find the file specified."}},
+		{"0x80070002", []string{"ERROR_FILE_NOT_FOUND"}},
+		{"SEC_E_TIME_SKEW", []string{"0x80090324", "clock-skew"}},
+		{"6306", []string{"ADSync 6306 ServerError", "clock"}},
+		{"611", []string{"Directory Synchronization 611", "RPC errors affecting Microsoft Entra Connect (Microsoft Learn)", "dc-unreachable"}},
+		{"auth-token", []string{"Leads to", "onboarding-failed"}},
+		{"writeback-down", []string{"31044", "not working"}},
+	} {
+		code, out, errs := explainCmd(tt.q)
+		if code != exitOK {
+			t.Errorf("%s: exit %d: %s", tt.q, code, errs)
+			continue
+		}
+		flat := strings.Join(strings.Fields(out), " ")
+		for _, w := range tt.want {
+			if !strings.Contains(flat, w) {
+				t.Errorf("%s: output lacks %q:\n%s", tt.q, w, out)
+			}
+		}
+		if strings.Contains(strings.ToLower(out), "seed") {
+			t.Errorf("%s: output cites a seed:\n%s", tt.q, out)
+		}
+	}
+	if code, _, _ := explainCmd("ERROR_NO_SUCH_THING"); code != exitFatal {
+		t.Errorf("unknown symbol: exit %d", code)
 	}
 }

@@ -4,46 +4,38 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 )
 
-// Exit statuses shared by every subcommand.
+// Exit statuses shared by every subcommand; exitTable documents them (in
+// --help and README.md).
 const (
-	exitOK      = 0 // clean input, job done
-	exitFatal   = 1 // the job could not be done
-	exitUsage   = 2 // bad command line
-	exitDamaged = 3 // done, but some input was damaged (and reported)
+	exitOK       = 0 // clean input, job done
+	exitFatal    = 1 // the job could not be done (nothing could be read, output failed)
+	exitUsage    = 2 // bad command line
+	exitDamaged  = 3 // done, but some input was damaged or not read (and reported)
+	exitFailOn   = 4 // --fail-on: a finding at or above that severity
+	exitInternal = 5 // an internal error (a bug): reported, not a crash
 )
 
-// A command is one subcommand of evtxscan.
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
-}
-
-func commands() []command {
-	return []command{
-		{"scan", "analyse logs: attempts, service health, root causes", runScan},
-		{"dump", "print events as NDJSON, one per line", runDump},
-		{"explain", "describe an event id, an HRESULT or a cause id", runExplain},
-		{"catalog", "list every known event, HRESULT and cause", runCatalog},
-	}
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: evtxscan <command> [flags] [args]\n\ncommands:\n")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(w, "\nRun 'evtxscan <command> --help' for the flags of a command.\n")
-}
+const exitTable = `Exit status:
+  0  clean input, the job is done
+  1  fatal: nothing could be read, or the output could not be written
+  2  usage: a bad command line (the message says what to change)
+  3  damaged input: read as far as possible, the damage is reported; also an archive that was not read (7z, rar, tar, gzip)
+  4  --fail-on matched: a finding at or above that severity (wins over 3)
+  5  internal error: a bug in evtxscan, reported instead of a crash
+`
 
 // softMemoryLimit is the heap size past which the garbage collector works
 // harder (runtime/debug.SetMemoryLimit), unless GOMEMLIMIT says otherwise:
@@ -61,29 +53,136 @@ func main() {
 	// evtxscan itself does not use the standard logger.
 	log.SetOutput(io.Discard)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	code := a.run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
+// run runs evtxscan with args as its command line, an empty standard input
+// and the process environment (the tests' entry point).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		usage(stderr)
-		return exitUsage
+	a := &app{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return a.run(ctx, args)
+}
+
+// An app is one run of evtxscan: its standard streams and environment, and
+// the exit status the command chose.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	code           int
+}
+
+// usageError is a bad command line: the message, and the command whose
+// --help tells more.
+type usageError struct {
+	cmd *cobra.Command
+	err error
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+func (a *app) run(ctx context.Context, args []string) int {
+	root := a.rootCmd()
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return a.code
 	}
-	switch args[0] {
-	case "-h", "--help", "help":
-		usage(stdout)
-		return exitOK
+	var ue *usageError
+	if errors.As(err, &ue) {
+		cmd = ue.cmd
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+	// Anything cobra itself refuses (an unknown command, a missing or
+	// extra argument, a bad flag) is a usage error.
+	fmt.Fprintf(a.stderr, "%s: %s\n", cmd.CommandPath(), userMessage(err))
+	fmt.Fprintf(a.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	return exitUsage
+}
+
+// rootCmd builds the command tree for one run; nothing is shared between
+// runs.
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "evtxscan",
+		Short: "explain password writeback failures from Entra Connect event logs",
+		Long: "evtxscan reads the Application event logs of Microsoft Entra Connect servers " +
+			"(.evtx files, folders, zips; - for standard input), offline, and explains why " +
+			"self-service password reset could not write passwords back to Active Directory.",
+		Version:       versionLine(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			// No command: the usage on standard error, and a usage status.
+			c.SetOut(a.stderr)
+			a.code = exitUsage
+			return c.Help()
+		},
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{c, err} })
+	root.SetHelpFunc(func(c *cobra.Command, _ []string) { writeHelp(c.OutOrStdout(), c, a.helpWidth()) })
+	root.SetUsageFunc(func(c *cobra.Command) error { writeHelp(c.OutOrStderr(), c, a.helpWidth()); return nil })
+	root.AddCommand(a.scanCmd(), a.dumpCmd(), a.explainCmd(), a.catalogCmd(), a.versionCmd())
+	root.CompletionOptions.HiddenDefaultCmd = false
+	return root
+}
+
+// versionCmd prints what --version prints, and the module versions with -v.
+func (a *app) versionCmd() *cobra.Command {
+	var verbose bool
+	c := &cobra.Command{
+		Use:   "version",
+		Short: "print the version of evtxscan, its commit and the Go version",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprintln(a.stdout, versionLine())
+			if bi, ok := debug.ReadBuildInfo(); ok && verbose {
+				for _, d := range bi.Deps {
+					fmt.Fprintf(a.stdout, "  %s %s\n", d.Path, d.Version)
+				}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "also list the modules built in")
+	return c
+}
+
+// versionLine is "evtxscan VERSION (commit COMMIT[, modified], BUILT) GO".
+func versionLine() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "evtxscan devel (no build information)"
+	}
+	v := toolVersionOf(bi)
+	var commit, when, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = ", modified"
+			}
 		}
 	}
-	fmt.Fprintf(stderr, "evtxscan: unknown command %q\n\n", args[0])
-	usage(stderr)
-	return exitUsage
+	if commit == "" {
+		commit = "unknown"
+	}
+	s := fmt.Sprintf("evtxscan %s (commit %s%s", v, commit, dirty)
+	if when != "" {
+		s += ", " + when
+	}
+	return s + ") " + bi.GoVersion
 }
 
 // toolVersion is evtxscan's version: the module version when built by go
@@ -93,6 +192,10 @@ func toolVersion() string {
 	if !ok {
 		return "devel"
 	}
+	return toolVersionOf(bi)
+}
+
+func toolVersionOf(bi *debug.BuildInfo) string {
 	v := bi.Main.Version
 	if v == "" || v == "(devel)" {
 		v = "devel"

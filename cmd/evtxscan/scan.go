@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/report"
@@ -22,52 +20,66 @@ type scanFlags struct {
 	out    string
 	tenant string
 	color  string
+	failOn string
 }
 
-// runScan analyses the inputs: attempts, service health, root causes.
-func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("scan", pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: evtxscan scan [flags] INPUT...\n\n"+
-			"Reads the Application logs of an Entra Connect server (.evtx files, folders,\n"+
-			"zips) and reports every password writeback attempt, the health of the\n"+
-			"writeback service and the root causes of failures, with what to do.\n"+
-			"All inputs of one run are one tenant. Exit status: 0 clean input,\n"+
-			"3 damaged input (read as far as possible), 2 usage, 1 fatal.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
+func (a *app) scanCmd() *cobra.Command {
 	var sf scanFlags
+	c := &cobra.Command{
+		Use:   "scan [flags] INPUT...",
+		Short: "analyse logs: attempts, service health, root causes",
+		Long: "Reads the Application logs of an Entra Connect server (.evtx files, folders, " +
+			"zips, or - for an .evtx or .zip on standard input) and reports every password " +
+			"writeback attempt, the health of the writeback service and the root causes of " +
+			"failures, with what to do. All inputs of one run are one tenant (with " +
+			"--format parquet, each input is a tenant of the data lake).\n\n" +
+			"Examples:\n" +
+			"  evtxscan scan bundle.zip\n" +
+			"  evtxscan scan --format json --fail-on error Application.evtx\n" +
+			"  unzip -p bundle.zip Application.evtx | evtxscan scan -",
+		Annotations: map[string]string{"exit": "yes"},
+		Args:        needInputs,
+		RunE: func(c *cobra.Command, args []string) error {
+			a.code = a.scan(c.Context(), &sf, args)
+			return nil
+		},
+	}
+	fs := c.Flags()
 	sf.register(fs)
 	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt or finding per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&sf.tenant, "tenant", "", "tenant name (default: the first input's base name without extension)")
-	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal), always, never")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	switch sf.format {
-	case "text", "json", "ndjson", "parquet":
-	default:
-		fmt.Fprintf(stderr, "evtxscan scan: unknown --format %q (text, json, ndjson, parquet)\n", sf.format)
-		return exitUsage
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return exitUsage
-	}
+	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never")
+	fs.StringVar(&sf.failOn, "fail-on", "none", "exit with status 4 when a finding has this severity or a higher one: error (critical or error), warning (also warning), none")
+	restrictRead(c)
+	restrictChoice(c, "format", "text", "json", "ndjson", "parquet")
+	restrictChoice(c, "color", "auto", "always", "never")
+	restrictChoice(c, "fail-on", "none", "error", "warning")
+	restrictChoice(c, "progress", "auto", "always", "never")
+	restrictChoice(c, "partition", "tenant,date", "tenant", "none")
+	restrictRange(c, "jobs", 1, 256)
+	c.MarkFlagFilename("out")
+	return c
+}
+
+// scan runs the scan command once its flags are parsed and valid.
+func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
+	stderr := a.stderr
 	if sf.format == "parquet" {
-		return runBatch(ctx, &sf, fs.Args(), stdout, stderr)
+		if hasStdin(inputs) {
+			fmt.Fprintf(stderr, "evtxscan scan: --format parquet reads named inputs only, not - (standard input)\n")
+			return exitUsage
+		}
+		return runBatch(ctx, sf, inputs, a.stdout, stderr)
 	}
-	rep, err := scan.Analyze(ctx, fs.Args(), scan.Options{
-		ReadOptions: sf.ReadOptions, Tenant: sf.tenant, Catalog: catalog.New(), Tool: toolVersion(),
+	ro := sf.ReadOptions
+	ro.Stdin = a.stdin
+	rep, err := scan.Analyze(ctx, inputs, scan.Options{
+		ReadOptions: ro, Tenant: sf.tenant, Catalog: catalog.New(), Tool: toolVersion(),
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "evtxscan scan: %v\n", err)
+		fmt.Fprintf(stderr, "evtxscan scan: %s\n", userMessage(err))
 		return exitFatal
 	}
 	if len(rep.Inputs) == 0 {
@@ -75,11 +87,11 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return readStatus(stderr, "scan", rep.Summary())
 	}
 
-	w := stdout
+	w := a.stdout
 	var f *os.File
 	if sf.out != "" {
 		if f, err = os.Create(sf.out); err != nil {
-			fmt.Fprintf(stderr, "evtxscan scan: %v\n", err)
+			fmt.Fprintf(stderr, "evtxscan scan: cannot create %s: %s\n", sf.out, pathMessage(err))
 			return exitFatal
 		}
 		w = f
@@ -91,7 +103,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "ndjson":
 		err = report.NDJSON(bw, rep)
 	default:
-		err = report.Text(bw, rep, report.TextOptions{Color: useColor(sf.color, w)})
+		err = report.Text(bw, rep, report.TextOptions{Color: useColor(sf.color, w, a.getenv)})
 	}
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
@@ -102,35 +114,61 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "evtxscan scan: %v\n", err)
+		fmt.Fprintf(stderr, "evtxscan scan: cannot write the report: %s\n", pathMessage(err))
 		return exitFatal
 	}
 	if sf.format != "text" {
 		report.Damage(stderr, rep.Summary())
 	}
-	return readStatus(stderr, "scan", rep.Summary())
+	status := readStatus(stderr, "scan", rep.Summary())
+	if status == exitFatal {
+		return status
+	}
+	if n := failOnMatches(sf.failOn, rep); n > 0 {
+		fmt.Fprintf(stderr, "evtxscan scan: --fail-on %s: %d finding(s) at or above %s\n", sf.failOn, n, sf.failOn)
+		return exitFailOn
+	}
+	return status
 }
 
-// useColor decides whether the text report is coloured.
-func useColor(mode string, w io.Writer) bool {
-	switch mode {
-	case "always":
-		return true
-	case "never":
-		return false
+// failOnMatches counts the findings at or above the severity level
+// ("none": nothing matches).
+func failOnMatches(level string, rep *scan.Report) int {
+	if level == "" || level == "none" {
+		return 0
 	}
-	if os.Getenv("NO_COLOR") != "" {
-		return false
+	min := catalog.Severity(level).Rank()
+	n := 0
+	for _, f := range rep.Findings {
+		if catalog.Severity(f.Severity).Rank() >= min {
+			n++
+		}
 	}
-	return isTerminal(w)
+	return n
 }
 
-// isTerminal reports whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+// needInputs is the argument rule of the commands that read logs.
+func needInputs(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return &usageError{c, fmt.Errorf("no INPUT: name .evtx files, folders or .zip archives, or - for standard input")}
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	n := 0
+	for _, a := range args {
+		if a == "-" {
+			n++
+		}
+	}
+	if n > 1 {
+		return &usageError{c, fmt.Errorf("- (standard input) may be named once")}
+	}
+	return nil
+}
+
+func hasStdin(inputs []string) bool {
+	for _, in := range inputs {
+		if in == "-" {
+			return true
+		}
+	}
+	return false
 }

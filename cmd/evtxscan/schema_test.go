@@ -633,6 +633,7 @@ func schemaDefs() map[reflect.Type]string {
 		reflect.TypeFor[correlate.ServiceError](): "#/$defs/serviceError",
 		reflect.TypeFor[correlate.Counts]():       "#/$defs/counts",
 		reflect.TypeFor[correlate.Damage]():       "#/$defs/damage",
+		reflect.TypeFor[correlate.Unattributed](): "#/$defs/unattributed",
 	}
 }
 
@@ -946,12 +947,19 @@ func fillValue(v reflect.Value, name string) {
 				"scope":     "service",
 				"join":      correlate.JoinHRNearest,
 				"cause":     "heartbeat-gap",
+				"because":   "servicebus-unreachable",
+				"reason":    correlate.ReasonNoPart,
 			}[name]
 			if !ok {
 				s = "filled " + name
 			}
 			v.SetString(s)
 		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		fillValue(v.Elem(), name)
 	case reflect.Bool:
 		v.SetBool(true)
 	case reflect.Int, reflect.Int64, reflect.Uint16, reflect.Uint32, reflect.Uint64:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/evtxscan/evtxscan/internal/evtxwriter"
 	"github.com/evtxscan/evtxscan/internal/evtxwriter/libyal"
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 var t0 = time.Date(2024, 3, 18, 9, 15, 2, 123456700, time.UTC)
@@ -89,7 +90,7 @@ func writeFile(t testing.TB, path string, opts evtxwriter.Options, recs []evtxwr
 func needLibyal(t *testing.T) {
 	t.Helper()
 	if _, err := libyal.Path(); err != nil {
-		t.Skip("evtxexport (Debian package libevtx-utils) is not on PATH; cannot cross-check with libyal")
+		testenv.Missing(t, "libyal evtxexport not installed (Debian package libevtx-utils)")
 	}
 }
 

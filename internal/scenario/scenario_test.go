@@ -17,6 +17,7 @@ import (
 
 	"github.com/evtxscan/evtxscan/internal/evtxwriter"
 	"github.com/evtxscan/evtxscan/internal/evtxwriter/libyal"
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/evtx from the scenarios (same as go run ./internal/cmd/genfixtures)")
@@ -143,7 +144,7 @@ func extract(t *testing.T, name string, data []byte) map[string][]byte {
 // missing: libyal skips such a chunk.
 func TestLibyalReadsFixtures(t *testing.T) {
 	if _, err := libyal.Path(); err != nil {
-		t.Skip("evtxexport (Debian package libevtx-utils) is not on PATH; cannot cross-check with libyal")
+		testenv.Missing(t, "libyal evtxexport not installed (Debian package libevtx-utils)")
 	}
 	fs, err := Fixtures()
 	if err != nil {
@@ -235,7 +236,7 @@ func TestLibyalReadsFixtures(t *testing.T) {
 
 func TestDamagedFixtures(t *testing.T) {
 	if _, err := libyal.Path(); err != nil {
-		t.Skip("evtxinfo (Debian package libevtx-utils) is not on PATH")
+		testenv.Missing(t, "libyal evtxexport not installed (Debian package libevtx-utils)")
 	}
 	fs, encs := fixtures(t)
 	dir := t.TempDir()

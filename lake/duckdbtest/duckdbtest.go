@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
 // A DB runs queries; each Query starts a new in-memory DuckDB.
@@ -27,14 +29,14 @@ func New(t testing.TB) *DB {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("DuckDB checks skipped: node is not installed")
+		testenv.Missing(t, "DuckDB checks: node not installed (Debian package nodejs)")
 	}
 	root, err := repoRoot()
 	if err != nil {
-		t.Skipf("DuckDB checks skipped: %v", err)
+		testenv.Missing(t, "DuckDB checks: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "@duckdb", "node-api", "package.json")); err != nil {
-		t.Skipf("DuckDB checks skipped: node_modules/@duckdb/node-api is missing; run `npm ci` in %s", root)
+		testenv.Missing(t, "DuckDB checks: @duckdb/node-api not installed (npm ci)")
 	}
 	return &DB{node: node, script: filepath.Join(root, "tools", "duckdb-query.mjs"), root: root}
 }

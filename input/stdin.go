@@ -1,0 +1,61 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+)
+
+// StdinName is the input that stands for standard input, and the name its
+// items take ("-" for an EVTX stream, "-!Application.evtx" for an entry of
+// a zip read from it).
+const StdinName = "-"
+
+// stdin visits Walker.Stdin, named "-" in the inputs. An EVTX stream is
+// handed over as it comes, never buffered whole; a zip needs random access,
+// so it is read into memory like a nested zip, within MaxNestedZipBytes.
+func (wk *walk) stdin() error {
+	if wk.stdinRead {
+		wk.skip(StdinName, "standard input named twice")
+		return nil
+	}
+	wk.stdinRead = true
+	if wk.in == nil {
+		wk.fail(newError(StdinName, "", "", errNoStdin))
+		return nil
+	}
+	br := bufio.NewReaderSize(wk.in, sniffLen)
+	head, err := br.Peek(sniffLen)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		wk.fail(newError(StdinName, "", "read", err))
+		return nil
+	}
+	switch kind(head) {
+	case kindEVTX:
+		wk.rep.Items++
+		if err := wk.fn(Item{Path: StdinName}, br); err != nil {
+			return err
+		}
+		return wk.ctx.Err()
+	case kindZip:
+		lim := wk.lim.MaxNestedZipBytes
+		b, err := io.ReadAll(io.LimitReader(br, lim+1))
+		if err != nil {
+			wk.fail(newError(StdinName, "", "read", err))
+			return nil
+		}
+		if int64(len(b)) > lim {
+			wk.fail(&Error{Path: StdinName, Err: over(ErrTooLarge, "a zip on standard input is held in memory, at most %d bytes (--max-nested-bytes); name the file instead", lim)})
+			return nil
+		}
+		zr, err := newZipReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			wk.fail(newError(StdinName, "", "open", err))
+			return nil
+		}
+		return wk.zip(zr, StdinName, 1, &budget{})
+	default:
+		wk.skip(StdinName, reason(head))
+		return nil
+	}
+}
