@@ -151,6 +151,9 @@ func (w *worker) decodeJob(j job, dirty bool, used func(int) bool) batch {
 // release hands the result's event slice back to the worker that filled it.
 func (res *chunkResult) release() {
 	if res.free != nil && res.events != nil {
+		// Let go of what the events point to (data strings, prepared
+		// fields) while the slice waits to be reused.
+		clear(res.events)
 		select {
 		case res.free <- slot{res.events[:0], res.out[:0]}:
 		default:

@@ -194,6 +194,9 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 		}
 		switch {
 		case err == nil:
+			if p := d.opts.prepare; p != nil {
+				ev.Prepared = p(ev)
+			}
 		case errors.Is(err, errFiltered):
 			res.filtered++
 			res.events = res.events[:len(res.events)-1]

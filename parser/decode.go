@@ -35,7 +35,8 @@ type decodeOptions struct {
 	sampleData func(provider string, eventID uint16) bool
 	cache      *planCache // plans shared across chunks; nil for none
 	ndjson     bool       // encode each event's NDJSON line (Reader.NDJSON)
-	jsonPrefix []byte     // the start of every line: {"path":...,"chunk":
+	prepare    func(*Event) any
+	jsonPrefix []byte // the start of every line: {"path":...,"chunk":
 }
 
 // sampleKey is a provider and event id sampled in the current chunk, and

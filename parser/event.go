@@ -36,4 +36,7 @@ type Event struct {
 	// Reader.NDJSON is set (see there); else nil. It is valid until the
 	// next call to Read.
 	JSON []byte `json:"-"`
+
+	// Prepared is what Reader.Prepare returned for the event, or nil.
+	Prepared any `json:"-"`
 }

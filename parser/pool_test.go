@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -170,5 +171,38 @@ func TestPoolClosedUnderReader(t *testing.T) {
 	r.Pool = pool
 	if _, err := r.Read(); !errors.Is(err, ErrClosed) {
 		t.Errorf("Read on a closed pool: %v, want ErrClosed", err)
+	}
+}
+
+// Prepare runs on every event kept, with 1 and 2 workers, and its result
+// rides on the event; events left out by Keep are not prepared.
+func TestPrepare(t *testing.T) {
+	b := sample(t, "hayabusa/DeepBlueCLI_many-events-application.evtx")
+	for _, w := range []int{1, 2} {
+		var calls atomic.Int64
+		kept := 0
+		r := NewReader(bytes.NewReader(b))
+		r.Workers = w
+		r.Keep = func(p string) bool { return len(p)%2 == 0 }
+		r.Prepare = func(ev *Event) any {
+			calls.Add(1)
+			return ev.RecordID * 3
+		}
+		for {
+			ev, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept++
+			if got, ok := ev.Prepared.(uint64); !ok || got != ev.RecordID*3 {
+				t.Fatalf("w%d: record %d: Prepared = %v", w, ev.RecordID, ev.Prepared)
+			}
+		}
+		if kept == 0 || calls.Load() != int64(kept) {
+			t.Errorf("w%d: Prepare called %d times for %d events kept", w, calls.Load(), kept)
+		}
 	}
 }

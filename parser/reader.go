@@ -81,6 +81,13 @@ type Reader struct {
 	// ("0x80000000000000"). The data strings are those Event.Data would
 	// hold, and "data" is null when it would be nil.
 	NDJSON bool
+	// Prepare, when set, is run on each event kept, on the goroutine that
+	// decoded it, once its fields are filled; what it returns rides on the
+	// event as Event.Prepared. It moves per-event work of the consumer
+	// (field extraction, say) off the goroutine calling Read, onto the
+	// decoders. With Workers > 1 it is called from several goroutines at
+	// once; it must not keep ev.
+	Prepare func(ev *Event) any
 
 	// Pool, when set, is the pool of decoding goroutines, buffers and
 	// template plans the Reader shares with the other Readers of a run; its
@@ -199,7 +206,7 @@ func (r *Reader) start() error {
 		r.Workers = runtime.GOMAXPROCS(0)
 	}
 	r.dirty = h.Dirty()
-	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, ndjson: r.NDJSON}
+	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, ndjson: r.NDJSON, prepare: r.Prepare}
 	if r.NDJSON {
 		r.opts.jsonPrefix = jsonPrefix(r.Path)
 	}

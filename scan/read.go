@@ -27,6 +27,9 @@ type ReadOptions struct {
 	Stdin io.Reader
 	// NDJSON has each event carry its NDJSON line (parser.Reader.NDJSON).
 	NDJSON bool
+	// Prepare is run on each event by the decoders
+	// (parser.Reader.Prepare).
+	Prepare func(ev *parser.Event) any
 	// Pool, when set, is the pool of decoders the files are read with
 	// (a batch over many inputs passes one for all of them); else Read
 	// makes one of Workers for the run.
@@ -173,6 +176,7 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	pr.NeedData = rf.NeedData
 	pr.SampleData = rf.SampleData
 	pr.NDJSON = rf.NDJSON
+	pr.Prepare = rf.Prepare
 	pr.Pool = rf.Pool
 	defer pr.Close()
 	cur, span := -1, [2]time.Time{}
