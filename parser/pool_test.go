@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -204,5 +205,46 @@ func TestPrepare(t *testing.T) {
 		if kept == 0 || calls.Load() != int64(kept) {
 			t.Errorf("w%d: Prepare called %d times for %d events kept", w, calls.Load(), kept)
 		}
+	}
+}
+
+// BenchmarkPerFile is the cost of one file of a run over many: a Reader of
+// its own (goroutines, batch buffers, plan cache made for the file) against
+// a Reader on the run's Pool. One op reads the file once, writeback sources
+// only, as scan does.
+func BenchmarkPerFile(b *testing.B) {
+	data := sample(b, "hayabusa/DeepBlueCLI_many-events-application.evtx")
+	read := func(b *testing.B, pool *Pool, workers int) {
+		r := NewReader(bytes.NewReader(data))
+		r.Workers = workers
+		r.Pool = pool
+		r.Keep = Writeback
+		for {
+			if _, err := r.Read(); err != nil {
+				if err != io.EOF {
+					b.Fatal(err)
+				}
+				break
+			}
+		}
+		r.Close()
+	}
+	for _, w := range []int{1, 2} {
+		b.Run("own/workers="+strconv.Itoa(w), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				read(b, nil, w)
+			}
+		})
+		b.Run("pool/workers="+strconv.Itoa(w), func(b *testing.B) {
+			pool := NewPool(w)
+			defer pool.Close()
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				read(b, pool, 0)
+			}
+		})
 	}
 }
