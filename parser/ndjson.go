@@ -232,22 +232,34 @@ func jsonPrefix(path string) []byte {
 	return append(b, `,"chunk":`...)
 }
 
-// A jsonStr is the last string a System member was written for, and how
-// it was written. The decoder hands out the same string for the same text
-// (chunkDecoder.str), so that one comparison of pointers saves escaping it
-// again.
+// A jsonStr is the last strings a System member was written for, and how
+// they were written. The decoder hands out the same string for the same
+// text (chunkDecoder.str), so that one comparison of pointers saves
+// escaping it again; a few are kept, for the providers of a log that
+// alternate.
 type jsonStr struct {
+	e    [4]jsonStrEntry
+	next int
+}
+
+type jsonStrEntry struct {
 	p   *byte
 	n   int
 	enc []byte
 }
 
 func (c *jsonStr) append(dst []byte, s string) []byte {
-	if p := unsafe.StringData(s); p != c.p || len(s) != c.n {
-		c.p, c.n = p, len(s)
-		c.enc = appendJSONString(c.enc[:0], s)
+	p := unsafe.StringData(s)
+	for i := range c.e {
+		if e := &c.e[i]; e.p == p && e.n == len(s) && e.enc != nil {
+			return append(dst, e.enc...)
+		}
 	}
-	return append(dst, c.enc...)
+	e := &c.e[c.next]
+	c.next = (c.next + 1) % len(c.e)
+	e.p, e.n = p, len(s)
+	e.enc = appendJSONString(e.enc[:0], s)
+	return append(dst, e.enc...)
 }
 
 // appendEventJSON appends the System members of ev, from "path" to

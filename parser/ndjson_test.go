@@ -262,3 +262,17 @@ func BenchmarkNDJSON(b *testing.B) {
 		})
 	}
 }
+
+// The cache of escaped System strings gives each string its own encoding,
+// the empty string and strings that alternate included.
+func TestJSONStrCache(t *testing.T) {
+	var c jsonStr
+	strs := []string{"", "ADSync", "PasswordResetService", "", "a\"b", "Directory Synchronization", "x", "y", "ADSync", ""}
+	for round := 0; round < 3; round++ {
+		for _, s := range strs {
+			if got, want := string(c.append(nil, s)), string(appendJSONString(nil, s)); got != want {
+				t.Fatalf("%q: got %s, want %s", s, got, want)
+			}
+		}
+	}
+}
