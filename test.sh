@@ -12,13 +12,18 @@
 # CI=true it makes them fail. Tests that read ../shared (the samples beside
 # the repository) skip with one message when it is absent.
 #
-# Environment: RACE_PKGS (packages of the race run), STATICCHECK (module
+# Environment: RACE_PKGS (packages of the race run), TEST_TIMEOUT and
+# RACE_TIMEOUT (go test -timeout of each run), STATICCHECK (module
 # path@version), TEST_INSTALL=0 to install nothing.
 set -uo pipefail
 cd "$(dirname "$0")"
 
 STATICCHECK=${STATICCHECK:-honnef.co/go/tools/cmd/staticcheck@v0.8.2}
 RACE_PKGS=${RACE_PKGS:-./parser/... ./input/... ./correlate/...}
+# The parser's comparisons with libyal and python-evtx on every shared
+# sample take minutes under the race detector on a 2-core machine.
+TEST_TIMEOUT=${TEST_TIMEOUT:-20m}
+RACE_TIMEOUT=${RACE_TIMEOUT:-40m}
 failed=()        # steps outside go test that failed
 notes=()         # steps not run, and why
 tmp=$(mktemp -d)
@@ -83,11 +88,11 @@ else
 fi
 
 step "go test ./..."
-go test -json ./... | "$tmp/testsummary" -save "$tmp/tests.json"
+go test -json -timeout "$TEST_TIMEOUT" ./... | "$tmp/testsummary" -save "$tmp/tests.json"
 
 # shellcheck disable=SC2086 # RACE_PKGS is a list of patterns
 step "go test -race $RACE_PKGS"
-go test -race -json $RACE_PKGS | "$tmp/testsummary" -save "$tmp/race.json"
+go test -race -json -timeout "$RACE_TIMEOUT" $RACE_PKGS | "$tmp/testsummary" -save "$tmp/race.json"
 
 if [ -x .ci/fuzz ]; then
   step ".ci/fuzz"

@@ -14,6 +14,7 @@ import (
 
 	kpflate "github.com/klauspost/compress/flate"
 
+	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/parser"
 )
 
@@ -102,7 +103,7 @@ func BenchmarkZipRead(b *testing.B) {
 						b.SetBytes(size)
 						r := parser.NewReader(rc)
 						r.Workers = w
-						r.Keep = parser.Writeback
+						r.Keep = parser.Providers(catalog.WritebackSources()...)
 						if !data {
 							r.NeedData = func(string, uint16) bool { return false }
 						}

@@ -78,6 +78,12 @@ const (
 	SourceDirSync       = "Directory Synchronization"
 )
 
+// WritebackSources are the event sources password writeback logs to: the
+// events scan reads (the parser's filter, parser.Providers) unless --all.
+func WritebackSources() []string {
+	return []string{SourcePasswordReset, SourceADSync, SourceDirSync}
+}
+
 // Operations of attempt events. No document gives an unlock its own
 // events: an unlock is logged as a reset whose text says "unblockUser: True".
 const (

@@ -3,8 +3,6 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/evtxscan/evtxscan/internal/golden"
+)
 
 // wantCauses is the list of cause ids that issue 4 asks for.
 var wantCauses = map[Scope][]string{
@@ -384,19 +382,7 @@ func TestJSONGolden(t *testing.T) {
 	if !bytes.Equal(got[:len(got)-1], again) {
 		t.Fatal("two catalogs marshal differently")
 	}
-	golden := filepath.Join("testdata", "catalog.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("JSON differs from %s; run go test ./catalog -update and review the diff", golden)
-	}
+	golden.Check(t, filepath.Join("testdata", "catalog.json"), got)
 	// The document decodes back into the API types.
 	var doc struct {
 		Schema   string    `json:"schema"`

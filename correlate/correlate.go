@@ -306,7 +306,11 @@ type Correlator struct {
 	// writeback sources (see the package rules on the log's span).
 	spans    map[string]*chanSpan
 	lastSpan *chanSpan
-	wbChans  map[string]struct{}
+	wbChans  map[string]string // the channel → itself, cloned
+	// lastWbChan is the channel of the last writeback event (its entry in
+	// wbChans exists), to skip the map on a run of one channel.
+	lastWbChan string
+	haveWbChan bool
 
 	tidSvc   []attEvent                 // service events with a TrackingId, decided in Finish
 	unattr   map[unattrKey]*unattrGroup // see Unattributed
@@ -348,7 +352,6 @@ type unattrGroup struct {
 	last   ref
 	sample string // text of the earliest event read, "" when none
 	hr     uint32
-	cause  string
 	refs   refSet
 }
 
@@ -500,7 +503,7 @@ func New(cfg Config) *Correlator {
 		endpoints: make(map[string]struct{}),
 		versions:  make(map[string]struct{}),
 		spans:     make(map[string]*chanSpan),
-		wbChans:   make(map[string]struct{}),
+		wbChans:   make(map[string]string),
 		unattr:    make(map[unattrKey]*unattrGroup),
 		known:     make(map[errKind]knownEvent),
 	}
@@ -556,10 +559,13 @@ func (c *Correlator) Add(ev *parser.Event) {
 		c.span(ev.Channel).note(ev.Time, ev.Time)
 	}
 	k, op := classify(ev.Provider, ev.EventID)
-	if k != kindUnrelated {
-		if _, ok := c.wbChans[ev.Channel]; !ok {
-			c.wbChans[strings.Clone(ev.Channel)] = struct{}{}
+	if k != kindUnrelated && (!c.haveWbChan || ev.Channel != c.lastWbChan) {
+		key, ok := c.wbChans[ev.Channel]
+		if !ok {
+			key = strings.Clone(ev.Channel)
+			c.wbChans[key] = key
 		}
+		c.lastWbChan, c.haveWbChan = key, true
 	}
 	switch k {
 	case kindUnrelated:
@@ -816,16 +822,30 @@ func addSet(m map[string]struct{}, s string) {
 }
 
 // summary returns a one-line description of an event: the reason of a
-// failure, the trace line that carries the hresult of a 6329, else the
-// first line.
+// failure; for a 6329 the first trace line that names the failure (the
+// engine's benign lines skipped) and, when another, the line that carries
+// its hresult, joined by " | "; else the first line.
 func summary(f *Fields) string {
 	if f.Reason != "" {
 		return truncate(f.Reason, maxMessage)
 	}
+	first := -1
+	for i, t := range f.Trace {
+		if !benignTrace(t) {
+			first = i
+			break
+		}
+	}
 	for i := len(f.Trace) - 1; i >= 0; i-- {
 		if f.Trace[i].HResult != 0 && f.Trace[i].HResult == f.HResult {
+			if first >= 0 && first < i {
+				return truncate(f.Trace[first].Raw+" | "+f.Trace[i].Raw, maxMessage)
+			}
 			return truncate(f.Trace[i].Raw, maxMessage)
 		}
+	}
+	if first >= 0 {
+		return truncate(f.Trace[first].Raw, maxMessage)
 	}
 	s := f.Text
 	for {
@@ -838,6 +858,13 @@ func summary(f *Fields) string {
 }
 
 const maxMessage = 300
+
+// benignTrace reports whether a trace line is one the engine logs in many
+// 6329s whatever failed (a file that already exists in dnutils.cpp, a
+// registry value it does without).
+func benignTrace(t TraceLine) bool {
+	return t.HResult == 0x800700B7 || strings.HasPrefix(t.Rest, "Failed getting registry value")
+}
 
 // truncate cuts s to at most n bytes at a rune boundary, marking the cut
 // with "…".

@@ -86,7 +86,8 @@ func TestSeed000Interleaved(t *testing.T) {
 		if set.RecordID != setRec[i] || set.Join != JoinAnchor {
 			t.Errorf("%s: joined 6329 record %d by %q, want record %d by anchor", a.TrackingID, set.RecordID, set.Join, setRec[i])
 		}
-		if !strings.HasPrefix(set.Message, "BAIL: MMS(9032)") {
+		// The first trace line naming the failure, then the one with its hresult.
+		if !strings.HasPrefix(set.Message, `ERR_: MMS(9032): ..\ObjectSearcher.cpp(461): AD Object is not present.`) || !strings.Contains(set.Message, " | BAIL: MMS(9032)") {
 			t.Errorf("6329 summary %q", set.Message)
 		}
 		if a.Cause != "sync-rule-password-sync-missing" {

@@ -1,13 +1,16 @@
 package correlate
 
-import "strings"
+import (
+	"strings"
 
-// Event sources, spelled as in the Provider Name of the log (the same
-// values as catalog.SourcePasswordReset, SourceADSync and SourceDirSync).
+	"github.com/evtxscan/evtxscan/catalog"
+)
+
+// Event sources, spelled as in the Provider Name of the log.
 const (
-	sourcePasswordReset = "PasswordResetService"
-	sourceADSync        = "ADSync"
-	sourceDirSync       = "Directory Synchronization"
+	sourcePasswordReset = catalog.SourcePasswordReset
+	sourceADSync        = catalog.SourceADSync
+	sourceDirSync       = catalog.SourceDirSync
 )
 
 // Operations of attempts.

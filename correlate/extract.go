@@ -45,7 +45,9 @@ type TraceLine struct {
 }
 
 // Fields holds what Extract reads from the data strings of one event.
-// Strings are substrings of the input (or of Text); nothing is copied.
+// Strings are substrings of the input (or of Text); nothing is copied,
+// except that the fields of a PasswordResetService header wrapped across
+// lines are read from a copy with its line breaks folded into spaces.
 // Absent parts are left zero.
 type Fields struct {
 	// PasswordResetService.
@@ -111,7 +113,9 @@ func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 	head := s[:headerEnd(s)]
 
 	if strings.Contains(head, "TrackingId") || strings.Contains(head, "Context") {
-		extractWriteback(f, head)
+		// A header wrapped across lines (an export that folds long lines)
+		// reads as one line.
+		extractWriteback(f, unwrap(head))
 	}
 	if f.Exception == "" {
 		f.Exception = exceptionType(s)
@@ -132,7 +136,7 @@ func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 		f.SyncVersion = version(s[i+len("Azure AD Sync "):])
 	}
 	if f.SyncVersion == "" && len(data) > 1 && eventID == 6329 && isSource(provider, sourceADSync) {
-		if v := strings.TrimSpace(strings.Trim(data[len(data)-1], "\"\r\n ")); v != "" && version(v) == v {
+		if v := strings.TrimSpace(strings.Trim(data[len(data)-1], quoteCutset+"\n")); v != "" && version(v) == v {
 			f.SyncVersion = v
 		}
 	}
@@ -152,7 +156,7 @@ func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 //	TrackingId: <id>, <Token>, Details: <upn or Context…>
 //	TrackingId: <id>, Reason: <text>, Context: cloudAnchor: …, Details: <exception…>
 func extractWriteback(f *Fields, head string) {
-	if v := keyValue(head, "TrackingId", ':'); v >= 0 {
+	if v := keyValueLoose(head, "TrackingId"); v >= 0 {
 		f.TrackingID = token(head[v:])
 		rest := head[v+len(f.TrackingID):]
 		rest = strings.TrimLeft(rest, " \t")
@@ -208,7 +212,10 @@ func extractWriteback(f *Fields, head string) {
 }
 
 // extractTrace reads the ERR_/BAIL lines of s and picks the hresult of the
-// last line that carries a failure code.
+// last line that carries a failure code. It is lenient to exports that put
+// several trace lines on one line (the text of a 6329 flattened into one
+// string): a line is split before each "ERR_:" or "BAIL:" that follows a
+// blank or a quote.
 func extractTrace(f *Fields, s string) {
 	for len(s) > 0 {
 		n := strings.IndexByte(s, '\n')
@@ -218,8 +225,16 @@ func extractTrace(f *Fields, s string) {
 		} else {
 			s = ""
 		}
-		if tl, ok := parseTraceLine(line); ok {
-			f.Trace = append(f.Trace, tl)
+		for line != "" {
+			part := line
+			if k := nextTraceStart(line); k > 0 {
+				part, line = line[:k], line[k:]
+			} else {
+				line = ""
+			}
+			if tl, ok := parseTraceLine(part); ok {
+				f.Trace = append(f.Trace, tl)
+			}
 		}
 	}
 	if f.HResult != 0 {
@@ -233,9 +248,37 @@ func extractTrace(f *Fields, s string) {
 	}
 }
 
+// nextTraceStart returns the index of the second trace line start in
+// line ("ERR_:" or "BAIL:" followed by "MMS(", after a blank or a quote),
+// or -1 when line holds at most one.
+func nextTraceStart(line string) int {
+	for i := 1; i+5 <= len(line); i++ {
+		if line[i] != 'E' && line[i] != 'B' {
+			continue
+		}
+		w := line[i:]
+		if !strings.HasPrefix(w, "ERR_") && !strings.HasPrefix(w, "BAIL") {
+			continue
+		}
+		if c := line[i-1]; c != ' ' && c != '\t' && c != '"' && !(c >= 0x80) {
+			continue
+		}
+		rest := strings.TrimLeft(w[4:], " \t")
+		if !strings.HasPrefix(rest, ":") || !strings.HasPrefix(strings.TrimLeft(rest[1:], " \t"), "MMS(") {
+			continue
+		}
+		return i
+	}
+	return -1
+}
+
+// quoteCutset holds the blanks and the quotes (straight and typographic)
+// trimmed around a trace line.
+const quoteCutset = " \t\r\"\u201c\u201d\u201e\u00ab\u00bb"
+
 // parseTraceLine parses one trace line; ok is false when line is not one.
 func parseTraceLine(line string) (TraceLine, bool) {
-	line = strings.Trim(line, " \t\r\"")
+	line = strings.Trim(line, quoteCutset)
 	var t TraceLine
 	switch {
 	case strings.HasPrefix(line, "ERR_"):
@@ -405,6 +448,59 @@ func keyValue(s, key string, sep byte) int {
 	return -1
 }
 
+// keyValueLoose is keyValue with ':' as separator, or else with blanks
+// alone ("UserPrincipalName user@x"): the key must then be followed by at
+// least one blank and a value that does not begin with ':' or '='.
+func keyValueLoose(s, key string) int {
+	if v := keyValue(s, key, ':'); v >= 0 {
+		return v
+	}
+	for i := 0; i+len(key) <= len(s); {
+		k := indexFold(s[i:], key)
+		if k < 0 {
+			return -1
+		}
+		k += i
+		i = k + 1
+		if k > 0 && isWordByte(s[k-1]) {
+			continue
+		}
+		j := k + len(key)
+		b := j
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		if j == b || j >= len(s) || s[j] == ':' || s[j] == '=' || s[j] == ',' || s[j] == '\r' || s[j] == '\n' {
+			continue
+		}
+		return j
+	}
+	return -1
+}
+
+// unwrap joins the lines of a header into one: each line break, with the
+// blanks around it, becomes one space. It returns s itself when s has none.
+func unwrap(s string) string {
+	if strings.IndexAny(s, "\r\n") < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\r\n")
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(strings.TrimRight(s[:i], " \t"))
+		s = strings.TrimLeft(s[i:], "\r\n \t")
+		if len(s) > 0 {
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
 // keyStart returns the index where the key whose value starts at v begins:
 // it walks back over blanks, the separator and the key's letters.
 func keyStart(s string, v int) int {
@@ -418,10 +514,10 @@ func keyStart(s string, v int) int {
 	return i
 }
 
-// fieldValue returns the value of "key: value", ending at a comma or line
-// end, trimmed; "" when absent.
+// fieldValue returns the value of "key: value" (or "key value", as some
+// exports print it), ending at a comma or line end, trimmed; "" when absent.
 func fieldValue(s, key string) string {
-	v := keyValue(s, key, ':')
+	v := keyValueLoose(s, key)
 	if v < 0 {
 		return ""
 	}
@@ -519,7 +615,7 @@ func aadAnchor(s string) string {
 	if s == "" || (s[0] != '=' && s[0] != ':') {
 		return ""
 	}
-	s = strings.TrimLeft(s[1:], " \t")
+	s = strings.TrimLeft(s[1:], " \t\r\n")
 	const prefix = "User_"
 	if strings.HasPrefix(s, prefix) && len(s) >= len(prefix)+36 && isGUID(s[len(prefix):len(prefix)+36]) {
 		return s[:len(prefix)+36]
@@ -528,7 +624,7 @@ func aadAnchor(s string) string {
 	if a := strings.Index(v, "Azure"); a > 0 {
 		v = v[:a]
 	}
-	return strings.TrimRight(v, "\".,")
+	return strings.TrimRight(v, "\".,\u201c\u201d")
 }
 
 // version returns the leading dotted number of s ("2.5.79.0").
@@ -598,12 +694,17 @@ func isGUID(s string) bool {
 	return true
 }
 
-// token returns the leading run of s up to a blank, comma, quote or line end.
+// token returns the leading run of s up to a blank, comma, quote
+// (straight or typographic) or line end.
 func token(s string) string {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case ' ', '\t', '\r', '\n', ',', '"':
 			return s[:i]
+		case 0xE2: // U+201C, U+201D
+			if strings.HasPrefix(s[i:], "\u201c") || strings.HasPrefix(s[i:], "\u201d") {
+				return s[:i]
+			}
 		}
 	}
 	return s

@@ -354,7 +354,7 @@ func BenchmarkExtract(b *testing.B) {
 }
 
 // FuzzExtract checks that Extract never panics and that every string field
-// is a substring of Text.
+// is a substring of Text (or of its header with the line breaks folded).
 func FuzzExtract(f *testing.F) {
 	for _, s := range []string{text31001, text31002, text31010, text33004, text33002, text6329, text6329RPC, text656, text657New, text31019, "BAIL: MMS(1) 0x8", "AAD anchor = User_", "Dn : ,", "0x80230405 ("} {
 		f.Add(s, "")
@@ -368,7 +368,7 @@ func FuzzExtract(f *testing.F) {
 		got := Extract(sourceADSync, 6329, data)
 		for _, s := range []string{got.TrackingID, got.Status, got.Reason, got.CloudAnchor, got.SourceAnchor, got.UPN,
 			got.AdminUPN, got.HRMessage, got.Exception, got.AADAnchor, got.Relay, got.Endpoint} {
-			if !strings.Contains(got.Text, s) {
+			if !strings.Contains(got.Text, s) && !strings.Contains(unwrap(got.Text[:headerEnd(got.Text)]), s) {
 				t.Fatalf("field %q not in text %q", s, got.Text)
 			}
 		}
@@ -376,6 +376,58 @@ func FuzzExtract(f *testing.F) {
 			if !strings.Contains(got.Text, tl.Raw) {
 				t.Fatalf("trace line %q not in text", tl.Raw)
 			}
+		}
+	})
+}
+
+// Published variants of the same texts: keys without their colon,
+// typographic quotes around the MMS trace, headers wrapped across lines,
+// and a 6329 flattened into one line or split into insertion strings.
+func TestExtractLenient(t *testing.T) {
+	const tid = "62a5da50-8a6b-43a4-8418-82f88522ab34"
+	const anchor = "User_966e4393-d730-423c-a3c9-001a3699575f"
+	t.Run("keys without colon", func(t *testing.T) {
+		f := Extract(sourcePasswordReset, 33002, []string{"TrackingId " + tid + ", Reason: Synchronization Engine returned an error hr=80230405, message=The operation failed because the object cannot be found, Context: cloudAnchor " + anchor + ", SourceAnchorValue AMFLaZcQeEerjEZiNFC+BA==, UserPrincipalName User-1@Tailspintoys.ca, unblockUser True"})
+		if f.TrackingID != tid || f.CloudAnchor != anchor || f.UPN != "User-1@Tailspintoys.ca" || f.SourceAnchor != "AMFLaZcQeEerjEZiNFC+BA==" || f.HResult != 0x80230405 {
+			t.Errorf("%+v", f)
+		}
+	})
+	t.Run("wrapped header", func(t *testing.T) {
+		f := Extract(sourcePasswordReset, 33004, []string{"TrackingId: " + tid + ", Reason: Synchronization Engine returned an error hr=80230626, message=The password could not be updated because the management\r\n agent credentials were denied access., Context: cloudAnchor:\r\n" + anchor + ", UserPrincipalName: ethan@contoso.co.uk, Details: x"})
+		if f.TrackingID != tid || f.CloudAnchor != anchor || f.UPN != "ethan@contoso.co.uk" || f.HResult != 0x80230626 ||
+			f.HRMessage != "The password could not be updated because the management agent credentials were denied access." {
+			t.Errorf("%+v", f)
+		}
+	})
+	seedLines := []string{
+		`ERR_: MMS(9032): ..\ObjectSearcher.cpp(461): AD Object is not present.`,
+		`BAIL: MMS(9032): ..\ObjectSearcher.cpp(491): 0x80230405 (The operation failed because the object cannot be found): No password writeback targets found. Make sure that the source object exists and is connected to the target objects via MV and the target object is in scope of password sync rule. AAD anchor = ` + anchor + `Azure AD Sync 2.5.79.0`,
+	}
+	for _, tt := range []struct {
+		name string
+		data []string
+	}{
+		{"typographic quotes", []string{"An unexpected error has occurred during a password set operation.\r\n\u201c" + seedLines[0] + "\r\n" + seedLines[1] + "\u201d"}},
+		{"one line", []string{"An unexpected error has occurred during a password set operation. \"" + seedLines[0] + " " + seedLines[1] + "\""}},
+		{"insertion strings", []string{"An unexpected error has occurred during a password set operation.", "\"" + seedLines[0], seedLines[1] + "\""}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := Extract(sourceADSync, 6329, tt.data)
+			if len(f.Trace) != 2 || f.Trace[0].Kind != "ERR_" || f.Trace[1].HResult != 0x80230405 || f.HResult != 0x80230405 {
+				t.Fatalf("trace %+v", f.Trace)
+			}
+			if f.AADAnchor != anchor || f.SyncVersion != "2.5.79.0" {
+				t.Errorf("anchor %q version %q", f.AADAnchor, f.SyncVersion)
+			}
+			if m := summary(&f); !strings.HasPrefix(m, "ERR_: MMS(9032): ..\\ObjectSearcher.cpp(461): AD Object is not present. | BAIL") {
+				t.Errorf("summary %q", m)
+			}
+		})
+	}
+	t.Run("first line naming the failure", func(t *testing.T) {
+		f := Extract(sourceADSync, 6329, []string{text6329RPC})
+		if m := summary(&f); !strings.HasPrefix(m, "ERR_: MMS(4984): admaexport.cpp(2939): Failed to acquire user information: 0x6ba") {
+			t.Errorf("summary %q", m)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -164,9 +165,20 @@ func (fs *findingSet) chain(out []Finding) []Finding {
 				continue
 			}
 			f := out[i]
-			if len(roots[i]) > 0 {
+			// Name the nearest roots: not one that is a root of another root.
+			var near []int
+			for _, j := range roots[i] {
+				indirect := false
+				for _, k := range roots[i] {
+					indirect = indirect || (k != j && slices.Contains(roots[k], j))
+				}
+				if !indirect {
+					near = append(near, j)
+				}
+			}
+			if len(near) > 0 {
 				var titles []string
-				for _, j := range roots[i] {
+				for _, j := range near {
 					f.Because = append(f.Because, out[j].Cause)
 					titles = append(titles, out[j].Title+" ("+out[j].Cause+")")
 				}

@@ -1,18 +1,14 @@
 package correlate
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/evtxscan/evtxscan/internal/golden"
 	"github.com/evtxscan/evtxscan/parser"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestGoldenScenario runs one day of a tenant across two inputs (archive and
 // current log) and compares the JSON of the Result with
@@ -96,18 +92,5 @@ func goldenScenario(t *testing.T, a, b []*parser.Event, appPath string) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	path := filepath.Join("testdata", "scenario.golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("Result differs from %s (run go test -update after reviewing):\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "scenario.golden.json"), got)
 }

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -287,6 +288,25 @@ func TestServerCarried(t *testing.T) {
 	for _, u := range r.Unattributed {
 		if u.Server != r.Server || u.Tenant != "contoso" {
 			t.Errorf("unattributed %+v", u)
+		}
+	}
+}
+
+// Counts.Add sums every field (a field added later and forgotten there
+// would be lost from the totals of several servers).
+func TestCountsAdd(t *testing.T) {
+	var one Counts
+	v := reflect.ValueOf(&one).Elem()
+	for i := range v.NumField() {
+		v.Field(i).SetInt(int64(i + 1))
+	}
+	var sum Counts
+	sum.Add(one)
+	sum.Add(one)
+	s := reflect.ValueOf(sum)
+	for i := range s.NumField() {
+		if s.Field(i).Int() != int64(2*(i+1)) {
+			t.Errorf("%s not summed", s.Type().Field(i).Name)
 		}
 	}
 }

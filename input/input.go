@@ -387,12 +387,11 @@ func (wk *walk) file(p string, fi fs.FileInfo) error {
 		}
 		return wk.ctx.Err()
 	case kindZip:
-		zr, err := newZipReader(f, fi.Size())
-		if err != nil {
-			wk.fail(newError(p, "", "open", err))
+		zr := wk.openZip(f, fi.Size(), p)
+		if zr == nil {
 			return nil
 		}
-		return wk.zip(zr, p, 1, &budget{})
+		return wk.zip(zr, p, 1, &budget{disk: fi.Size()})
 	default:
 		wk.skip(p, reason(head))
 		return nil

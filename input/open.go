@@ -81,7 +81,7 @@ func openArchived(ctx context.Context, lim *Limits, disk string, fi fs.FileInfo,
 	if err != nil {
 		return nil, newError(disk, "", "open", err)
 	}
-	zr, err := newZipReader(f, fi.Size())
+	zr, _, err := openZip(f, fi.Size())
 	if err != nil {
 		f.Close()
 		return nil, &Error{Path: disk, Op: "open", Err: err}
@@ -141,7 +141,7 @@ func openChain(ctx context.Context, lim *Limits, zr *zip.Reader, chain, rest str
 			return nil, nil, err
 		}
 		name := chain + "!" + f.Name
-		inner, err := newZipReader(bytes.NewReader(buf), int64(len(buf)))
+		inner, _, err := openZip(bytes.NewReader(buf), int64(len(buf)))
 		if err != nil {
 			return nil, nil, &Error{Path: name, Op: "open", Err: err}
 		}

@@ -2,6 +2,8 @@ package input
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 )
@@ -98,4 +100,23 @@ func isText(head []byte) bool {
 // any, were not read.
 func (s Skipped) UnsupportedArchive() bool {
 	return strings.HasSuffix(s.Reason, ": unsupported archive)")
+}
+
+// FileKind tells what the file at path is by its first bytes, as a walk
+// does: "evtx", "zip", or "" for anything else and when it cannot be read.
+func FileKind(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, len(evtxMagic))
+	n, _ := io.ReadFull(f, head)
+	switch kind(head[:n]) {
+	case kindEVTX:
+		return "evtx"
+	case kindZip:
+		return "zip"
+	}
+	return ""
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -128,5 +130,30 @@ func TestUnsafeName(t *testing.T) {
 		if g := unsafeName(name); g != want {
 			t.Errorf("unsafeName(%q) = %v, want %v", name, g, want)
 		}
+	}
+}
+
+func TestFileKind(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name, data, want string
+	}{
+		{"a.log", "ElfFile\x00rest", "evtx"},
+		{"b.bin", "PK\x03\x04rest", "zip"},
+		{"c.zip", "PK\x05\x06", "zip"},
+		{"d.evtx", "ElfFil", ""},
+		{"e.txt", "hello", ""},
+		{"f", "", ""},
+	} {
+		p := filepath.Join(dir, tt.name)
+		if err := os.WriteFile(p, []byte(tt.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := FileKind(p); got != tt.want {
+			t.Errorf("FileKind(%s) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if got := FileKind(filepath.Join(dir, "missing")); got != "" {
+		t.Errorf("missing file: %q", got)
 	}
 }

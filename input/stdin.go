@@ -48,12 +48,11 @@ func (wk *walk) stdin() error {
 			wk.fail(&Error{Path: StdinName, Err: over(ErrTooLarge, "a zip on standard input is held in memory, at most %d bytes (--max-nested-bytes); name the file instead", lim)})
 			return nil
 		}
-		zr, err := newZipReader(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			wk.fail(newError(StdinName, "", "open", err))
+		zr := wk.openZip(bytes.NewReader(b), int64(len(b)), StdinName)
+		if zr == nil {
 			return nil
 		}
-		return wk.zip(zr, StdinName, 1, &budget{})
+		return wk.zip(zr, StdinName, 1, &budget{disk: int64(len(b))})
 	default:
 		wk.skip(StdinName, reason(head))
 		return nil

@@ -3,11 +3,13 @@ package input
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	kpflate "github.com/klauspost/compress/flate"
@@ -16,9 +18,11 @@ import (
 // A budget counts what one zip on disk has cost so far, its nested
 // archives included.
 type budget struct {
-	entries   int   // entries listed
-	bytes     int64 // bytes inflated
-	exhausted bool  // bytes went over the limit: read no more
+	disk      int64  // size of the zip on disk (or in memory, for stdin)
+	entries   int    // entries listed
+	declared  uint64 // uncompressed sizes declared by the archives opened
+	bytes     int64  // bytes inflated
+	exhausted bool   // bytes went over the limit: read no more
 }
 
 // newZipReader opens the archive r of size bytes. Entry names are checked
@@ -51,6 +55,14 @@ func (wk *walk) zip(zr *zip.Reader, chain string, depth int, b *budget) error {
 		return nil
 	}
 	if err := wk.lim.countEntries(b, len(zr.File), depth); err != nil {
+		wk.fail(&Error{Path: chain, Err: err})
+		return nil
+	}
+	if err := overlapping(zr); err != nil {
+		wk.fail(&Error{Path: chain, Err: err})
+		return nil
+	}
+	if err := wk.lim.chargeDeclared(zr, b, depth); err != nil {
 		wk.fail(&Error{Path: chain, Err: err})
 		return nil
 	}
@@ -146,9 +158,8 @@ func (wk *walk) entry(f *zip.File, chain string, depth int, b *budget) error {
 			return wk.entryError(err)
 		}
 		er.Close()
-		zr, err := newZipReader(bytes.NewReader(buf), int64(len(buf)))
-		if err != nil {
-			wk.fail(&Error{Path: name, Op: "open", Err: err})
+		zr := wk.openZip(bytes.NewReader(buf), int64(len(buf)), name)
+		if zr == nil {
 			return nil
 		}
 		return wk.zip(zr, name, depth+1, b)
@@ -310,6 +321,71 @@ func (l *Limits) countEntries(b *budget, n, depth int) error {
 	}
 	return over(ErrTooManyEntries, "%d, %d with those of the enclosing archives > %d",
 		n, b.entries, l.MaxEntries)
+}
+
+// overlapping refuses an archive two of whose entries share compressed
+// bytes: a central directory can point many entries at one local header,
+// and each would be inflated in turn (a zip bomb made of one entry). No
+// tool writes such an archive.
+func overlapping(zr *zip.Reader) error {
+	type span struct {
+		start, end int64
+		name       string
+	}
+	spans := make([]span, 0, len(zr.File))
+	for _, f := range zr.File {
+		if f.CompressedSize64 == 0 {
+			continue
+		}
+		off, err := f.DataOffset()
+		if err != nil || f.CompressedSize64 > math.MaxInt64-uint64(off) {
+			continue // the entry fails when it is opened, and says why
+		}
+		spans = append(spans, span{off, off + int64(f.CompressedSize64), f.Name})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start < spans[i-1].end {
+			return over(ErrZipBomb, "entries %q and %q share compressed bytes (overlapping entries); the archive is not read",
+				spans[i-1].name, spans[i].name)
+		}
+	}
+	return nil
+}
+
+// chargeDeclared adds the uncompressed sizes the archive zr declares to b,
+// before any of it is inflated, and refuses the archive when those of all
+// the archives opened from one zip on disk, nested ones included, come to
+// more than MaxRatio times its size or more than MaxTotalBytes: a zip
+// nested in a zip multiplies the ratio each level allows.
+//
+// The entries of a zip on disk are bounded one by one (checkRatio, and the
+// bytes on disk); the charge starts with the archives nested in it.
+// Entries refused by their own ratio are not charged.
+func (l *Limits) chargeDeclared(zr *zip.Reader, b *budget, depth int) error {
+	if depth == 1 {
+		return nil
+	}
+	var sum uint64
+	for _, f := range zr.File {
+		if l.checkRatio(f) != nil {
+			continue
+		}
+		sum += min(f.UncompressedSize64, math.MaxUint64/4)
+		if sum > math.MaxUint64/4 {
+			break
+		}
+	}
+	b.declared += sum
+	if b.declared > uint64(l.MaxTotalBytes) {
+		return over(ErrZipBomb, "the archives of this zip declare %d bytes in all, more than %d; the rest is not read",
+			b.declared, l.MaxTotalBytes)
+	}
+	if b.disk > 0 && float64(b.declared) > l.MaxRatio*float64(b.disk) {
+		return over(ErrZipBomb, "the archives of this zip declare %d bytes in all from %d on disk, a ratio over %g; the rest is not read",
+			b.declared, b.disk, l.MaxRatio)
+	}
+	return nil
 }
 
 // checkRatio refuses an entry whose declared sizes give a compression

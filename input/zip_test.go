@@ -552,9 +552,12 @@ func TestBrokenZip(t *testing.T) {
 		items []string
 		err   string
 	}{
-		{truncated, []string{good}, truncated + ": open: zip: not a valid zip file"},
+		// The central directory cut off: the entries before the cut are
+		// read from their local headers.
+		{truncated, []string{truncated + "!a.evtx", good}, truncated + ": open: zip: not a valid zip file; " + ErrRecovered.Error() + ": 1 found"},
 		{garbage, []string{good}, garbage + ": open: zip: not a valid zip file"},
-		{nested, []string{nested + "!c.evtx", good}, nested + "!broken.zip: open: zip: not a valid zip file"},
+		{nested, []string{nested + "!broken.zip!a.evtx", nested + "!broken.zip!b.evtx", nested + "!c.evtx", good},
+			nested + "!broken.zip: open: zip: not a valid zip file; " + ErrRecovered.Error() + ": 2 found"},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.input), func(t *testing.T) {
@@ -564,6 +567,12 @@ func TestBrokenZip(t *testing.T) {
 			}
 			if g := paths(items); !equalStrings(g, tt.items) {
 				t.Errorf("items:\n got %q\nwant %q", g, tt.items)
+			}
+			for _, it := range items {
+				want := map[string][]byte{"a.evtx": evtx(2, 5000), "b.evtx": evtx(3, 5000)}[filepath.Base(strings.ReplaceAll(it.path, "!", "/"))]
+				if want != nil && (it.err != nil || !bytes.Equal(it.data, want)) {
+					t.Errorf("%s: %d bytes, err %v; want the entry's %d", it.path, len(it.data), it.err, len(want))
+				}
 			}
 			if g := errorStrings(rep.Errors); len(g) != 1 || g[0] != tt.err || !errors.Is(rep.Errors[0], zip.ErrFormat) {
 				t.Errorf("errors %q, want [%q]", g, tt.err)

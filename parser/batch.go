@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"errors"
 	"io"
 	"runtime"
 	"sync"
@@ -76,22 +75,11 @@ func (s *source) take(buf []byte) (job, bool) {
 	if s.end {
 		return job{}, false
 	}
-	var n int
-	var err error
-	for n < len(buf) && err == nil {
-		var k int
-		k, err = io.ReadFull(s.r, buf[n:min(n+readPiece, len(buf))])
-		n += k
-	}
-	j := job{seq: s.seq, off: s.off, buf: buf, n: n}
+	n, end, err := readFull(s.r, buf)
+	j := job{seq: s.seq, off: s.off, buf: buf, n: n, err: err}
 	s.off += int64(n)
 	s.seq++
-	if err != nil {
-		s.end = true
-		if err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF) {
-			j.err = err
-		}
-	}
+	s.end = end
 	if n == 0 && j.err == nil {
 		return job{}, false
 	}
@@ -139,7 +127,11 @@ func (w *worker) decodeJob(j job, dirty bool, used func(int) bool) batch {
 	for i := 0; i*ChunkSize < j.n || (i*ChunkSize == j.n && j.err != nil); i++ {
 		seq := j.seq*batchChunks + i
 		b := j.buf[i*ChunkSize : min((i+1)*ChunkSize, j.n)]
-		res := w.decodeChunk(b, seq, j.off+int64(i*ChunkSize), used(seq), dirty)
+		off := j.off + int64(i*ChunkSize)
+		res := chunkResult{seq: seq, offset: off, end: off}
+		if len(b) > 0 {
+			res = w.decodeChunk(b, seq, off, used(seq), dirty)
+		}
 		if len(b) < ChunkSize {
 			res.err = j.err
 		}

@@ -111,6 +111,10 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 	}
 	headerOK := bytes.Equal(b[:8], chunkMagic)
 	scanTo := len(b) // where damaged areas are searched for records
+	// past tells whether records after the free space offset are read:
+	// in a dirty file, and when the records checksum fails, as then the
+	// offset may be stale (records written after it was last updated).
+	past := dirty
 	if !headerOK {
 		damage(0, 0, fmt.Errorf("%w: %q", ErrChunkMagic, b[:8]))
 	} else {
@@ -122,6 +126,7 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 			scanTo = free
 			if got, want := crc32.ChecksumIEEE(b[chunkHeaderSize:free]), binary.LittleEndian.Uint32(b[52:]); got != want {
 				damage(52, 0, fmt.Errorf("%w: stored %#08x, computed %#08x", ErrRecordsCRC, want, got))
+				past = true
 			}
 		} else if free > len(b) && len(b) == ChunkSize {
 			damage(48, 0, fmt.Errorf("%w: free space offset %#x", ErrBadRecord, free))
@@ -136,6 +141,7 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 	}
 	off := chunkHeaderSize
 	lastCause := "" // cause of the last undecodable record, to fold repeats
+	stop := d.opts.stop
 	ndjson := d.opts.ndjson
 	if ndjson {
 		d.out = sl.out[:0]
@@ -145,8 +151,11 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 		d.jsonEnds = d.jsonEnds[:0]
 	}
 	for off+recordHeaderSize <= len(b) {
-		if off >= scanTo && headerOK && !dirty {
+		if off >= scanTo && headerOK && !past {
 			break
+		}
+		if stop != nil && stop.Load() {
+			break // the Reader is stopped: Read says so
 		}
 		size, ok := validRecord(b, off)
 		if !ok {
@@ -184,6 +193,7 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 		res.events = append(res.events, Event{Path: path, Chunk: seq, Offset: offset + int64(off)})
 		ev := &res.events[len(res.events)-1]
 		mark := len(d.out)
+		d.recStart = mark
 		err := d.decodeRecord(off, size, ev)
 		if ndjson {
 			if err == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,8 +34,9 @@ type decodeOptions struct {
 	keep       func(provider string) bool
 	needData   func(provider string, eventID uint16) bool
 	sampleData func(provider string, eventID uint16) bool
-	cache      *planCache // plans shared across chunks; nil for none
-	ndjson     bool       // encode each event's NDJSON line (Reader.NDJSON)
+	cache      *planCache   // plans shared across chunks; nil for none
+	stop       *atomic.Bool // set when the Reader is stopped; nil for never
+	ndjson     bool         // encode each event's NDJSON line (Reader.NDJSON)
 	prepare    func(*Event) any
 	jsonPrefix []byte // the start of every line: {"path":...,"chunk":
 }
@@ -75,11 +77,13 @@ type chunkDecoder struct {
 	intern  map[string]string // System field strings handed out before
 	raw     map[string]string // the same, by value type and bytes
 	kbuf    []byte            // key for raw
+	work    int               // nested value bytes expanded for the record (see maxRecordBytes)
 	events  int               // events of the last chunk, to size the next
 	sampled []sampleKey       // SampleData events given data in this chunk
 
 	// NDJSON mode (ndjson.go)
 	out      []byte     // the lines of the chunk's events
+	recStart int        // where the current record's line starts in out
 	jsonEnds []int      // end of each event's line in out
 	jsonMode bool       // collecting data strings as JSON
 	nJSON    int        // data strings written for the current record
@@ -151,6 +155,13 @@ func (d *chunkDecoder) instance(p int, limit int) (defOff int, vals []value, err
 	}
 	if defOff <= 0 || defOff >= len(c) {
 		return 0, nil, fmt.Errorf("template definition offset %#x out of chunk", defOff)
+	}
+	if defOff != p+10 {
+		// A definition elsewhere was written with an earlier record (or an
+		// earlier value of this one): it lies wholly before the instance.
+		if defOff < chunkHeaderSize || defOff > p-28 || int(binary.LittleEndian.Uint32(c[defOff+20:])) > p-defOff-24 {
+			return 0, nil, fmt.Errorf("template definition offset %#x: %w: not before its instance at %#x", defOff, ErrBudget, p)
+		}
 	}
 	if q < 0 || q+4 > limit {
 		return 0, nil, fmt.Errorf("substitution values at %#x: %w", q, ErrTruncated)
@@ -388,11 +399,15 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	want := d.wantData(ev.Provider, ev.EventID)
 	if d.opts.ndjson {
 		d.jsonMode = true
-		d.encodeRecord(pl, vals, limit, ev, want)
+		if err := d.encodeRecord(pl, vals, limit, ev, want); err != nil {
+			return fmt.Errorf("%w: %w", ErrUndecodable, err)
+		}
 		return nil
 	}
 	if want {
-		ev.Data = d.dataStrings(pl, vals, limit)
+		if ev.Data, err = d.dataStrings(pl, vals, limit); err != nil {
+			return fmt.Errorf("%w: %w", ErrUndecodable, err)
+		}
 	}
 	return nil
 }
@@ -430,15 +445,31 @@ func (d *chunkDecoder) fill(pl *plan, vals []value, ev *Event, written uint64) {
 // maxNesting bounds BinXML values nested in BinXML values.
 const maxNesting = 8
 
+// The record budget: what the data strings of one record may expand to. A
+// record is at most a chunk (64 KiB); its values, each rendered once, make
+// at most a few times that in text. A hostile record can refer to one
+// nested BinXML value many times per level, so that N references over 8
+// levels make N^8 strings; such a record is refused when it goes over.
+const (
+	maxRecordBytes   = 4 << 20 // bytes of data strings, and of nested values expanded
+	maxRecordStrings = 1 << 16 // data strings
+)
+
 // dataStrings returns the data strings of a record. They are rendered back
 // to back into one buffer and made into one string, which the data strings
 // are slices of: two allocations for a record, whatever its number of
 // strings. It returns nil when the record has none.
-func (d *chunkDecoder) dataStrings(pl *plan, vals []value, limit int) []string {
+func (d *chunkDecoder) dataStrings(pl *plan, vals []value, limit int) ([]string, error) {
 	d.dbuf, d.ends = d.dbuf[:0], d.ends[:0]
-	d.collect(pl, vals, limit, 0)
+	d.work = 0
+	if err := d.collect(pl, vals, limit, 0); err != nil {
+		if cap(d.dbuf) > maxRecordBytes {
+			d.dbuf = nil // do not keep a hostile record's buffer
+		}
+		return nil, err
+	}
 	if len(d.ends) == 0 {
-		return nil
+		return nil, nil
 	}
 	all := string(d.dbuf)
 	out := make([]string, len(d.ends))
@@ -447,12 +478,30 @@ func (d *chunkDecoder) dataStrings(pl *plan, vals []value, limit int) []string {
 		out[i] = all[prev:e]
 		prev = e
 	}
-	return out
+	return out, nil
+}
+
+// overBudget reports an error when the record's data strings have gone
+// over the record budget.
+func (d *chunkDecoder) overBudget() error {
+	size, n := len(d.dbuf), len(d.ends)
+	if d.jsonMode {
+		// The line so far (escaped text: a little more than the strings).
+		size, n = len(d.out)-d.recStart, d.nJSON
+	}
+	if size+d.work > maxRecordBytes || n > maxRecordStrings {
+		return fmt.Errorf("%w: the record expands to more than %d bytes or %d data strings",
+			ErrBudget, maxRecordBytes, maxRecordStrings)
+	}
+	return nil
 }
 
 // collect appends the data strings of a plan to d.dbuf and d.ends.
-func (d *chunkDecoder) collect(pl *plan, vals []value, limit, depth int) {
+func (d *chunkDecoder) collect(pl *plan, vals []value, limit, depth int) error {
 	for _, it := range pl.data {
+		if err := d.overBudget(); err != nil {
+			return err
+		}
 		i, ok := it.f.single()
 		if !ok || i >= len(vals) {
 			start := len(d.dbuf)
@@ -468,7 +517,9 @@ func (d *chunkDecoder) collect(pl *plan, vals []value, limit, depth int) {
 			// A null optional substitution removes its element.
 		case v.size == 0 && it.container:
 		case v.typ == typeBinXML:
-			d.nested(v, depth)
+			if err := d.nested(v, depth); err != nil {
+				return err
+			}
 		case v.typ&typeArray != 0 && v.size == 0:
 			d.ends = append(d.ends, len(d.dbuf))
 		case v.typ&typeArray != 0:
@@ -478,14 +529,20 @@ func (d *chunkDecoder) collect(pl *plan, vals []value, limit, depth int) {
 			d.ends = append(d.ends, len(d.dbuf))
 		}
 	}
+	return d.overBudget()
 }
 
 // nested collects the data strings of a BinXML value (UserData and the
 // like). The value holds a template instance, with or without a fragment
-// header before it, or a plain element tree.
-func (d *chunkDecoder) nested(v value, depth int) {
+// header before it, or a plain element tree. Its bytes count against the
+// record budget each time it is expanded.
+func (d *chunkDecoder) nested(v value, depth int) error {
 	if depth >= maxNesting || v.size < 2 {
-		return
+		return nil
+	}
+	d.work += int(v.size)
+	if err := d.overBudget(); err != nil {
+		return err
 	}
 	p := int(v.off)
 	end := p + int(v.size)
@@ -493,30 +550,31 @@ func (d *chunkDecoder) nested(v value, depth int) {
 		p += 4
 	}
 	if d.data[p] == tokTemplateInstance {
+		mark := len(d.vals)
 		defOff, vals, err := d.instance(p, end)
 		if err != nil {
-			panic(fmt.Sprintf("nested value at chunk offset %#x: %v", v.off, err))
+			return fmt.Errorf("nested value at chunk offset %#x: %v", v.off, err)
 		}
 		pl, err := d.plan(defOff, true)
 		if err != nil {
-			panic(fmt.Sprintf("nested value at chunk offset %#x: %v", v.off, err))
+			return fmt.Errorf("nested value at chunk offset %#x: %v", v.off, err)
 		}
-		d.collectAny(pl, vals, end, depth+1)
-		return
+		err = d.collectAny(pl, vals, end, depth+1)
+		d.vals = d.vals[:mark] // the nested values are done with
+		return err
 	}
 	pl, err := parseFragment(d.data, int(v.off), end, true)
 	if err != nil {
-		panic(fmt.Sprintf("nested value at chunk offset %#x: %v", v.off, err))
+		return fmt.Errorf("nested value at chunk offset %#x: %v", v.off, err)
 	}
-	d.collectAny(pl, nil, end, depth+1)
+	return d.collectAny(pl, nil, end, depth+1)
 }
 
 // collectAny collects data strings as strings or as JSON, as the record
 // at hand is decoded.
-func (d *chunkDecoder) collectAny(pl *plan, vals []value, limit, depth int) {
+func (d *chunkDecoder) collectAny(pl *plan, vals []value, limit, depth int) error {
 	if d.jsonMode {
-		d.collectJSON(pl, vals, limit, depth)
-		return
+		return d.collectJSON(pl, vals, limit, depth)
 	}
-	d.collect(pl, vals, limit, depth)
+	return d.collect(pl, vals, limit, depth)
 }

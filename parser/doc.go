@@ -7,7 +7,7 @@
 //
 //	r := parser.NewReader(f)
 //	r.Path = "Application.evtx"
-//	r.Keep = parser.Writeback // decide by provider before decoding the rest
+//	r.Keep = parser.Providers("ADSync") // decide by provider before decoding the rest
 //	defer r.Close()
 //	for {
 //		ev, err := r.Read()

@@ -297,21 +297,25 @@ func (d *chunkDecoder) appendEventJSON(dst []byte, ev *Event) []byte {
 }
 
 // encodeRecord writes the NDJSON line of a decoded event to d.out: its
-// System members, then its data strings when wanted.
-func (d *chunkDecoder) encodeRecord(pl *plan, vals []value, limit int, ev *Event, data bool) {
+// System members, then its data strings when wanted. The record budget
+// (maxRecordBytes) applies to the line.
+func (d *chunkDecoder) encodeRecord(pl *plan, vals []value, limit int, ev *Event, data bool) error {
 	d.out = d.appendEventJSON(d.out, ev)
 	if data {
 		open := len(d.out)
 		d.out = append(d.out, '[')
-		d.nJSON = 0
-		d.collectJSON(pl, vals, limit, 0)
+		d.nJSON, d.work = 0, 0
+		if err := d.collectJSON(pl, vals, limit, 0); err != nil {
+			return err
+		}
 		if d.nJSON > 0 {
 			d.out = append(d.out, "]}\n"...)
-			return
+			return nil
 		}
 		d.out = d.out[:open]
 	}
 	d.out = append(d.out, "null}\n"...)
+	return nil
 }
 
 // openElem starts a data string in d.out.
@@ -333,8 +337,11 @@ func (d *chunkDecoder) elem(s []byte) {
 
 // collectJSON writes the data strings of a plan to d.out: what collect
 // makes of them, encoded.
-func (d *chunkDecoder) collectJSON(pl *plan, vals []value, limit, depth int) {
+func (d *chunkDecoder) collectJSON(pl *plan, vals []value, limit, depth int) error {
 	for _, it := range pl.data {
+		if err := d.overBudget(); err != nil {
+			return err
+		}
 		i, ok := it.f.single()
 		if !ok || i >= len(vals) {
 			d.tbuf = appendField(d.tbuf[:0], d.data, it.f, vals)
@@ -348,7 +355,9 @@ func (d *chunkDecoder) collectJSON(pl *plan, vals []value, limit, depth int) {
 		case v.typ == typeNull && (it.container || it.f[0].optional):
 		case v.size == 0 && it.container:
 		case v.typ == typeBinXML:
-			d.nested(v, depth)
+			if err := d.nested(v, depth); err != nil {
+				return err
+			}
 		case v.typ&typeArray != 0 && v.size == 0:
 			d.elem(nil)
 		case v.typ == typeString:
@@ -377,4 +386,5 @@ func (d *chunkDecoder) collectJSON(pl *plan, vals []value, limit, depth int) {
 			d.elem(d.tbuf)
 		}
 	}
+	return d.overBudget()
 }

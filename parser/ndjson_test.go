@@ -3,6 +3,7 @@ package parser
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"math/rand"
 	"os"
@@ -274,5 +275,18 @@ func TestJSONStrCache(t *testing.T) {
 				t.Fatalf("%q: got %s, want %s", s, got, want)
 			}
 		}
+	}
+}
+
+// The record budget holds in NDJSON mode too: a record whose nested values
+// fan out is refused, and its partial line is not kept.
+func TestNDJSONBudget(t *testing.T) {
+	d := newChunkDecoder(&decodeOptions{ndjson: true, jsonPrefix: jsonPrefix("x")})
+	res := d.decodeChunk(fanoutChunk(t, 8, 8), 0, HeaderBlockSize, true, false, slot{})
+	if res.skipped != 1 || len(res.damage) != 1 || !errors.Is(res.damage[0], ErrBudget) {
+		t.Fatalf("skipped %d, damage %v", res.skipped, res.damage)
+	}
+	if len(res.out) != 0 || len(res.events) != 0 {
+		t.Errorf("%d bytes of lines, %d events kept from a refused record", len(res.out), len(res.events))
 	}
 }

@@ -1,10 +1,12 @@
 package parser
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,7 +22,10 @@ type Stats struct {
 	Events      int           // events returned by Read
 	Filtered    int           // records left out by Keep
 	Skipped     int           // records or damaged areas that could not be read
-	Damage      []*ParseError // every problem found, in file order
+	Damage      []*ParseError // the problems found, in file order: the first MaxDamage
+	// MoreDamage counts the problems found past the first MaxDamage, which
+	// are not kept: a hostile file can hold a broken record every few bytes.
+	MoreDamage int
 	// First and Last are the earliest and latest times records were
 	// written, over every record found, the filtered ones included: the
 	// span the log covers.
@@ -29,6 +34,17 @@ type Stats struct {
 
 // Damaged reports whether any damage was found.
 func (s *Stats) Damaged() bool { return len(s.Damage) > 0 }
+
+// MaxDamage is how many problems Stats keeps per file; the rest are counted
+// in MoreDamage.
+const MaxDamage = 1000
+
+// addDamage keeps d, or counts it once MaxDamage are kept.
+func (s *Stats) addDamage(d ...*ParseError) {
+	keep := min(len(d), max(MaxDamage-len(s.Damage), 0))
+	s.Damage = append(s.Damage, d[:keep]...)
+	s.MoreDamage += len(d) - keep
+}
 
 // A Reader reads the events of an EVTX file from an io.Reader that need not
 // seek. It reads the file header, then the 64 KiB chunks one after another,
@@ -88,12 +104,14 @@ type Reader struct {
 	// decoders. With Workers > 1 it is called from several goroutines at
 	// once; it must not keep ev.
 	Prepare func(ev *Event) any
-
 	// Pool, when set, is the pool of decoding goroutines, buffers and
 	// template plans the Reader shares with the other Readers of a run; its
 	// size takes the place of Workers. Without one, a Reader with Workers > 1
 	// makes a pool of its own, which Close stops.
 	Pool *Pool
+	// Context, when set, stops the Reader once it is done: Read returns
+	// its error, within a record of the chunk being decoded.
+	Context context.Context
 
 	// noPlanCache turns off the sharing of template plans across chunks
 	// (for tests).
@@ -101,15 +119,16 @@ type Reader struct {
 	opts        *decodeOptions
 	self        *worker // sequential mode: the decoder of the goroutine calling Read
 
-	r       io.Reader
-	started bool
-	fatal   error
-	stats   Stats
-	offset  int64 // bytes consumed by the chunk loop (sequential mode)
-	inOff   int64 // end of the chunk of the last event returned
-	cur     chunkResult
-	curIdx  int
-	seq     int // next chunk (sequential mode)
+	r        io.Reader
+	started  bool
+	fatal    error
+	stats    Stats
+	offset   int64 // bytes consumed by the chunk loop (sequential mode)
+	inputEnd bool  // the input has ended (sequential mode)
+	inOff    int64 // end of the chunk of the last event returned
+	cur      chunkResult
+	curIdx   int
+	seq      int // next chunk (sequential mode)
 
 	pool  *Pool // Pool, or the Reader's own
 	own   *Pool // the Reader's own pool, or nil
@@ -126,6 +145,9 @@ type Reader struct {
 	next     int
 	wg       sync.WaitGroup
 	closeOne sync.Once
+	life     sync.Mutex  // held by start and Close: either runs first
+	stopped  atomic.Bool // Close was called or Context is done
+	unhook   func() bool // undoes the Context's hook
 }
 
 // NewReader returns a Reader reading EVTX data from r.
@@ -133,20 +155,25 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{r: r}
 }
 
-// Writeback reports whether a provider is one of the sources that password
-// writeback logs to: PasswordResetService, ADSync, Directory Synchronization.
-func Writeback(provider string) bool {
-	switch provider {
-	case "PasswordResetService", "ADSync", "Directory Synchronization":
-		return true // as registered: no need to fold case
+// Providers returns a Keep filter that keeps the events of the named
+// providers (sources), whose names Windows compares without regard to case.
+// The names are compared byte for byte first, as most logs spell them as
+// registered; case is folded only for a name of the same length.
+func Providers(names ...string) func(provider string) bool {
+	names = slices.Clone(names)
+	return func(provider string) bool {
+		for _, n := range names {
+			if provider == n {
+				return true
+			}
+		}
+		for _, n := range names {
+			if len(provider) == len(n) && strings.EqualFold(provider, n) {
+				return true
+			}
+		}
+		return false
 	}
-	switch len(provider) {
-	case len("PasswordResetService"), len("ADSync"), len("Directory Synchronization"):
-		return strings.EqualFold(provider, "PasswordResetService") ||
-			strings.EqualFold(provider, "ADSync") ||
-			strings.EqualFold(provider, "Directory Synchronization")
-	}
-	return false
 }
 
 // Header returns the file header, reading it if Read has not yet been called.
@@ -194,10 +221,10 @@ func (r *Reader) start() error {
 	}
 	r.stats.Header = h
 	if !h.ChecksumOK {
-		r.stats.Damage = append(r.stats.Damage, &ParseError{Path: r.Path, Chunk: -1, Offset: 124, Err: ErrHeaderCRC})
+		r.stats.addDamage(&ParseError{Path: r.Path, Chunk: -1, Offset: 124, Err: ErrHeaderCRC})
 	}
 	if n < HeaderBlockSize {
-		r.stats.Damage = append(r.stats.Damage, &ParseError{Path: r.Path, Chunk: -1, Offset: int64(n),
+		r.stats.addDamage(&ParseError{Path: r.Path, Chunk: -1, Offset: int64(n),
 			Err: fmt.Errorf("%w: file ends inside the header block", ErrTruncated)})
 		r.fatal = io.EOF
 		return nil
@@ -206,7 +233,8 @@ func (r *Reader) start() error {
 		r.Workers = runtime.GOMAXPROCS(0)
 	}
 	r.dirty = h.Dirty()
-	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, ndjson: r.NDJSON, prepare: r.Prepare}
+	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, stop: &r.stopped,
+		ndjson: r.NDJSON, prepare: r.Prepare}
 	if r.NDJSON {
 		r.opts.jsonPrefix = jsonPrefix(r.Path)
 	}
@@ -216,8 +244,8 @@ func (r *Reader) start() error {
 		r.pool = r.own
 	}
 	if !r.noPlanCache {
-		if r.pool != nil && r.Pool != nil {
-			r.opts.cache = r.pool.cache
+		if r.Pool != nil {
+			r.opts.cache = r.Pool.cache // shared across the files of the run
 		} else {
 			r.opts.cache = newPlanCache()
 		}
@@ -230,6 +258,15 @@ func (r *Reader) start() error {
 		if c := int(h.ChunkCount); c > 0 {
 			workers = min(workers, (c+batchChunks-1)/batchChunks)
 		}
+	}
+	r.life.Lock()
+	defer r.life.Unlock()
+	if r.stopped.Load() {
+		r.fatal = r.stopErr()
+		return r.fatal
+	}
+	if r.Context != nil {
+		r.unhook = context.AfterFunc(r.Context, func() { r.Close() })
 	}
 	switch {
 	case workers > 1:
@@ -245,19 +282,58 @@ func (r *Reader) start() error {
 	return nil
 }
 
-// readChunk reads the next chunk slot. It returns a nil slice at the end.
-func (r *Reader) readChunk(buf []byte) ([]byte, error) {
-	n, err := io.ReadFull(r.r, buf)
-	r.offset += int64(n)
-	switch {
-	case n == 0 && (err == io.EOF || err == nil):
-		return nil, nil
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return buf[:n], nil
-	case err != nil:
-		return buf[:n], err
+// stopErr is what Read returns once the Reader is stopped.
+func (r *Reader) stopErr() error {
+	if r.Context != nil && r.Context.Err() != nil {
+		return r.Context.Err()
 	}
-	return buf, nil
+	return ErrClosed
+}
+
+// readChunk reads the next chunk slot. It returns a nil slice and a nil
+// error at the end of the input; a read error comes with the bytes read
+// before it (possibly none), and ends the input.
+func (r *Reader) readChunk(buf []byte) ([]byte, error) {
+	if r.inputEnd {
+		return nil, nil
+	}
+	n, end, err := readFull(r.r, buf)
+	r.offset += int64(n)
+	r.inputEnd = end
+	if n == 0 && err == nil {
+		return nil, nil
+	}
+	return buf[:n], err
+}
+
+// maxEmptyReads is how many reads in a row may return nothing before the
+// input is taken to be stuck (as bufio does).
+const maxEmptyReads = 100
+
+// readFull reads from r into buf, in calls of at most readPiece bytes,
+// until buf is full or the input ends. end reports that it ended: at
+// io.EOF, with err nil, or at any other error, which is returned as it is
+// (an inflater's io.ErrUnexpectedEOF, for a stream cut short, included:
+// that is a read error, not the end of the file).
+func readFull(r io.Reader, buf []byte) (n int, end bool, err error) {
+	empty := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:min(n+readPiece, len(buf))])
+		n += k
+		switch {
+		case err == io.EOF:
+			return n, true, nil
+		case err != nil:
+			return n, true, err
+		case k == 0:
+			if empty++; empty >= maxEmptyReads {
+				return n, true, io.ErrNoProgress
+			}
+		default:
+			empty = 0
+		}
+	}
+	return n, false, nil
 }
 
 func (r *Reader) used(seq int) bool {
@@ -273,6 +349,12 @@ func (r *Reader) Read() (*Event, error) {
 	if err := r.start(); err != nil {
 		return nil, err
 	}
+	if r.stopped.Load() {
+		if r.fatal == nil {
+			r.fatal = r.stopErr()
+		}
+		return nil, r.fatal
+	}
 	for r.curIdx >= len(r.cur.events) {
 		if r.fatal != nil {
 			return nil, r.fatal
@@ -284,8 +366,18 @@ func (r *Reader) Read() (*Event, error) {
 		}
 		res, ok := r.nextChunk()
 		if !ok {
+			if r.fatal == nil && r.stopped.Load() {
+				r.fatal = r.stopErr()
+			}
 			if r.fatal == nil {
 				r.fatal = io.EOF
+				r.checkChunkCount()
+			}
+			if r.self != nil && r.pool != nil {
+				// The sequential decoder goes back to the pool for the
+				// next file (here, where no other goroutine uses it).
+				r.pool.putSeqWorker(r.self)
+				r.self = nil
 			}
 			r.Close()
 			return nil, r.fatal
@@ -297,6 +389,24 @@ func (r *Reader) Read() (*Event, error) {
 	r.stats.Events++
 	r.inOff = r.cur.end
 	return ev, nil
+}
+
+// checkChunkCount reports, at the end of the input, the chunks a valid
+// file header counts that the file does not hold: a log cut at a chunk
+// boundary reads cleanly otherwise.
+func (r *Reader) checkChunkCount() {
+	h := &r.stats.Header
+	if !h.ChecksumOK || r.stats.Chunks >= int(h.ChunkCount) {
+		return
+	}
+	have, want := r.stats.Chunks, int(h.ChunkCount)
+	missing := fmt.Sprintf("chunk %d", have)
+	if want-have > 1 {
+		missing = fmt.Sprintf("chunks %d-%d", have, want-1)
+	}
+	r.stats.addDamage(&ParseError{Path: r.Path, Chunk: have,
+		Offset: HeaderBlockSize + int64(have)*ChunkSize,
+		Err:    fmt.Errorf("%w: the file header counts %d chunks, the file holds %d: %s missing", ErrTruncated, want, have, missing)})
 }
 
 func (r *Reader) account(res chunkResult) {
@@ -313,7 +423,7 @@ func (r *Reader) account(res chunkResult) {
 	r.stats.Records += res.records
 	r.stats.Skipped += res.skipped
 	r.stats.Filtered += res.filtered
-	r.stats.Damage = append(r.stats.Damage, res.damage...)
+	r.stats.addDamage(res.damage...)
 	if res.first != 0 {
 		if t := fileTime(res.first); r.stats.First.IsZero() || t.Before(r.stats.First) {
 			r.stats.First = t
@@ -333,15 +443,29 @@ func (r *Reader) nextChunk() (chunkResult, bool) {
 	if b == nil && err == nil {
 		return chunkResult{}, false
 	}
-	res := r.self.decodeChunk(b, r.seq, off, r.used(r.seq), r.dirty)
+	var res chunkResult
+	if len(b) > 0 {
+		res = r.self.decodeChunk(b, r.seq, off, r.used(r.seq), r.stats.Header.Dirty())
+	} else {
+		res = chunkResult{seq: r.seq, offset: off, end: off}
+	}
 	res.err = err
 	r.seq++
 	return res, true
 }
 
-// Close stops the Reader's goroutines. It does not close the io.Reader.
+// Close stops the Reader: its goroutines end, and Read returns ErrClosed
+// (or the Context's error) from then on, within a record of the chunk
+// being decoded. It may be called from any goroutine, more than once. It
+// does not close the io.Reader.
 func (r *Reader) Close() error {
 	r.closeOne.Do(func() {
+		r.stopped.Store(true)
+		r.life.Lock()
+		defer r.life.Unlock()
+		if r.unhook != nil {
+			r.unhook()
+		}
 		if r.done != nil {
 			close(r.done)
 			r.pool.withdraw(r)
@@ -349,13 +473,6 @@ func (r *Reader) Close() error {
 		}
 		if r.own != nil {
 			r.own.Close()
-		}
-		if r.self != nil && r.pool != nil {
-			r.pool.putSeqWorker(r.self)
-			r.self = nil
-		}
-		if r.fatal == nil {
-			r.fatal = ErrClosed
 		}
 	})
 	return nil

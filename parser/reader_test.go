@@ -111,6 +111,10 @@ func TestKeepFiltersBeforeDecode(t *testing.T) {
 	}
 }
 
+// Writeback is the filter scan passes (catalog.WritebackSources), for the
+// tests and benchmarks.
+var Writeback = Providers("PasswordResetService", "ADSync", "Directory Synchronization")
+
 func TestWriteback(t *testing.T) {
 	for _, p := range []string{"PasswordResetService", "passwordresetservice", "ADSync", "ADSYNC", "Directory Synchronization"} {
 		if !Writeback(p) {

@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 
@@ -228,15 +227,19 @@ func parseTemplate(chunk []byte, off int, dataOnly bool) (p *plan, deps planDeps
 			p, err = nil, fmt.Errorf("template at chunk offset %#x: %v", off, r)
 		}
 	}()
-	rd := bytes.NewReader(chunk)
-	if _, err := rd.Seek(int64(off), io.SeekStart); err != nil {
-		return nil, deps, err
+	w := newWalker(chunk)
+	if _, err := w.definition(off, 0); err != nil {
+		return nil, deps, fmt.Errorf("template at chunk offset %#x: %w", off, err)
 	}
+	rd := &budgetReader{b: chunk, pos: int64(off)}
 	var tdd evtx.TemplateDefinitionData
 	if err := tdd.Parse(rd); err != nil {
 		return nil, deps, fmt.Errorf("template at chunk offset %#x: %w", off, err)
 	}
 	deps = templateDeps(chunk, off, int(rd.Size())-rd.Len(), tdd.Elements)
+	if w.jumped {
+		deps.shareable = false // it depends on another definition's bytes
+	}
 	return compile(buildTree(tdd.Elements), dataOnly), deps, nil
 }
 
@@ -249,13 +252,18 @@ func parseFragment(chunk []byte, off, end int, dataOnly bool) (p *plan, err erro
 			p, err = nil, fmt.Errorf("BinXML at chunk offset %#x: %v", off, r)
 		}
 	}()
-	rd := bytes.NewReader(chunk[:end])
 	if chunk[off] == tokFragmentHeader {
 		off += 4
 	}
-	if _, err := rd.Seek(int64(off), io.SeekStart); err != nil {
+	if off >= end {
+		return nil, fmt.Errorf("BinXML at chunk offset %#x: no element", off)
+	}
+	w := newWalker(chunk[:end])
+	w.open = true
+	if _, err := w.tokens1(off, 0, false, true); err != nil {
 		return nil, err
 	}
+	rd := &budgetReader{b: chunk[:end], pos: int64(off)}
 	var elems []evtx.Element
 	for rd.Len() > 0 {
 		e, err := evtx.Parse(rd, nil, false)

@@ -123,7 +123,6 @@ func (t *textWriter) severity(s string) string {
 	return t.paint(ansiDim, label)
 }
 
-func day(t time.Time) string  { return t.UTC().Format("2006-01-02 15:04:05") }
 func hhmm(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 
 // span renders an interval, dropping the date of its end when it is the
@@ -151,6 +150,17 @@ type TextOptions struct {
 // the input.
 func Text(w io.Writer, rep *scan.Report, opt TextOptions) error {
 	t := &textWriter{w: w, color: opt.Color}
+	if len(rep.Tenants) > 1 {
+		// Several cases in one run: the sentence over all of them first.
+		for i, line := range wrap(clean(rep.Verdict), reportWidth-8) {
+			label := "       "
+			if i == 0 {
+				label = "OVERALL"
+			}
+			t.printf("%s %s\n", t.paint(ansiBold, label), line)
+		}
+		t.printf("\n%s\n\n", strings.Repeat("─", reportWidth))
+	}
 	for i, v := range rep.Views() {
 		if i > 0 {
 			t.printf("\n%s\n\n", strings.Repeat("─", reportWidth))
@@ -177,8 +187,13 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 	if v.Server.Name != "" && len(rep.Tenants) > 0 && (len(v.Tenant.Servers) > 1 || len(rep.Tenants) > 1) {
 		name += " · " + v.Server.Name
 	}
-	t.printf("%s · %d file(s), %d records (%d writeback) · %s UTC\n\n",
-		t.paint(ansiBold, cut(clean(name), 60)), files, records, kept, span(svc.LogFrom.Time, svc.LogTo.Time))
+	stats := fmt.Sprintf("%d file(s), %d records (%d writeback) · %s UTC", files, records, kept, span(svc.LogFrom.Time, svc.LogTo.Time))
+	name = cut(clean(name), 60)
+	if len([]rune(name))+3+len([]rune(stats)) <= reportWidth {
+		t.printf("%s · %s\n\n", t.paint(ansiBold, name), stats)
+	} else {
+		t.printf("%s\n%s\n\n", t.paint(ansiBold, name), stats)
+	}
 	vcolor := ansiGreen
 	if len(v.Findings) > 0 {
 		switch v.Findings[0].Severity {
@@ -224,7 +239,8 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 				t.printf("    %s\n", line)
 			}
 		}
-		if f.Severity == "info" || detailed == maxDetailed {
+		// A consequence names its root, whose steps are the ones to take.
+		if f.Severity == "info" || detailed == maxDetailed || len(f.Because) > 0 {
 			continue
 		}
 		detailed++
@@ -341,47 +357,48 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 const maxUnattributed = 4
 
 // unattributed writes the known events that belong to no attempt and no
-// part of the service's record: those without TrackingId and those with a
-// cause first.
+// part of the service's record: each group without TrackingId or with a
+// cause on a line of its own, the others (informational events such as the
+// pings of password hash sync) counted on one line.
 func (t *textWriter) unattributed(us []correlate.Unattributed) {
 	if len(us) == 0 {
 		return
+	}
+	var shown []correlate.Unattributed
+	quiet, kinds := 0, 0
+	for _, u := range us {
+		if u.Reason == correlate.ReasonNoTrackingID || u.Cause != "" {
+			shown = append(shown, u)
+		} else {
+			quiet += u.Count
+			kinds++
+		}
 	}
 	n := 0
 	for _, u := range us {
 		n += u.Count
 	}
-	rank := func(u correlate.Unattributed) int {
-		switch {
-		case u.Reason == correlate.ReasonNoTrackingID:
-			return 0
-		case u.Cause != "":
-			return 1
-		}
-		return 2
-	}
-	list := slices.Clone(us)
-	slices.SortStableFunc(list, func(a, b correlate.Unattributed) int { return rank(a) - rank(b) })
-	t.printf("\n%s %d known event(s) in no attempt and no service record, %d group(s)\n",
-		t.paint(ansiBold, "UNATTRIBUTED"), n, len(list))
-	for i, u := range list {
+	t.printf("\n%s %d known event(s) in no attempt and no service record\n", t.paint(ansiBold, "UNATTRIBUTED"), n)
+	for i, u := range shown {
 		if i == maxUnattributed {
-			t.printf("  … %d more group(s) (--format json lists them all)\n", len(list)-i)
+			t.printf("  … %d more group(s) (--format json lists them all)\n", len(shown)-i)
 			break
 		}
 		what := "no part in a timeline"
 		if u.Reason == correlate.ReasonNoTrackingID {
-			what = "no readable TrackingId"
+			what = "no TrackingId"
 		}
 		if u.Cause != "" {
-			what += ", cause " + u.Cause
+			what += "; cause " + u.Cause
 		}
-		name := ""
-		if u.Name != "" {
-			name = " " + clean(u.Name)
+		when := hhmm(u.First.Time)
+		if u.Count > 1 {
+			when = span(u.First.Time, u.Last.Time)
 		}
-		t.printf("%s\n", cut(fmt.Sprintf("  %s %d%s ×%d, %s: %s", clean(u.Provider), u.EventID, name, u.Count,
-			span(u.First.Time, u.Last.Time), what), reportWidth))
+		t.printf("%s\n", cut(fmt.Sprintf("  %d×%d %s: %s (%s)", u.EventID, u.Count, when, what, clean(u.Provider)), reportWidth))
+	}
+	if quiet > 0 {
+		t.printf("  %d informational event(s) of %d kind(s) with no part in a timeline (--format json lists them)\n", quiet, kinds)
 	}
 }
 
@@ -393,13 +410,22 @@ func (t *textWriter) inputs(rep *scan.Report) {
 		damaged += f.DamagedCount
 		skippedRecs += f.Skipped
 	}
-	if damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 {
+	unread := 0 // archives of a format that is not read (7z, rar, …)
+	for _, s := range rep.Skipped {
+		if strings.HasSuffix(s.Reason, ": unsupported archive)") {
+			unread++
+		}
+	}
+	if damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0 {
 		t.printf("%d file(s) read cleanly", len(rep.Inputs))
 	} else {
 		t.printf("%d file(s); %d damaged chunk(s), %d unreadable record(s) or area(s)", len(rep.Inputs), damaged, skippedRecs)
 	}
-	if len(rep.Skipped) > 0 {
-		t.printf("; %d entr(ies) not EVTX", len(rep.Skipped))
+	if unread > 0 {
+		t.printf("; %d archive(s) NOT READ", unread)
+	}
+	if n := len(rep.Skipped) - unread; n > 0 {
+		t.printf("; %d entr(ies) not EVTX", n)
 	}
 	t.printf("\n")
 	for _, f := range rep.Inputs {
@@ -425,7 +451,11 @@ func (t *textWriter) inputs(rep *scan.Report) {
 		t.printf("  %s\n", cut(clean(e), reportWidth-2))
 	}
 	for _, s := range rep.Skipped {
-		t.printf("  %s\n", cut("skipped "+clean(s.Path)+": "+s.Reason, reportWidth-2))
+		verb := "skipped "
+		if strings.HasSuffix(s.Reason, ": unsupported archive)") {
+			verb = "not read " // its logs, if any, are missing from the report
+		}
+		t.printf("  %s\n", cut(verb+clean(s.Path)+": "+s.Reason, reportWidth-2))
 	}
 }
 

@@ -3,9 +3,11 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
+	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/input"
 	"github.com/evtxscan/evtxscan/parser"
 )
@@ -136,7 +138,7 @@ func readArgs(ctx context.Context, paths []string, rf ReadOptions, fn func(arg i
 	w.Stdin = rf.Stdin
 	var keep func(string) bool
 	if !rf.All {
-		keep = parser.Writeback
+		keep = parser.Providers(catalog.WritebackSources()...)
 	}
 	if rf.Pool == nil {
 		// One pool for the run: the files share its goroutines,
@@ -226,6 +228,9 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	for _, d := range st.Damage {
 		fs.Damage = append(fs.Damage, d.Error())
 		chunks[d.Chunk] = true
+	}
+	if st.MoreDamage > 0 {
+		fs.Damage = append(fs.Damage, fmt.Sprintf("%s: %d more problems, not listed", it.Path, st.MoreDamage))
 	}
 	fs.DamagedCount = len(chunks)
 	if readErr != nil {

@@ -135,6 +135,7 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 		lastArg      = -1
 		cur          *serverState
 		curFile      *fileState
+		writeback    = parser.Providers(catalog.WritebackSources()...)
 	)
 	sum, err := readArgs(ctx, paths, ro, func(arg int, ev *parser.Event) error {
 		if cur == nil || ev.Computer != lastComputer || arg != lastArg {
@@ -150,7 +151,7 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 			}
 			curFile.lastSeen = cur
 		}
-		if !curFile.wb && (parser.Writeback(ev.Provider) || strings.EqualFold(ev.Channel, "Application")) {
+		if !curFile.wb && (writeback(ev.Provider) || strings.EqualFold(ev.Channel, "Application")) {
 			curFile.wb = true
 		}
 		cur.c.Add(ev)
@@ -340,6 +341,7 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 		return cmp.Compare(slices.Index(tenants, a), slices.Index(tenants, b))
 	})
 	serverOf := map[int][]string{} // input index → server names
+	var states []tenantState
 	for _, tn := range order {
 		ss := byTenant[tn]
 		slices.SortStableFunc(ss, func(a, b *serverState) int {
@@ -356,6 +358,7 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 			}
 		}
 		t := Tenant{Name: tn, Servers: []Server{}}
+		st := tenantState{name: tn, rank: -1}
 		var counts correlate.Counts
 		var findings []correlate.Finding
 		for _, s := range ss {
@@ -376,7 +379,11 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 			rep.Counts.Add(r.Counts)
 			counts.Add(r.Counts)
 			findings = append(findings, r.Findings...)
+			if rank, label := state(r.Counts, r.Findings); rank > st.rank {
+				st.rank, st.label = rank, label
+			}
 		}
+		states = append(states, st)
 		if len(ss) == 1 {
 			t.Verdict = t.Servers[0].Verdict
 		} else {
@@ -390,7 +397,7 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 		in.Servers = append([]string{}, serverOf[i]...)
 	}
 	rep.Damage = dedupDamage(rep.Damage)
-	rep.Verdict = overallVerdict(rep.Tenants)
+	rep.Verdict = overallVerdict(rep.Tenants, states)
 	return rep
 }
 

@@ -48,64 +48,63 @@ func tenantVerdict(c correlate.Counts, findings []correlate.Finding, servers int
 	return fmt.Sprintf("%d servers. %s", servers, Verdict(c, worst))
 }
 
+// state classes a server as its Verdict does: failing, in trouble (a
+// critical or error finding without failed attempts), working with a
+// warning, not seen (no writeback event), or healthy; rank orders them.
+func state(c correlate.Counts, findings []correlate.Finding) (rank int, label string) {
+	top := false
+	for _, f := range findings {
+		if f.Severity == string(catalog.SeverityCritical) || f.Severity == string(catalog.SeverityError) {
+			top = true
+			break
+		}
+	}
+	switch {
+	case top && c.Failed > 0:
+		return 4, "failing"
+	case top:
+		return 3, "in trouble"
+	case c.Attempts == 0 && c.Heartbeats == 0 && c.Events == 0:
+		return 1, "not seen"
+	case len(findings) > 0 && findings[0].Severity == string(catalog.SeverityWarning):
+		return 2, "working with a warning"
+	}
+	return 0, "healthy"
+}
+
+// tenantState is the worst state of a tenant's servers.
+type tenantState struct {
+	name  string
+	rank  int
+	label string
+}
+
 // overallVerdict is the verdict over every tenant: the tenant's own when
-// there is one, else one sentence naming the tenants by state.
-func overallVerdict(ts []Tenant) string {
+// there is one, else one sentence naming the tenants by state, the worst
+// first.
+func overallVerdict(ts []Tenant, states []tenantState) string {
 	switch len(ts) {
 	case 0:
 		return Verdict(correlate.Counts{}, nil)
 	case 1:
 		return ts[0].Verdict
 	}
-	groups := map[string][]string{}
-	var order []string
 	servers := 0
 	for _, t := range ts {
 		servers += len(t.Servers)
-		st := "healthy"
-		for _, s := range t.Servers {
-			if k := verdictState(s.Verdict); stateRank(k) > stateRank(st) {
-				st = k
-			}
-		}
-		if _, ok := groups[st]; !ok {
-			order = append(order, st)
-		}
-		groups[st] = append(groups[st], t.Name)
 	}
-	slices.SortFunc(order, func(a, b string) int { return stateRank(b) - stateRank(a) })
+	byRank := slices.Clone(states)
+	slices.SortStableFunc(byRank, func(a, b tenantState) int { return b.rank - a.rank })
 	var parts []string
-	for _, st := range order {
-		parts = append(parts, st+" for "+strings.Join(groups[st], ", "))
+	for i := 0; i < len(byRank); {
+		j := i
+		var names []string
+		for j < len(byRank) && byRank[j].rank == byRank[i].rank {
+			names = append(names, byRank[j].name)
+			j++
+		}
+		parts = append(parts, byRank[i].label+" for "+strings.Join(names, ", "))
+		i = j
 	}
 	return fmt.Sprintf("%d tenants, %d servers: password writeback is %s.", len(ts), servers, strings.Join(parts, "; "))
-}
-
-// verdictState reads the state a Verdict sentence states.
-func verdictState(v string) string {
-	switch {
-	case strings.Contains(v, "is failing"):
-		return "failing"
-	case strings.Contains(v, "has a problem"):
-		return "in trouble"
-	case strings.Contains(v, "with a warning"):
-		return "working with a warning"
-	case strings.Contains(v, "No password writeback event"):
-		return "not seen"
-	}
-	return "healthy"
-}
-
-func stateRank(s string) int {
-	switch s {
-	case "failing":
-		return 4
-	case "in trouble":
-		return 3
-	case "working with a warning":
-		return 2
-	case "not seen":
-		return 1
-	}
-	return 0
 }

@@ -141,7 +141,7 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 		return exitFatal
 	}
 
-	con := &console{w: stderr, tty: showProgress(bf.progress, stderr)}
+	con := newConsole(stderr, bf.progress, os.Getenv)
 	var st batchStats
 	st.failed.Add(int64(len(dups)))
 	st.done.Add(int64(len(dups)))
@@ -149,7 +149,7 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 		con.printf("evtxscan scan: %s: tenant %q is also the name of %s; skipped (rename one, or give --tenant)\n", d.paths[0], d.tenant, d.other)
 	}
 	start := time.Now()
-	stopBar := con.startBar(&st, len(units)+len(dups), start)
+	stopBar := con.startBar(ctx, &st, len(units)+len(dups), start)
 
 	work := make(chan batchUnit)
 	var wg sync.WaitGroup
@@ -377,7 +377,7 @@ func batchUnits(args []string, tenant, out string) (units []batchUnit, notes []s
 				// the lake itself
 			case err != nil:
 				notes = append(notes, fmt.Sprintf("skipped %s: %v", p, err))
-			case efi.IsDir() || sniffKind(p) != "":
+			case efi.IsDir() || input.FileKind(p) != "":
 				units = append(units, batchUnit{scan.DefaultTenant(p), []string{p}})
 			default:
 				notes = append(notes, fmt.Sprintf("skipped %s: not a folder, a zip or an EVTX file", p))
@@ -394,29 +394,11 @@ func holdsEVTX(dir string) bool {
 		return false
 	}
 	for _, e := range ents {
-		if !e.IsDir() && sniffKind(filepath.Join(dir, e.Name())) == "evtx" {
+		if !e.IsDir() && input.FileKind(filepath.Join(dir, e.Name())) == "evtx" {
 			return true
 		}
 	}
 	return false
-}
-
-// sniffKind returns "evtx" or "zip" by the first bytes of the file at p, or "".
-func sniffKind(p string) string {
-	f, err := os.Open(p)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	var b [8]byte
-	n, _ := io.ReadFull(f, b[:])
-	switch {
-	case n == 8 && string(b[:]) == "ElfFile\x00":
-		return "evtx"
-	case n >= 4 && (string(b[:4]) == "PK\x03\x04" || string(b[:4]) == "PK\x05\x06"):
-		return "zip"
-	}
-	return ""
 }
 
 // dupUnit is a tenant left out because an earlier input has its name.
@@ -472,97 +454,6 @@ func selectShard(units []batchUnit, i, n int) []batchUnit {
 		}
 	}
 	return out
-}
-
-// showProgress decides whether the progress bar is drawn on w.
-func showProgress(mode string, w io.Writer) bool {
-	switch mode {
-	case "always":
-		return true
-	case "never":
-		return false
-	}
-	return isTerminal(w)
-}
-
-// A console writes messages and a progress line to standard error; the
-// progress line is redrawn below each message.
-type console struct {
-	mu   sync.Mutex
-	w    io.Writer
-	tty  bool
-	line string
-}
-
-func (c *console) printf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.line != "" {
-		io.WriteString(c.w, "\r\x1b[K")
-	}
-	fmt.Fprintf(c.w, format, args...)
-	if c.line != "" {
-		io.WriteString(c.w, c.line)
-	}
-}
-
-func (c *console) setLine(s string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	io.WriteString(c.w, "\r\x1b[K"+s)
-	c.line = s
-}
-
-// startBar draws the progress bar every 200 ms until the returned function
-// is called, which removes it.
-func (c *console) startBar(st *batchStats, total int, start time.Time) (stop func()) {
-	if !c.tty {
-		return func() {}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	draw := func() {
-		n := int(st.done.Load())
-		c.setLine(progressLine(n, total, st, time.Since(start)))
-	}
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			draw()
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		wg.Wait()
-		c.mu.Lock()
-		io.WriteString(c.w, "\r\x1b[K")
-		c.line = ""
-		c.mu.Unlock()
-	}
-}
-
-// progressLine is the text of the progress bar.
-func progressLine(n, total int, st *batchStats, el time.Duration) string {
-	const width = 24
-	fill := 0
-	if total > 0 {
-		fill = n * width / total
-	}
-	eta := ""
-	if n > 0 && n < total {
-		eta = fmt.Sprintf(", %s left", (el / time.Duration(n) * time.Duration(total-n)).Round(time.Second))
-	}
-	return fmt.Sprintf("[%s%s] %d/%d tenants, %d failed, %s events, %s%s",
-		strings.Repeat("#", fill), strings.Repeat(".", width-fill), n, total, st.failed.Load(),
-		humanCount(st.events.Load()), el.Round(time.Second), eta)
 }
 
 // humanCount writes n with a k or M suffix.

@@ -53,6 +53,8 @@ func TestBadCommandLine(t *testing.T) {
 		{[]string{"scan", "--max-ratio", "abc", in}, `"--max-ratio" flag: not a number`},
 		{[]string{"scan"}, "no INPUT"},
 		{[]string{"scan", "-", "-"}, "may be named once"},
+		{[]string{"scan", "--format", "parquet", "--out", "lake", "-"}, "not - (standard input)"},
+		{[]string{"scan", "--format", "parquet", "--out", "lake", "--fail-on", "error", in}, "--fail-on works with --format text, json and ndjson"},
 		{[]string{"dump", "--bogus", in}, "unknown flag: --bogus"},
 		{[]string{"dump"}, "no INPUT"},
 		{[]string{"explain", "--format", "xml", "33002"}, "want text or json"},
@@ -275,9 +277,12 @@ func TestUnsupportedArchive(t *testing.T) {
 		{"folder", []string{"scan", dir}, exitDamaged, []string{"not read: " + sz, "not read: " + rar}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := cli(t, nil, nil, tt.args...)
+			code, stdout, stderr := cli(t, nil, nil, tt.args...)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			if tt.name == "7z beside a log" && (!strings.Contains(stdout, "1 archive(s) NOT READ") || strings.Contains(stdout, "read cleanly")) {
+				t.Errorf("the text report does not say the archive was not read:\n%s", stdout)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(stderr, w) {

@@ -31,8 +31,10 @@ func (a *app) scanCmd() *cobra.Command {
 		Long: "Reads the Application logs of an Entra Connect server (.evtx files, folders, " +
 			"zips, or - for an .evtx or .zip on standard input) and reports every password " +
 			"writeback attempt, the health of the writeback service and the root causes of " +
-			"failures, with what to do. All inputs of one run are one tenant (with " +
-			"--format parquet, each input is a tenant of the data lake).\n\n" +
+			"failures, with what to do. Each server (the Computer of its records) is " +
+			"analysed on its own; each input argument is a tenant (a case), named after " +
+			"it, unless --tenant names one for all. The logs of one server join one " +
+			"timeline whatever their order and container; two servers never merge.\n\n" +
 			"Examples:\n" +
 			"  evtxscan scan bundle.zip\n" +
 			"  evtxscan scan --format json --fail-on error Application.evtx\n" +
@@ -40,6 +42,12 @@ func (a *app) scanCmd() *cobra.Command {
 		Annotations: map[string]string{"exit": "yes"},
 		Args:        needInputs,
 		RunE: func(c *cobra.Command, args []string) error {
+			if sf.format == "parquet" && hasStdin(args) {
+				return &usageError{c, fmt.Errorf("--format parquet reads named inputs only, not - (standard input)")}
+			}
+			if sf.format == "parquet" && sf.failOn != "none" {
+				return &usageError{c, fmt.Errorf("--fail-on works with --format text, json and ndjson; query the lake's findings table instead")}
+			}
 			a.code = a.scan(c.Context(), &sf, args)
 			return nil
 		},
@@ -49,7 +57,7 @@ func (a *app) scanCmd() *cobra.Command {
 	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt or finding per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
-	fs.StringVar(&sf.tenant, "tenant", "", "tenant name (default: the first input's base name without extension)")
+	fs.StringVar(&sf.tenant, "tenant", "", "one tenant name for every input (default: each input is a tenant named after its base name without extension)")
 	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never")
 	fs.StringVar(&sf.failOn, "fail-on", "none", "exit with status 4 when a finding has this severity or a higher one: error (critical or error), warning (also warning), none")
 	restrictRead(c)
@@ -67,10 +75,6 @@ func (a *app) scanCmd() *cobra.Command {
 func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	stderr := a.stderr
 	if sf.format == "parquet" {
-		if hasStdin(inputs) {
-			fmt.Fprintf(stderr, "evtxscan scan: --format parquet reads named inputs only, not - (standard input)\n")
-			return exitUsage
-		}
 		return runBatch(ctx, sf, inputs, a.stdout, stderr)
 	}
 	ro := sf.ReadOptions

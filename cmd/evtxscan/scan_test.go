@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,10 +15,9 @@ import (
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/internal/golden"
 	"github.com/evtxscan/evtxscan/scan"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // want is the ground truth the fixture generator writes beside each
 // fixture (internal/scenario: Want).
@@ -36,14 +34,30 @@ type want struct {
 		EventIDs    []int    `json:"event_ids"`
 		RecordIDs   []uint64 `json:"record_ids"`
 		Cause       string   `json:"cause"`
+		Server      string   `json:"server"`
 	} `json:"attempts"`
 	Service struct {
+		Server        string                      `json:"server"`
 		HeartbeatGaps []struct{ From, To string } `json:"heartbeat_gaps"`
 		Started       []string                    `json:"started"`
 		Stopped       []string                    `json:"stopped"`
 	} `json:"service"`
 	Findings []string `json:"findings"`
-	Damage   struct {
+	Chains   []struct {
+		Root        string `json:"root"`
+		Consequence string `json:"consequence"`
+	} `json:"chains"`
+	Unattributed []struct {
+		EventID  int    `json:"event_id"`
+		RecordID uint64 `json:"record_id"`
+		Reason   string `json:"reason"`
+		Cause    string `json:"cause"`
+	} `json:"unattributed"`
+	Files []struct {
+		Path     string `json:"path"`
+		Computer string `json:"computer"`
+	} `json:"files"`
+	Damage struct {
 		Dirty      bool     `json:"dirty"`
 		DirtyFiles []string `json:"dirty_files"`
 		BadChunks  []struct {
@@ -141,6 +155,9 @@ func TestScanFixtures(t *testing.T) {
 				if !slices.Equal(a.EventIDs, wa.EventIDs) {
 					t.Errorf("attempt %s: event ids %v, want %v", wa.TrackingID, a.EventIDs, wa.EventIDs)
 				}
+				if wa.Server != "" && a.Server != wa.Server {
+					t.Errorf("attempt %s: server %q, want %q", wa.TrackingID, a.Server, wa.Server)
+				}
 				var recs []uint64
 				for _, e := range a.Events {
 					recs = append(recs, e.RecordID)
@@ -167,7 +184,55 @@ func TestScanFixtures(t *testing.T) {
 				t.Errorf("findings %v, want %v", causes, wantCauses)
 			}
 
+			// Root causes first, their consequences after them, naming them.
+			at := func(cause string) int {
+				return slices.IndexFunc(rep.Findings, func(f correlate.Finding) bool { return f.Cause == cause })
+			}
+			for _, ch := range w.Chains {
+				r, c := at(ch.Root), at(ch.Consequence)
+				if r < 0 || c < 0 || r > c || !slices.Contains(rep.Findings[c].Because, ch.Root) {
+					t.Errorf("chain %s → %s: positions %d, %d in %v", ch.Root, ch.Consequence, r, c, causes)
+				}
+			}
+			// Known events without attempt are listed, with their causes,
+			// and those causes' findings hold them as evidence.
+			for _, wu := range w.Unattributed {
+				found := false
+				for _, u := range rep.Unattributed {
+					for _, e := range u.Evidence {
+						if e.RecordID == wu.RecordID && u.EventID == wu.EventID && u.Reason == wu.Reason && (wu.Cause == "" || u.Cause == wu.Cause) {
+							found = true
+						}
+					}
+				}
+				if !found {
+					t.Errorf("event %d #%d not listed as unattributed (%s, %s): %+v", wu.EventID, wu.RecordID, wu.Reason, wu.Cause, rep.Unattributed)
+				}
+				if wu.Cause != "" {
+					i := at(wu.Cause)
+					if i < 0 || !slices.ContainsFunc(rep.Findings[i].Evidence, func(e correlate.EvidenceRef) bool { return e.RecordID == wu.RecordID }) {
+						t.Errorf("finding %s lacks the evidence #%d", wu.Cause, wu.RecordID)
+					}
+				}
+			}
+			// Each log's records belong to the server that wrote them.
+			for _, wf := range w.Files {
+				for _, in := range rep.Inputs {
+					if strings.HasSuffix(in.Path, "!"+wf.Path) && in.Events > 0 && !slices.Equal(in.Servers, []string{wf.Computer}) {
+						t.Errorf("%s: servers %v, want %s", in.Path, in.Servers, wf.Computer)
+					}
+				}
+			}
+
 			svc := rep.Service[0]
+			for _, sv := range rep.Service {
+				if w.Service.Server != "" && sv.Server == w.Service.Server {
+					svc = sv
+				}
+			}
+			if svc.EndSilence != nil {
+				t.Errorf("silence at the end of the log: %+v", svc.EndSilence)
+			}
 			if len(svc.HeartbeatGaps) != len(w.Service.HeartbeatGaps) {
 				t.Errorf("heartbeat gaps %+v, want %+v", svc.HeartbeatGaps, w.Service.HeartbeatGaps)
 			} else {
@@ -219,43 +284,12 @@ func TestScanFixtures(t *testing.T) {
 				}
 			}
 
-			golden(t, filepath.Join("testdata", "scan", name+".json"), out)
+			golden.Check(t, filepath.Join("testdata", "scan", name+".json"), out)
 		})
 	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// golden compares got with a golden file, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (review, then go test ./cmd/evtxscan -update)\n%s", path, firstDiff(string(want), string(got)))
-	}
-}
-
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) && i < len(bl); i++ {
-		if al[i] != bl[i] {
-			return "line " + itoa(i+1) + ":\n- " + al[i] + "\n+ " + bl[i]
-		}
-	}
-	return "lengths differ"
-}
 
 // The seed 000 case: the disabled sync rule is the first finding, with its
 // remediation, and each 6329 sits in the attempt of its own user.
@@ -306,7 +340,7 @@ func TestScanHealthy(t *testing.T) {
 // The text report of the README's example fits one screen, gives the
 // verdict first, and lets no control character from the log through.
 func TestScanText(t *testing.T) {
-	for _, name := range []string{"customer-bundle.zip", "seed000-sync-rule.evtx"} {
+	for _, name := range []string{"customer-bundle.zip", "seed000-sync-rule.evtx", "onboarding-failed.evtx", "writeback-down.evtx", "no-tracking-id.evtx", "decryption-key.evtx", "active-staging.zip", "system-runs-past.zip"} {
 		var out bytes.Buffer
 		run(context.Background(), []string{"scan", filepath.Join("..", "..", "testdata", "evtx", name)}, &out, &bytes.Buffer{})
 		text := out.String()
@@ -319,12 +353,13 @@ func TestScanText(t *testing.T) {
 				t.Errorf("%s: line %d is %d wide: %q", name, i+1, n, l)
 			}
 		}
-		if !strings.HasPrefix(lines[2], "VERDICT") {
+		// The header (one line, or two when the server's name is long), then the verdict.
+		if !strings.HasPrefix(lines[2], "VERDICT") && !strings.HasPrefix(lines[3], "VERDICT") {
 			t.Errorf("%s: the verdict is not first: %q", name, lines[2])
 		}
 		if strings.ContainsAny(text, "\x1b\x00\x07") {
 			t.Errorf("%s: control characters in the report (colour must be off when not a terminal)", name)
 		}
-		golden(t, filepath.Join("testdata", "scan", name+".txt"), out.Bytes())
+		golden.Check(t, filepath.Join("testdata", "scan", name+".txt"), out.Bytes())
 	}
 }

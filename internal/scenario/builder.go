@@ -44,11 +44,21 @@ type attemptState struct {
 // builder collects the events of a scenario. Times are set explicitly by the
 // scenario; rng only varies details (GUIDs, jitter), from a fixed seed.
 type builder struct {
-	rng      *rand.Rand
-	env      env
-	events   []*event
-	attempts []*attemptState
-	findings map[string]bool
+	rng          *rand.Rand
+	env          env
+	events       []*event
+	attempts     []*attemptState
+	findings     map[string]bool
+	chains       []WantChain
+	unattributed []unattributedEvent
+	servers      int    // servers in the scenario (attempts name theirs when > 1)
+	serviceOf    string // the server whose service the expectation describes, when several
+}
+
+// unattributedEvent is a writeback event that belongs to no attempt.
+type unattributedEvent struct {
+	ev    *event
+	cause string
 }
 
 func newBuilder(seed uint64, e env) *builder {
@@ -301,11 +311,12 @@ func (b *builder) otherApps(from, to time.Time, emoji bool) {
 
 // logSpec splits the scenario's events into files.
 type logSpec struct {
-	Path    string // file name, or path inside a bundle
-	Channel string // "Application" or "System"
-	From    time.Time
-	To      time.Time // zero: open-ended
-	Opts    evtxwriter.Options
+	Path     string // file name, or path inside a bundle
+	Channel  string // "Application" or "System"
+	Computer string // only the records of this server; "" any
+	From     time.Time
+	To       time.Time // zero: open-ended
+	Opts     evtxwriter.Options
 }
 
 // build produces the logs and the expectation of a scenario.
@@ -317,10 +328,10 @@ func (b *builder) build(name string, specs []logSpec) (*Fixture, error) {
 		id   uint64
 	}
 	where := map[*event]place{}
-	nextID := map[string]uint64{} // per channel: ids continue across archives
+	nextID := map[string]uint64{} // per server and channel: ids continue across archives
 	for _, s := range specs {
 		l := Log{Path: s.Path, Options: s.Opts}
-		first, ok := nextID[s.Channel]
+		first, ok := nextID[s.Computer+"\x00"+s.Channel]
 		if !ok {
 			first = 1
 		}
@@ -336,6 +347,9 @@ func (b *builder) build(name string, specs []logSpec) (*Fixture, error) {
 			if ch != s.Channel || e.rec.Time.Before(s.From) || (!s.To.IsZero() && !e.rec.Time.Before(s.To)) {
 				continue
 			}
+			if s.Computer != "" && e.rec.Computer != s.Computer {
+				continue
+			}
 			if _, dup := where[e]; dup {
 				return nil, fmt.Errorf("scenario %s: event at %v in two logs", name, e.rec.Time)
 			}
@@ -343,7 +357,7 @@ func (b *builder) build(name string, specs []logSpec) (*Fixture, error) {
 			l.Records = append(l.Records, e.rec)
 			id++
 		}
-		nextID[s.Channel] = id
+		nextID[s.Computer+"\x00"+s.Channel] = id
 		f.Logs = append(f.Logs, l)
 	}
 	if len(where) != len(ev) {
@@ -352,6 +366,7 @@ func (b *builder) build(name string, specs []logSpec) (*Fixture, error) {
 
 	w := &f.Want
 	w.Fixture = name
+	w.Service.Server = b.serviceOf
 	for _, e := range ev {
 		w.Records++
 		if IsWritebackSource(e.rec.Provider) {
@@ -362,6 +377,9 @@ func (b *builder) build(name string, specs []logSpec) (*Fixture, error) {
 		wa := WantAttempt{
 			TrackingID: a.TrackingID, Operation: a.Operation, Outcome: a.Outcome,
 			UPN: a.UPN, CloudAnchor: a.Anchor, Cause: a.Cause,
+		}
+		if b.servers > 1 && len(a.events) > 0 {
+			wa.Server = a.events[0].rec.Computer
 		}
 		evs := slices.Clone(a.events)
 		sort.SliceStable(evs, func(i, j int) bool {
@@ -383,11 +401,12 @@ func (b *builder) build(name string, specs []logSpec) (*Fixture, error) {
 			b.findings["attempt-incomplete"] = true
 		}
 	}
-	// Service: heartbeat gaps over 15 minutes, starts and stops.
+	// Service: heartbeat gaps over 15 minutes, starts and stops (of the
+	// server named in w.Service.Server, when set).
 	var last time.Time
 	stopped := false
 	for _, e := range ev {
-		if e.rec.Provider != SourcePRS {
+		if e.rec.Provider != SourcePRS || (w.Service.Server != "" && e.rec.Computer != w.Service.Server) {
 			continue
 		}
 		switch e.rec.EventID {
@@ -414,6 +433,11 @@ func (b *builder) build(name string, specs []logSpec) (*Fixture, error) {
 		w.Findings = append(w.Findings, k)
 	}
 	sort.Strings(w.Findings)
+	w.Chains = b.chains
+	for _, u := range b.unattributed {
+		p := where[u.ev]
+		w.Unattributed = append(w.Unattributed, WantUnattributed{EventID: int(u.ev.rec.EventID), RecordID: p.id, Reason: "no-tracking-id", Cause: u.cause})
+	}
 	for _, s := range specs {
 		if s.Opts.Dirty {
 			w.Damage.Dirty = true

@@ -81,11 +81,34 @@ type Want struct {
 	Service          WantService   `json:"service"`
 	Findings         []string      `json:"findings"`
 	Damage           WantDamage    `json:"damage"`
+	// Chains lists pairs of findings the documents tie as cause and
+	// consequence (no auth token → onboarding failed): the root must come
+	// first and the consequence name it.
+	Chains []WantChain `json:"chains,omitempty"`
+	// Unattributed lists the writeback events of the scenario that belong
+	// to no attempt and no part of the service's record (a failure whose
+	// TrackingId cannot be read), with the cause the documents give them.
+	Unattributed []WantUnattributed `json:"unattributed,omitempty"`
+}
+
+// WantChain is a root cause and one of its consequences.
+type WantChain struct {
+	Root        string `json:"root"`
+	Consequence string `json:"consequence"`
+}
+
+// WantUnattributed is one writeback event without an attempt.
+type WantUnattributed struct {
+	EventID  int    `json:"event_id"`
+	RecordID uint64 `json:"record_id"`
+	Reason   string `json:"reason"`          // no-tracking-id
+	Cause    string `json:"cause,omitempty"` // of a failure
 }
 
 // WantFile describes one .evtx file of a bundle.
 type WantFile struct {
 	Path          string `json:"path"`
+	Computer      string `json:"computer,omitempty"` // the server whose log it is
 	Channel       string `json:"channel"`
 	Records       int    `json:"records"`
 	FirstRecordID uint64 `json:"first_record_id"`
@@ -104,13 +127,15 @@ type WantAttempt struct {
 	RecordIDs   []uint64 `json:"record_ids"` // their record ids
 	Files       []string `json:"files,omitempty"`
 	Cause       string   `json:"cause,omitempty"`
+	Server      string   `json:"server,omitempty"` // the Computer that logged it
 }
 
 // WantService is the writeback service's health.
 type WantService struct {
-	HeartbeatGaps []WantGap `json:"heartbeat_gaps"` // consecutive 31019 more than 15 minutes apart
-	Started       []string  `json:"started"`        // times of 31015
-	Stopped       []string  `json:"stopped"`        // times of 31016
+	Server        string    `json:"server,omitempty"` // the server it describes, in a bundle of several
+	HeartbeatGaps []WantGap `json:"heartbeat_gaps"`   // consecutive 31019 more than 15 minutes apart
+	Started       []string  `json:"started"`          // times of 31015
+	Stopped       []string  `json:"stopped"`          // times of 31016
 }
 
 // WantGap is a period without heartbeats: From is the last 31019 before it,
@@ -305,6 +330,7 @@ func (f *Fixture) fillFiles() {
 	for _, l := range f.Logs {
 		wf := WantFile{Path: l.Path, Records: len(l.Records), Dirty: l.Options.Dirty}
 		if len(l.Records) > 0 {
+			wf.Computer = l.Records[0].Computer
 			wf.Channel = l.Records[0].Channel
 			if wf.Channel == "" {
 				wf.Channel = "Application"

@@ -19,6 +19,7 @@ func Fixtures() ([]*Fixture, error) {
 		onboardingFailed,
 		customerBundle,
 	}
+	builders = append(builders, serverFixtures()...)
 	var out []*Fixture
 	for _, fb := range builders {
 		f, err := fb()
@@ -338,6 +339,7 @@ func onboardingFailed() (*Fixture, error) {
 	}
 	b.findings["auth-token"] = true
 	b.findings["onboarding-failed"] = true
+	b.chains = []WantChain{{Root: "auth-token", Consequence: "onboarding-failed"}}
 	return b.build("onboarding-failed.evtx", []logSpec{{Path: "onboarding-failed.evtx", Channel: "Application", From: from}})
 }
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,10 +16,9 @@ import (
 
 	"github.com/evtxscan/evtxscan/internal/evtxwriter"
 	"github.com/evtxscan/evtxscan/internal/evtxwriter/libyal"
+	"github.com/evtxscan/evtxscan/internal/golden"
 	"github.com/evtxscan/evtxscan/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/evtx from the scenarios (same as go run ./internal/cmd/genfixtures)")
 
 const fixtureDir = "../../testdata/evtx"
 
@@ -44,7 +42,7 @@ func fixtures(t testing.TB) ([]*Fixture, []*Encoded) {
 // TestCommittedFixturesMatchGenerator fails when testdata/evtx drifts from
 // the scenarios: regenerate with go run ./internal/cmd/genfixtures.
 func TestCommittedFixturesMatchGenerator(t *testing.T) {
-	if *update {
+	if golden.Update() { // rewrite testdata/evtx from the scenarios (as go run ./internal/cmd/genfixtures)
 		if err := WriteFixtures(fixtureDir); err != nil {
 			t.Fatal(err)
 		}

@@ -59,14 +59,17 @@ func SharedDir(t testing.TB, rel string) string {
 }
 
 // SharedFile returns the file ../shared/rel beside the repository's root,
-// or skips t when it is absent (the message names the top directory of
-// rel, so that a summary groups the skips).
+// or skips t when it is absent: with "../shared/DIR absent" (DIR is rel's
+// first element, so that a summary groups the skips) when DIR is, else
+// naming the file.
 func SharedFile(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join(RepoRoot(t), "..", "shared", rel)
+	root := filepath.Join(RepoRoot(t), "..", "shared")
+	p := filepath.Join(root, rel)
 	if _, err := os.Stat(p); err != nil {
-		if _, derr := os.Stat(filepath.Dir(p)); derr != nil {
-			t.Skipf("../shared/%s absent", filepath.ToSlash(filepath.Dir(rel)))
+		top := firstElem(rel)
+		if _, derr := os.Stat(filepath.Join(root, top)); derr != nil {
+			t.Skipf("../shared/%s absent", top)
 		}
 		t.Skipf("../shared/%s absent", filepath.ToSlash(rel))
 	}

@@ -77,24 +77,46 @@ func (s *summary) add(ev event, out map[testKey][]string, w io.Writer) {
 	case "build-fail":
 		s.pkgFailed = appendNew(s.pkgFailed, ev.ImportPath)
 	case "output":
-		if ev.Test == "" {
-			echo(w, ev.Output)
-			return
-		}
 		out[k] = append(out[k], ev.Output)
-	case "pass":
-		if ev.Test != "" {
+	case "pass", "skip":
+		switch {
+		case ev.Test == "":
+			// A package that passed: its "ok" line only, as go test
+			// prints it without -v.
+			for _, o := range out[k] {
+				if strings.HasPrefix(o, "ok ") || strings.HasPrefix(o, "?   ") {
+					echo(w, o)
+				}
+			}
+		case ev.Action == "pass":
 			s.passed++
-		}
-		delete(out, k)
-	case "skip":
-		if ev.Test != "" {
+		default:
 			s.skips[k] = skipMessage(out[k])
 		}
 		delete(out, k)
 	case "fail":
 		if ev.Test == "" {
+			// The tests of the package that never ended (a timeout, a
+			// crash of the test binary) failed: their output says why.
+			var open []testKey
+			for tk := range out {
+				if tk.pkg == ev.Package && tk.test != "" {
+					open = append(open, tk)
+				}
+			}
+			sort.Slice(open, func(i, j int) bool { return open[i].test < open[j].test })
+			for _, tk := range open {
+				s.failed++
+				for _, o := range out[tk] {
+					echo(w, o)
+				}
+				delete(out, tk)
+			}
 			s.pkgFailed = appendNew(s.pkgFailed, ev.Package)
+			for _, o := range out[k] {
+				echo(w, o)
+			}
+			delete(out, k)
 			return
 		}
 		s.failed++

@@ -50,6 +50,18 @@ func TestSummary(t *testing.T) {
 			wantOut: []string{"    f_test.go:1: got 1, want 2", "--- FAIL: TestF (0.00s)", "failed packages: p", "0 passed, 1 failed, 0 skipped"},
 		},
 		{
+			name: "timeout",
+			in: `{"Action":"run","Package":"p","Test":"TestSlow"}
+{"Action":"output","Package":"p","Test":"TestSlow","Output":"=== RUN   TestSlow\n"}
+{"Action":"output","Package":"p","Test":"TestSlow","Output":"panic: test timed out after 10m0s\n"}
+{"Action":"pass","Package":"p","Test":"TestQuick"}
+{"Action":"output","Package":"p","Output":"FAIL\tp\t600.3s\n"}
+{"Action":"fail","Package":"p"}
+`,
+			code:    1,
+			wantOut: []string{"panic: test timed out after 10m0s", "FAIL\tp\t600.3s", "failed packages: p", "1 passed, 1 failed, 0 skipped"},
+		},
+		{
 			name:    "build failure",
 			in:      "{\"ImportPath\":\"q\",\"Action\":\"build-output\",\"Output\":\"q/x.go:1:1: syntax error\\n\"}\n{\"ImportPath\":\"q\",\"Action\":\"build-fail\"}\n",
 			code:    1,
