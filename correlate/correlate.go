@@ -56,7 +56,7 @@ type Config struct {
 // events fed.
 type Result struct {
 	Tenant       string         `json:"tenant"`
-	Server       string         `json:"server"`
+	Server       string         `json:"server,omitempty"`
 	Attempts     []Attempt      `json:"attempts"`      // by start time, then tracking id
 	Unjoined     []AttemptEvent `json:"unjoined_6329"` // ADSync 6329 events no attempt took
 	Unattributed []Unattributed `json:"unattributed"`  // known events in no attempt and no service record
@@ -75,14 +75,14 @@ type Result struct {
 // a failure without TrackingId is also evidence of that cause's finding.
 type Unattributed struct {
 	Tenant   string        `json:"tenant"`
-	Server   string        `json:"server"`
+	Server   string        `json:"server,omitempty"`
 	Provider string        `json:"provider"`
 	EventID  int           `json:"event_id"`
 	Name     string        `json:"name,omitempty"` // the catalog's name of the event
 	Reason   string        `json:"reason"`         // no-tracking-id or no-part
 	Count    int           `json:"count"`
-	First    Time          `json:"first"`
-	Last     Time          `json:"last"`
+	First    Time          `json:"first,omitzero"`
+	Last     Time          `json:"last,omitzero"`
 	Cause    string        `json:"cause,omitempty"`
 	Message  string        `json:"message,omitempty"` // one line of the earliest event, when its text was read
 	Evidence []EvidenceRef `json:"evidence"`          // the first MaxEvidence by time
@@ -98,21 +98,21 @@ const (
 // TrackingId.
 type Attempt struct {
 	Tenant       string         `json:"tenant"`
-	Server       string         `json:"server"`
+	Server       string         `json:"server,omitempty"`
 	TrackingID   string         `json:"tracking_id"`
 	Operation    string         `json:"operation"` // reset, change, admin_reset, unlock or unknown
 	Outcome      string         `json:"outcome"`   // success, failure or incomplete
-	UPN          string         `json:"upn"`
+	UPN          string         `json:"upn,omitempty"`
 	AdminUPN     string         `json:"admin_upn,omitempty"`
-	CloudAnchor  string         `json:"cloud_anchor"`
-	SourceAnchor string         `json:"source_anchor"`
-	Start        Time           `json:"start"`
-	End          Time           `json:"end"`
+	CloudAnchor  string         `json:"cloud_anchor,omitempty"`
+	SourceAnchor string         `json:"source_anchor,omitempty"`
+	Start        Time           `json:"start,omitzero"`
+	End          Time           `json:"end,omitzero"`
 	EventIDs     []int          `json:"event_ids"` // in time order, joined ADSync events included
 	HResult      HResult        `json:"hresult,omitempty"`
-	Cause        string         `json:"cause"` // "" for a success
+	Cause        string         `json:"cause,omitempty"` // "" for a success
 	Events       []AttemptEvent `json:"events"`
-	Notes        []string       `json:"notes,omitempty"`
+	Notes        []string       `json:"notes"` // never nil after Finish
 }
 
 // An AttemptEvent is one event of an attempt, kept compactly.
@@ -123,26 +123,26 @@ type AttemptEvent struct {
 	Server   string  `json:"server,omitempty"`
 	Path     string  `json:"path"`
 	RecordID uint64  `json:"record_id"`
-	Time     Time    `json:"time"`
+	Time     Time    `json:"time,omitzero"`
 	Provider string  `json:"provider"`
 	EventID  int     `json:"event_id"`
 	Status   string  `json:"status,omitempty"`
 	HResult  HResult `json:"hresult,omitempty"`
-	Join     string  `json:"join,omitempty"` // for ADSync 6329: anchor or hr-nearest
-	Message  string  `json:"message"`        // a one-line summary
+	Join     string  `json:"join,omitempty"`    // for ADSync 6329: anchor or hr-nearest
+	Message  string  `json:"message,omitempty"` // a one-line summary
 }
 
 // A Finding is one cause found in the tenant's log, with its evidence.
 type Finding struct {
 	Tenant        string        `json:"tenant"`
-	Server        string        `json:"server"`
+	Server        string        `json:"server,omitempty"`
 	Cause         string        `json:"cause"`
 	Scope         string        `json:"scope"`    // attempt or service
 	Severity      string        `json:"severity"` // critical, error, warning or info
 	Title         string        `json:"title"`
 	Count         int           `json:"count"` // attempts, events, gaps or runs
-	FirstSeen     Time          `json:"first_seen"`
-	LastSeen      Time          `json:"last_seen"`
+	FirstSeen     Time          `json:"first_seen,omitzero"`
+	LastSeen      Time          `json:"last_seen,omitzero"`
 	Evidence      []EvidenceRef `json:"evidence"` // the first MaxEvidence by time
 	EvidenceTotal int           `json:"evidence_total"`
 	Remediation   []string      `json:"remediation"`
@@ -157,7 +157,7 @@ type Finding struct {
 type EvidenceRef struct {
 	Path       string `json:"path"`
 	RecordID   uint64 `json:"record_id"`
-	Time       Time   `json:"time"`
+	Time       Time   `json:"time,omitzero"`
 	EventID    int    `json:"event_id"`
 	TrackingID string `json:"tracking_id,omitempty"`
 }
@@ -165,7 +165,7 @@ type EvidenceRef struct {
 // Service describes the writeback service over the span of the log.
 type Service struct {
 	Tenant         string `json:"tenant"`
-	Server         string `json:"server"`
+	Server         string `json:"server,omitempty"`
 	LogFrom        Time   `json:"log_from,omitzero"` // first record of the writeback channel (Application)
 	LogTo          Time   `json:"log_to,omitzero"`   // last record of that channel
 	Heartbeats     int    `json:"heartbeats"`
@@ -176,31 +176,44 @@ type Service struct {
 	// log while the service is expected up, when longer than the gap limit:
 	// "no heartbeat in the last N min of the log", not a gap between two
 	// heartbeats (the log may simply have been collected then).
-	EndSilence   *Span          `json:"end_silence,omitempty"`
-	Started      []Time         `json:"started"` // 31015
-	Stopped      []Time         `json:"stopped"` // 31016
-	Up           []Span         `json:"up"`      // expected-up periods (see the package rules)
-	Relays       []string       `json:"relays"`
-	Endpoints    []string       `json:"endpoints"`
-	SyncVersions []string       `json:"sync_versions"`
-	Onboarding   []Run          `json:"onboarding"`
-	Offboarding  []Run          `json:"offboarding"`
-	Errors       []ServiceError `json:"errors"` // by first time, event id, message
+	EndSilence *Span    `json:"end_silence,omitempty"`
+	Started    []Time   `json:"started"` // 31015
+	Stopped    []Time   `json:"stopped"` // 31016
+	Up         []Span   `json:"up"`      // expected-up periods (see the package rules)
+	Relays     []string `json:"relays"`
+	// ConnectorAccounts are the AD DS connector accounts (MSOL_…, with
+	// their domain when given) that ADSync 6329 texts name.
+	ConnectorAccounts []string `json:"connector_accounts"`
+	Endpoints         []string `json:"endpoints"`
+	SyncVersions      []string `json:"sync_versions"`
+	// SyncVersionSpans tell when each sync-engine version was first and
+	// last named, by first time: a version change is where one begins.
+	SyncVersionSpans []VersionSpan  `json:"sync_version_spans"`
+	Onboarding       []Run          `json:"onboarding"`
+	Offboarding      []Run          `json:"offboarding"`
+	Errors           []ServiceError `json:"errors"` // by first time, event id, message
+}
+
+// A VersionSpan is the first and last time a sync-engine version is named.
+type VersionSpan struct {
+	Version string `json:"version"`
+	First   Time   `json:"first,omitzero"`
+	Last    Time   `json:"last,omitzero"`
 }
 
 // A Span is a time interval: a heartbeat gap or an up period.
 type Span struct {
-	From         Time   `json:"from"`
-	To           Time   `json:"to"`
-	FromLogStart bool   `json:"from_log_start,omitempty"` // From is the log's first event
-	ToLogEnd     bool   `json:"to_log_end,omitempty"`     // To is the log's last event
+	From         Time   `json:"from,omitzero"`
+	To           Time   `json:"to,omitzero"`
+	FromLogStart bool   `json:"from_log_start"` // From is the log's first event
+	ToLogEnd     bool   `json:"to_log_end"`     // To is the log's last event
 	Note         string `json:"note,omitempty"`
 }
 
 // A Run is one onboarding (enabling writeback) or offboarding.
 type Run struct {
-	Start    Time          `json:"start"`
-	End      Time          `json:"end"`
+	Start    Time          `json:"start,omitzero"`
+	End      Time          `json:"end,omitzero"`
 	Outcome  string        `json:"outcome"` // success, failure or incomplete
 	EventIDs []int         `json:"event_ids"`
 	Evidence []EvidenceRef `json:"evidence"`
@@ -212,8 +225,8 @@ type ServiceError struct {
 	Provider string        `json:"provider"`
 	EventID  int           `json:"event_id"`
 	Count    int           `json:"count"`
-	First    Time          `json:"first"`
-	Last     Time          `json:"last"`
+	First    Time          `json:"first,omitzero"`
+	Last     Time          `json:"last,omitzero"`
 	HResult  HResult       `json:"hresult,omitempty"`
 	Message  string        `json:"message"`
 	Cause    string        `json:"cause"`
@@ -296,8 +309,10 @@ type Correlator struct {
 	errs      map[errKey]*errGroup
 	errKinds  map[errKind]int // buckets per source and id
 	relays    map[string]struct{}
+	accounts  map[string]struct{} // AD connector accounts named by 6329 texts
 	endpoints map[string]struct{}
 	versions  map[string]struct{}
+	verSeen   map[string][2]time.Time // first and last time of each version
 	damage    []Damage
 	counts    Counts
 	from, to  time.Time // span of the writeback channel, set by Finish
@@ -312,11 +327,11 @@ type Correlator struct {
 	lastWbChan string
 	haveWbChan bool
 
-	tidSvc   []attEvent                 // service events with a TrackingId, decided in Finish
-	unattr   map[unattrKey]*unattrGroup // see Unattributed
-	unkeyed  []unkeyedFailure           // failures without TrackingId, diagnosed
-	known    map[errKind]knownEvent     // catalog lookups of events with no part
-	catalogE interface {                // the Diagnoser's event table, when it has one
+	tidSvc   []attEvent              // service events with a TrackingId, decided in Finish
+	unattr   map[uint32]*unattrGroup // see Unattributed; by smallKey
+	unkeyed  []unkeyedFailure        // failures without TrackingId, diagnosed
+	known    map[uint32]knownEvent   // catalog lookups of events with no part; by smallKey
+	catalogE interface {             // the Diagnoser's event table, when it has one
 		Event(source string, id int) (catalog.Event, bool)
 	}
 
@@ -500,12 +515,14 @@ func New(cfg Config) *Correlator {
 		errs:      make(map[errKey]*errGroup),
 		errKinds:  make(map[errKind]int),
 		relays:    make(map[string]struct{}),
+		accounts:  make(map[string]struct{}),
 		endpoints: make(map[string]struct{}),
 		versions:  make(map[string]struct{}),
+		verSeen:   make(map[string][2]time.Time),
 		spans:     make(map[string]*chanSpan),
 		wbChans:   make(map[string]string),
-		unattr:    make(map[unattrKey]*unattrGroup),
-		known:     make(map[errKind]knownEvent),
+		unattr:    make(map[uint32]*unattrGroup),
+		known:     make(map[uint32]knownEvent),
 	}
 	if ec, ok := d.(interface {
 		Event(source string, id int) (catalog.Event, bool)
@@ -597,6 +614,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 	}
 	if f.SyncVersion != "" {
 		addSet(c.versions, f.SyncVersion)
+		c.seeVersion(f.SyncVersion, ev.Time)
 	}
 	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) {
 		// The result of an attempt when one carries its TrackingId, else a
@@ -611,6 +629,9 @@ func (c *Correlator) Add(ev *parser.Event) {
 	case kindStart, kindSuccess, kindFailure:
 		c.addAttemptEvent(r, k, op, ev.Provider)
 	case kindPasswordSet:
+		if a := connectorAccount(f.Text); a != "" {
+			addSet(c.accounts, a)
+		}
 		e := c.newAttEvent(r, k, "", ev.Provider)
 		e.anchor = f.AADAnchor
 		c.sets = append(c.sets, e)
@@ -648,28 +669,46 @@ func (c *Correlator) knownEvent(provider string, id uint16) knownEvent {
 	if c.catalogE == nil {
 		return knownEvent{}
 	}
-	k := errKind{canonicalSource(provider), id}
+	k := smallKey(provider, id, 0)
 	kn, ok := c.known[k]
 	if !ok {
-		if e, found := c.catalogE.Event(k.provider, int(id)); found {
+		if e, found := c.catalogE.Event(canonicalSource(provider), int(id)); found {
 			kn = knownEvent{known: true, name: e.Name}
 		}
-		if len(c.known) < 4096 {
-			c.known[errKind{strings.Clone(k.provider), id}] = kn
-		}
+		c.known[k] = kn // at most 3 sources × 65536 ids
 	}
 	return kn
+}
+
+// smallKey packs a writeback source, an event id and a reason (0 or 1)
+// into a map key that hashes cheaply; another source shares the key of
+// PasswordResetService's index 3.
+func smallKey(provider string, id uint16, reason uint32) uint32 {
+	src := uint32(3)
+	switch {
+	case isSource(provider, sourcePasswordReset):
+		src = 0
+	case isSource(provider, sourceADSync):
+		src = 1
+	case isSource(provider, sourceDirSync):
+		src = 2
+	}
+	return uint32(id) | src<<16 | reason<<18
 }
 
 // addUnattributed adds one event to its Unattributed group. text and hr
 // are those of the event when its data were read.
 func (c *Correlator) addUnattributed(r ref, provider, reason, name, text string, hr uint32) {
-	key := unattrKey{errKind{canonicalSource(provider), r.id}, reason}
-	g := c.unattr[key]
+	var rb uint32
+	if reason == ReasonNoTrackingID {
+		rb = 1
+	}
+	sk := smallKey(provider, r.id, rb)
+	g := c.unattr[sk]
 	if g == nil {
-		key.provider = strings.Clone(key.provider)
+		key := unattrKey{errKind{strings.Clone(canonicalSource(provider)), r.id}, reason}
 		g = &unattrGroup{key: key, name: name, first: r, last: r, sample: text, hr: hr}
-		c.unattr[key] = g
+		c.unattr[sk] = g
 	}
 	g.count++
 	c.counts.Unattributed++

@@ -101,5 +101,6 @@
 // User-side causes. A cause the catalog marks UserSide (disabled or locked
 // account, wrong current password, a policy rejection) is reported with
 // severity info unless it dominates: it explains more than half of the
-// failed attempts and at least three of them.
+// failed attempts (unjoined 6329s and failures without TrackingId counted
+// as failed) and at least three of them.
 package correlate

@@ -481,7 +481,7 @@ func keyValueLoose(s, key string) int {
 // unwrap joins the lines of a header into one: each line break, with the
 // blanks around it, becomes one space. It returns s itself when s has none.
 func unwrap(s string) string {
-	if strings.IndexAny(s, "\r\n") < 0 {
+	if !strings.ContainsAny(s, "\r\n") {
 		return s
 	}
 	var b strings.Builder

@@ -67,7 +67,7 @@ func (fs *findingSet) addRefs(cause catalog.Cause, n int, first, last time.Time,
 // its severity only when it explains more than half of the failed attempts
 // and at least three of them; otherwise it is info.
 func (fs *findingSet) list() []Finding {
-	failed := fs.c.counts.Failed + fs.c.counts.Unjoined6329
+	failed := fs.c.counts.Failed + fs.c.counts.Unjoined6329 + len(fs.c.unkeyed)
 	out := make([]Finding, 0, len(fs.m))
 	for _, g := range fs.m {
 		sev := g.cause.Severity

@@ -376,6 +376,9 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 		Events:     make([]AttemptEvent, 0, len(evs)),
 		Notes:      s.notes,
 	}
+	if at.Notes == nil {
+		at.Notes = []string{} // lists are always written
+	}
 	var (
 		startOp, resultOp string
 		hasStart          bool

@@ -13,21 +13,23 @@ import (
 // service works out the service's health and feeds the findings.
 func (c *Correlator) service(fs *findingSet) Service {
 	sv := Service{
-		Tenant:        c.cfg.Tenant,
-		Server:        c.cfg.Server,
-		LogFrom:       Time{c.from},
-		LogTo:         Time{c.to},
-		Heartbeats:    c.nbeats,
-		HeartbeatGaps: []Span{},
-		Started:       []Time{},
-		Stopped:       []Time{},
-		Up:            []Span{},
-		Relays:        sortedKeys(c.relays),
-		Endpoints:     sortedKeys(c.endpoints),
-		SyncVersions:  sortedKeys(c.versions),
-		Onboarding:    []Run{},
-		Offboarding:   []Run{},
-		Errors:        []ServiceError{},
+		Tenant:            c.cfg.Tenant,
+		Server:            c.cfg.Server,
+		LogFrom:           Time{c.from},
+		LogTo:             Time{c.to},
+		Heartbeats:        c.nbeats,
+		HeartbeatGaps:     []Span{},
+		Started:           []Time{},
+		Stopped:           []Time{},
+		Up:                []Span{},
+		Relays:            sortedKeys(c.relays),
+		ConnectorAccounts: sortedKeys(c.accounts),
+		Endpoints:         sortedKeys(c.endpoints),
+		SyncVersions:      sortedKeys(c.versions),
+		SyncVersionSpans:  c.versionSpans(),
+		Onboarding:        []Run{},
+		Offboarding:       []Run{},
+		Errors:            []ServiceError{},
 	}
 	sortRefs(c.lifecycle)
 	runs := c.beatRuns()
@@ -394,5 +396,36 @@ func sortedKeys(m map[string]struct{}) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// seeVersion notes that the sync-engine version v is named at t.
+func (c *Correlator) seeVersion(v string, t time.Time) {
+	sp, ok := c.verSeen[v]
+	if !ok {
+		c.verSeen[strings.Clone(v)] = [2]time.Time{t, t}
+		return
+	}
+	if t.Before(sp[0]) {
+		sp[0] = t
+	}
+	if t.After(sp[1]) {
+		sp[1] = t
+	}
+	c.verSeen[v] = sp
+}
+
+// versionSpans lists the versions seen by first time, then version.
+func (c *Correlator) versionSpans() []VersionSpan {
+	out := make([]VersionSpan, 0, len(c.verSeen))
+	for v, sp := range c.verSeen {
+		out = append(out, VersionSpan{Version: v, First: Time{sp[0]}, Last: Time{sp[1]}})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].First.Equal(out[j].First.Time) {
+			return out[i].First.Before(out[j].First.Time)
+		}
+		return out[i].Version < out[j].Version
+	})
 	return out
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -112,4 +114,30 @@ func TestNestedFanoutRefused(t *testing.T) {
 		t.Errorf("%d bytes inflated from a %d-byte zip before the refusal", inflated, len(outer))
 	}
 	t.Logf("%d-byte zip: %d items, %d bytes inflated, refused in %v", len(outer), len(items), inflated, time.Since(start))
+}
+
+// An entry that declares more bytes than it holds delivers every byte the
+// inflater gives, then the error, once, naming the entry.
+func TestLyingSizeKeepsTail(t *testing.T) {
+	data := evtx(7, 300<<10)
+	for _, stored := range []bool{false, true} {
+		z := mkzip(t, entry{name: "a.evtx", data: data, stored: stored})
+		cd := centralEntries(z)[0]
+		binary.LittleEndian.PutUint32(z[cd+24:], uint32(len(data)+5000))
+		path := filepath.Join(t.TempDir(), "lying.zip")
+		writeFile(t, path, z)
+		items, rep, err := walkAll(t, &Walker{}, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 1 || !bytes.Equal(items[0].data, data) {
+			t.Fatalf("stored %v: %d items, %d bytes; want the %d bytes the entry holds", stored, len(items), len(items[0].data), len(data))
+		}
+		if !errors.Is(items[0].err, io.ErrUnexpectedEOF) || len(rep.Errors) != 1 {
+			t.Errorf("stored %v: read error %v, report %v", stored, items[0].err, rep.Errors)
+		}
+		if e := asError(t, rep.Errors[0]); e.Path != path || e.Entry != "a.evtx" || strings.Count(e.Error(), path) != 1 {
+			t.Errorf("error %q", e)
+		}
+	}
 }

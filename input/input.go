@@ -55,10 +55,20 @@
 // reported (ErrUnsafeName) and then read like any other: nothing is
 // extracted, so the name is harmless.
 //
+// A central directory that points two entries at the same compressed bytes
+// (overlapping entries: one local header inflated over and over) makes the
+// archive refused before anything is inflated, and so does a nested
+// archive when the sizes declared by the archives opened from one zip on
+// disk come to more than MaxRatio times its size or more than
+// MaxTotalBytes: nesting multiplies the ratio each level allows.
+//
 // Damage. A broken archive (truncated, bad central directory) is an error
-// naming the file; an entry whose data fails its CRC check is only known to
-// be bad once it has been read to the end, so the consumer's reader returns
-// the error at that point, and the walk records it in the [Report].
+// naming the file; its entries are then read from their local headers as
+// far as they are whole ([ErrRecovered] says so). An entry whose data fails
+// its CRC check, or whose size is not the one declared, is only known to
+// be bad once it has been read to the end: the consumer's reader returns
+// every byte the entry holds, then the error, and the walk records it in
+// the [Report].
 package input
 
 import (

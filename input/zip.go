@@ -193,7 +193,7 @@ func openEntry(ctx context.Context, lim *Limits, f *zip.File, chain string, b *b
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	rc, err := f.Open()
+	rc, err := openData(f)
 	if err != nil {
 		if errors.Is(err, zip.ErrAlgorithm) {
 			err = fmt.Errorf("%w: method %d%s", err, f.Method, methodName(f.Method))

@@ -39,9 +39,27 @@
 //
 // Damage does not stop a Reader. A dirty file is read past its header's
 // chunk count; a chunk with a bad magic or checksum is reported and its
-// records that validate are read; a broken record is skipped up to the next
-// valid one; a truncated file is read up to the cut. Each problem is a
-// *ParseError in Stats.Damage naming the file, chunk and byte offset.
+// records that validate are read (past a free space offset the failed
+// records checksum shows to be stale, as libyal reads them); a broken
+// record is skipped up to the next valid one; a truncated file is read up
+// to the cut, and a clean header that counts more chunks than the file
+// holds is reported with the missing range. Each problem is a *ParseError
+// in Stats.Damage naming the file, chunk and byte offset; past MaxDamage
+// of them per file the rest are counted in Stats.MoreDamage.
+//
+// Hostile input. No file can make a Reader crash, hang or run out of
+// memory. Before golang-evtx parses a template definition or an element
+// tree, its BinXML tokens are walked here with a budget (nesting depth,
+// template instances that refer to their own definition or to one that
+// does not lie before them, names and values inside the chunk), and
+// golang-evtx reads through a reader that fails once it has read or
+// sought more than any definition needs; the data strings a record expands
+// to are bounded too (nested BinXML values referred to many times). A
+// record over a budget is skipped, and its ParseError wraps ErrBudget. A
+// read error of the input (an inflater's io.ErrUnexpectedEOF for a
+// stream cut short included) ends Read with a *ParseError after the events
+// read before it, with any number of workers. Close, from any goroutine,
+// or the end of Reader.Context stops a Reader within a record.
 //
 // BinXML template definitions are parsed with github.com/0xrawsec/golang-evtx
 // (its chunk-level API, under recover, since it panics on malformed input),

@@ -8,7 +8,8 @@ import (
 	"github.com/evtxscan/evtxscan/scan"
 )
 
-// NDJSON writes one attempt or finding per line, each with a "kind".
+// NDJSON writes one attempt, finding or unattributed group per line, each
+// with a "kind": every attempt, then every finding, then every group.
 func NDJSON(w io.Writer, rep *scan.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -25,6 +26,14 @@ func NDJSON(w io.Writer, rep *scan.Report) error {
 			Kind string `json:"kind"`
 			*correlate.Finding
 		}{"finding", &rep.Findings[i]}); err != nil {
+			return err
+		}
+	}
+	for i := range rep.Unattributed {
+		if err := enc.Encode(struct {
+			Kind string `json:"kind"`
+			*correlate.Unattributed
+		}{"unattributed", &rep.Unattributed[i]}); err != nil {
 			return err
 		}
 	}

@@ -27,9 +27,12 @@ func fixtures(t *testing.T) []string {
 func TestClean(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":                   "plain",
-		"a\x1b[31mred":            "a\uFFFD[31mred",
+		"a\x1b[31mred":            `a\x1b[31mred`,
 		"line\r\nbreak\ttab":      "line  break tab",
-		"bell\x07nul\x00c1\u009b": "bell\uFFFDnul\uFFFDc1\uFFFD",
+		"bell\x07nul\x00c1\u009b": `bell\x07nul\x00c1\x9b`,
+		"bidi\u202etxt.exe":       `bidi\u202etxt.exe`,
+		"zero\u200bwidth\ufeff":   `zero\u200bwidth\ufeff`,
+		"lines\u2028\u2029":       `lines\u2028\u2029`,
 	} {
 		if got := clean(in); got != want {
 			t.Errorf("clean(%q) = %q, want %q", in, got, want)

@@ -7,86 +7,33 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/scan"
 )
 
-// reportWidth is the width the text report is laid out for.
-const reportWidth = 100
-
-// wrap breaks s into lines of at most n runes, at spaces where it can.
-func wrap(s string, n int) []string {
-	var lines []string
-	for len([]rune(s)) > n {
-		r := []rune(s)
-		i := n
-		for i > n/2 && r[i] != ' ' {
-			i--
-		}
-		if r[i] != ' ' {
-			i = n
-		}
-		lines = append(lines, strings.TrimRight(string(r[:i]), " "))
-		s = strings.TrimLeft(string(r[i:]), " ")
-	}
-	return append(lines, s)
-}
-
-// Bounds of the text report, which must fit a screen; the JSON output has
-// everything.
-const (
-	maxAttemptRows   = 12 // rows of the attempts table
-	maxDetailed      = 3  // findings shown with their remediation and evidence
-	maxFindingLines  = 8  // findings shown at all
-	maxTimelineLines = 10 // lines of the service timeline
-)
-
-// clean makes text from a log safe for a terminal: control characters
-// (escape sequences included) become U+FFFD, line breaks become spaces.
+// clean makes text from a log safe for a terminal: line breaks and tabs
+// become spaces, and the rest that a terminal would obey or that changes
+// what a person reads (escape sequences, bidi controls, zero-width and
+// other format characters) is shown escaped, by internal/safeterm.
 func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			return ' '
-		case unicode.IsControl(r) || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
-
-// pad pads s with spaces to n runes (fmt pads by bytes).
-func pad(s string, n int) string {
-	if k := len([]rune(s)); k < n {
-		return s + strings.Repeat(" ", n-k)
+	if strings.ContainsAny(s, "\n\r\t") {
+		s = strings.Map(func(r rune) rune {
+			if r == '\n' || r == '\r' || r == '\t' {
+				return ' '
+			}
+			return r
+		}, s)
 	}
-	return s
-}
-
-// cutLeft shortens s to n runes, keeping its end (a path's file name).
-func cutLeft(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return "…" + string(r[len(r)-n+1:])
-}
-
-// cut shortens s to n runes.
-func cut(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
+	return safeterm.String(s)
 }
 
 type textWriter struct {
 	w     io.Writer
 	color bool
+	width int
 	err   error
 }
 
@@ -123,6 +70,7 @@ func (t *textWriter) severity(s string) string {
 	return t.paint(ansiDim, label)
 }
 
+func day(t time.Time) string  { return t.UTC().Format("2006-01-02 15:04:05") }
 func hhmm(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 
 // span renders an interval, dropping the date of its end when it is the
@@ -143,32 +91,67 @@ func span(from, to time.Time) string {
 // TextOptions shape the text report.
 type TextOptions struct {
 	Color bool // ANSI colours
+	// Width is the width of the layout in terminal cells; below MinWidth
+	// (0 included) the report is laid out for MinWidth.
+	Width int
 }
+
+// Rows of the text report beyond which it says how many more there are
+// and where to see them; everything else is shown whole.
+const (
+	maxAttemptRows   = 40 // rows of the attempts table (failures first)
+	maxTimelineLines = 60 // lines of the service timeline
+	moreElsewhere    = "see --format html or json"
+)
 
 // Text writes the report for a person: for each server the verdict, the
 // findings with what to do, the attempts and the service; then the state of
-// the input.
+// the input. No line is wider than opt.Width (at least MinWidth) cells.
 func Text(w io.Writer, rep *scan.Report, opt TextOptions) error {
-	t := &textWriter{w: w, color: opt.Color}
+	t := &textWriter{w: w, color: opt.Color, width: max(opt.Width, MinWidth)}
 	if len(rep.Tenants) > 1 {
 		// Several cases in one run: the sentence over all of them first.
-		for i, line := range wrap(clean(rep.Verdict), reportWidth-8) {
-			label := "       "
-			if i == 0 {
-				label = "OVERALL"
-			}
-			t.printf("%s %s\n", t.paint(ansiBold, label), line)
-		}
-		t.printf("\n%s\n\n", strings.Repeat("─", reportWidth))
+		t.para(t.paint(ansiBold, "OVERALL")+" ", clean(rep.Verdict), nil)
+		t.printf("\n%s\n\n", strings.Repeat("─", t.width))
 	}
 	for i, v := range rep.Views() {
 		if i > 0 {
-			t.printf("\n%s\n\n", strings.Repeat("─", reportWidth))
+			t.printf("\n%s\n\n", strings.Repeat("─", t.width))
 		}
 		t.view(rep, &v)
 	}
 	t.inputs(rep)
 	return t.err
+}
+
+// para writes text wrapped to the width, the first line after label and
+// the others indented as far.
+func (t *textWriter) para(label, text string, paint func(string) string) {
+	ind := cells(stripANSI(label))
+	for i, line := range wrap(text, t.width-ind) {
+		if i > 0 {
+			label = strings.Repeat(" ", ind)
+		}
+		if paint != nil {
+			line = paint(line)
+		}
+		t.printf("%s%s\n", label, line)
+	}
+}
+
+// stripANSI drops the colour sequences paint adds, to measure a label.
+func stripANSI(s string) string {
+	for {
+		i := strings.Index(s, "\x1b[")
+		if i < 0 {
+			return s
+		}
+		j := strings.IndexByte(s[i:], 'm')
+		if j < 0 {
+			return s
+		}
+		s = s[:i] + s[i+j+1:]
+	}
 }
 
 // view writes the part of the report of one server.
@@ -187,13 +170,22 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 	if v.Server.Name != "" && len(rep.Tenants) > 0 && (len(v.Tenant.Servers) > 1 || len(rep.Tenants) > 1) {
 		name += " · " + v.Server.Name
 	}
-	stats := fmt.Sprintf("%d file(s), %d records (%d writeback) · %s UTC", files, records, kept, span(svc.LogFrom.Time, svc.LogTo.Time))
-	name = cut(clean(name), 60)
-	if len([]rune(name))+3+len([]rune(stats)) <= reportWidth {
-		t.printf("%s · %s\n\n", t.paint(ansiBold, name), stats)
-	} else {
-		t.printf("%s\n%s\n\n", t.paint(ansiBold, name), stats)
+	// The header on one line: the counts give way before the name and span
+	// (the JSON has them).
+	sp := span(svc.LogFrom.Time, svc.LogTo.Time) + " UTC"
+	var head string
+	for _, h := range []string{
+		fmt.Sprintf("%s · %s, %s (%d writeback) · %s", clean(name), plural(files, "file"), plural(records, "record"), kept, sp),
+		fmt.Sprintf("%s · %s, %s · %s", clean(name), plural(files, "file"), plural(records, "record"), sp),
+		fmt.Sprintf("%s · %s · %s", clean(name), plural(files, "file"), sp),
+		fmt.Sprintf("%s · %s", clean(name), sp),
+	} {
+		if head = h; cells(h) <= t.width {
+			break
+		}
 	}
+	t.para("", head, func(s string) string { return t.paint(ansiBold, s) })
+	t.printf("\n")
 	vcolor := ansiGreen
 	if len(v.Findings) > 0 {
 		switch v.Findings[0].Severity {
@@ -203,7 +195,7 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 			vcolor = ansiYellow
 		}
 	}
-	for i, line := range wrap(clean(v.Server.Verdict), reportWidth-8) {
+	for i, line := range wrap(clean(v.Server.Verdict), t.width-8) {
 		label := "       "
 		if i == 0 {
 			label = "VERDICT"
@@ -211,89 +203,60 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 		t.printf("%s %s\n", t.paint(ansiBold, label), t.paint(vcolor, line))
 	}
 
+	fx := factsOf(svc.Service, v.Attempts)
 	if len(v.Findings) > 0 {
 		t.printf("\n%s\n", t.paint(ansiBold, "FINDINGS"))
 	}
-	detailed := 0
 	for i, f := range v.Findings {
-		if i == maxFindingLines {
-			t.printf("    … %d more finding(s) (--format json lists them all)\n", len(v.Findings)-i)
-			break
-		}
-		sev := t.severity(f.Severity)
-		head := wrap(clean(f.Title)+" ("+f.Cause+")", reportWidth-6-len(f.Severity)-3)
-		for j, line := range head {
+		label := fmt.Sprintf("%2d. [%s] ", i+1, strings.ToUpper(f.Severity))
+		for j, line := range wrap(clean(f.Title)+" ("+f.Cause+")", t.width-cells(label)) {
 			if j == 0 {
-				t.printf("%2d. %s %s\n", i+1, sev, line)
+				t.printf("%2d. %s %s\n", i+1, t.severity(f.Severity), line)
 			} else {
-				t.printf("    %s\n", line)
+				t.printf("%s%s\n", strings.Repeat(" ", cells(label)), line)
 			}
 		}
-		unit := "attempt(s)"
+		unit := "attempt"
 		if f.Scope == string(catalog.ScopeService) {
-			unit = "time(s)"
+			unit = "time"
 		}
-		t.printf("    %d %s, %s\n", f.Count, unit, span(f.FirstSeen.Time, f.LastSeen.Time))
+		t.para("    ", fmt.Sprintf("%s, %s", plural(f.Count, unit), span(f.FirstSeen.Time, f.LastSeen.Time)), nil)
 		if f.Note != "" {
-			for _, line := range wrap(clean(f.Note), reportWidth-6) {
-				t.printf("    %s\n", line)
-			}
+			t.para("    ", clean(f.Note), nil)
 		}
 		// A consequence names its root, whose steps are the ones to take.
-		if f.Severity == "info" || detailed == maxDetailed || len(f.Because) > 0 {
+		if f.Severity == "info" || len(f.Because) > 0 {
 			continue
 		}
-		detailed++
 		for j, step := range f.Remediation {
-			for k, line := range wrap(clean(step), reportWidth-9) {
-				if k == 0 {
-					t.printf("      %d) %s\n", j+1, line)
-				} else {
-					t.printf("         %s\n", line)
-				}
-			}
+			t.para(fmt.Sprintf("      %d) ", j+1), clean(fx.fill(step)), nil)
 		}
-		if len(f.Evidence) > 0 {
-			var ev []string
-			for _, e := range f.Evidence[:min(3, len(f.Evidence))] {
-				ev = append(ev, fmt.Sprintf("%s #%d (%d)", clean(baseName(e.Path)), e.RecordID, e.EventID))
+		for j, e := range f.Evidence[:min(3, len(f.Evidence))] {
+			label := "      evidence: "
+			if j > 0 {
+				label = strings.Repeat(" ", cells(label))
 			}
-			more := ""
-			if f.EvidenceTotal > 3 {
-				more = fmt.Sprintf(" and %d more", f.EvidenceTotal-3)
-			}
-			t.printf("%s\n", cut("      evidence: "+strings.Join(ev, ", ")+more, reportWidth))
+			t.para(label, fmt.Sprintf("%s #%d (%d) %s", clean(baseName(e.Path)), e.RecordID, e.EventID, day(e.Time.Time)), nil)
+		}
+		if f.EvidenceTotal > 3 {
+			t.printf("                and %d more (%s)\n", f.EvidenceTotal-3, moreElsewhere)
 		}
 	}
 
 	c := v.Server.Counts
 	t.printf("\n%s %d: %d succeeded, %d failed, %d incomplete\n", t.paint(ansiBold, "ATTEMPTS"),
 		c.Attempts, c.Succeeded, c.Failed, c.Incomplete)
-	if len(v.Attempts) > 0 {
-		t.printf("%-16s  %-24s  %-11s  %-10s  %s\n", "TIME (UTC)", "USER", "OPERATION", "OUTCOME", "CAUSE")
+	if head, bars := sparkline(v.Attempts, svc.LogFrom.Time, svc.LogTo.Time, t.width-2); bars != "" {
+		t.para(t.paint(ansiBold, "FAILURES")+" ", head, nil)
+		t.printf("  %s\n", bars)
 	}
-	rows := pickAttempts(v.Attempts, maxAttemptRows)
-	for _, a := range rows {
-		out := a.Outcome
-		switch out {
-		case "failure":
-			out = t.paint(ansiRed, fmt.Sprintf("%-10s", out))
-		case "incomplete":
-			out = t.paint(ansiYellow, fmt.Sprintf("%-10s", out))
-		default:
-			out = fmt.Sprintf("%-10s", out)
-		}
-		t.printf("%-16s  %s  %-11s  %s  %s\n", hhmm(a.Start.Time), pad(cut(clean(a.UPN), 24), 24), a.Operation, out, a.Cause)
-	}
-	if n := len(v.Attempts) - len(rows); n > 0 {
-		t.printf("… %d more (failures are listed first; --format json has them all)\n", n)
-	}
+	t.attempts(v.Attempts)
 
 	var sl strings.Builder
 	if svc.Heartbeats > 0 {
-		fmt.Fprintf(&sl, "%d heartbeats", svc.Heartbeats)
+		sl.WriteString(plural(svc.Heartbeats, "heartbeat"))
 		if len(svc.Endpoints) > 0 {
-			fmt.Fprintf(&sl, " on %d endpoint(s)", len(svc.Endpoints))
+			fmt.Fprintf(&sl, " on %s", plural(len(svc.Endpoints), "endpoint"))
 		}
 		if len(svc.Relays) > 0 {
 			fmt.Fprintf(&sl, " of %s", clean(strings.Join(svc.Relays, ", ")))
@@ -305,14 +268,14 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 	if len(svc.SyncVersions) > 0 {
 		fmt.Fprintf(&sl, "; Azure AD Sync %s", clean(strings.Join(svc.SyncVersions, ", ")))
 	}
-	for i, line := range wrap(sl.String(), reportWidth-8) {
+	t.printf("\n")
+	for i, line := range wrap(sl.String(), t.width-8) {
 		label := "       "
 		if i == 0 {
 			label = "SERVICE"
 		}
-		t.printf("\n%s %s", t.paint(ansiBold, label), line)
+		t.printf("%s %s\n", t.paint(ansiBold, label), line)
 	}
-	t.printf("\n")
 	var timeline []string
 	for _, s := range svc.Started {
 		timeline = append(timeline, hhmm(s.Time)+" started (31015)")
@@ -325,7 +288,7 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 		if g.Note != "" {
 			l += " — " + clean(g.Note)
 		}
-		timeline = append(timeline, cut(l, reportWidth-2))
+		timeline = append(timeline, l)
 	}
 	for _, r := range svc.Onboarding {
 		timeline = append(timeline, fmt.Sprintf("%s onboarding %s", hhmm(r.Start.Time), r.Outcome))
@@ -334,27 +297,98 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 		timeline = append(timeline, fmt.Sprintf("%s offboarding %s", hhmm(r.Start.Time), r.Outcome))
 	}
 	for _, e := range svc.Errors {
-		timeline = append(timeline, fmt.Sprintf("%s %d×%d %s", hhmm(e.First.Time), e.EventID, e.Count, cut(clean(e.Message), 60)))
+		timeline = append(timeline, fmt.Sprintf("%s %d×%d %s", hhmm(e.First.Time), e.EventID, e.Count, clean(e.Message)))
 	}
 	if s := svc.EndSilence; s != nil {
 		l := span(s.From.Time, s.To.Time) + " " + clean(s.Note)
-		timeline = append(timeline, cut(l, reportWidth-2))
+		timeline = append(timeline, l)
 	}
 	sort.Strings(timeline)
 	for i, l := range timeline {
 		if i == maxTimelineLines {
-			t.printf("  … %d more (%d heartbeat gap(s), %d service error group(s); --format json lists them all)\n",
-				len(timeline)-i, len(svc.HeartbeatGaps), len(svc.Errors))
+			t.para("  ", fmt.Sprintf("… %d more (%s, %s in all; %s)", len(timeline)-i,
+				plural(len(svc.HeartbeatGaps), "heartbeat gap"), plural(len(svc.Errors), "service error group"), moreElsewhere), nil)
 			break
 		}
-		t.printf("  %s\n", l)
+		t.para("  ", l, nil)
 	}
 	t.unattributed(v.Unattributed)
-
 }
 
-// maxUnattributed is how many unattributed groups the text report names.
-const maxUnattributed = 4
+// attempts writes the attempts table: up to maxAttemptRows, failures and
+// incomplete attempts first, in time order. The columns follow the width:
+// the TrackingId whole from 150 cells, its first 8 characters below; the
+// cause in a column when it fits, else on a line of its own.
+func (t *textWriter) attempts(all []correlate.Attempt) {
+	if len(all) == 0 {
+		return
+	}
+	rows := pickAttempts(all, maxAttemptRows)
+	timeW, timeF := 16, "2006-01-02 15:04"
+	if t.width < 100 {
+		timeW, timeF = 11, "01-02 15:04"
+	}
+	tidW := 8
+	if t.width >= 150 {
+		tidW = 36
+	}
+	const opW, outW = 11, 10
+	causeW := 5
+	for _, a := range rows {
+		causeW = max(causeW, cells(a.Cause))
+	}
+	rest := t.width - (timeW + tidW + opW + outW + 2*4)
+	userW := 4
+	for _, a := range rows {
+		userW = max(userW, cells(clean(a.UPN)))
+	}
+	inline := rest-2-causeW >= min(userW, 24)
+	if inline {
+		userW = min(userW, rest-2-causeW)
+	} else {
+		userW = rest
+	}
+	tidH := "TRACKINGID"
+	if tidW < 36 {
+		tidH = "TID"
+	}
+	hdr := pad("TIME (UTC)", timeW) + "  " + pad(tidH, tidW) + "  " + pad("USER", userW) + "  " + pad("OPERATION", opW) + "  " + pad("OUTCOME", outW)
+	if inline {
+		hdr += "  CAUSE"
+	}
+	t.printf("%s\n", strings.TrimRight(hdr, " "))
+	for _, a := range rows {
+		out := pad(a.Outcome, outW)
+		switch a.Outcome {
+		case "failure":
+			out = t.paint(ansiRed, out)
+		case "incomplete":
+			out = t.paint(ansiYellow, out)
+		}
+		tid := a.TrackingID
+		if cells(tid) > tidW {
+			tid = cutCells(tid, tidW)
+		}
+		line := a.Start.UTC().Format(timeF) + "  " + pad(tid, tidW) + "  " + pad(cut(clean(a.UPN), userW), userW) + "  " + pad(a.Operation, opW) + "  " + out
+		if inline {
+			line += "  " + a.Cause
+		}
+		t.printf("%s\n", strings.TrimRight(line, " "))
+		if !inline && a.Cause != "" {
+			t.printf("%s%s\n", strings.Repeat(" ", timeW+2), cut("cause: "+a.Cause, t.width-timeW-2))
+		}
+	}
+	if n := len(all) - len(rows); n > 0 {
+		t.para("", fmt.Sprintf("… %d more (%d shown, failures first; %s)", n, len(rows), moreElsewhere), nil)
+	}
+	if tidW < 36 {
+		t.printf("(TrackingIds: the first 8 characters; %s for the whole)\n", moreElsewhere)
+	}
+}
+
+// maxUnattributed is how many unattributed groups the text report names
+// before it says how many more there are.
+const maxUnattributed = 20
 
 // unattributed writes the known events that belong to no attempt and no
 // part of the service's record: each group without TrackingId or with a
@@ -378,10 +412,11 @@ func (t *textWriter) unattributed(us []correlate.Unattributed) {
 	for _, u := range us {
 		n += u.Count
 	}
-	t.printf("\n%s %d known event(s) in no attempt and no service record\n", t.paint(ansiBold, "UNATTRIBUTED"), n)
+	t.printf("\n")
+	t.para(t.paint(ansiBold, "UNATTRIBUTED")+" ", plural(n, "known event")+" in no attempt and no service record", nil)
 	for i, u := range shown {
 		if i == maxUnattributed {
-			t.printf("  … %d more group(s) (--format json lists them all)\n", len(shown)-i)
+			t.printf("  … %d more (%s)\n", len(shown)-i, moreElsewhere)
 			break
 		}
 		what := "no part in a timeline"
@@ -395,10 +430,10 @@ func (t *textWriter) unattributed(us []correlate.Unattributed) {
 		if u.Count > 1 {
 			when = span(u.First.Time, u.Last.Time)
 		}
-		t.printf("%s\n", cut(fmt.Sprintf("  %d×%d %s: %s (%s)", u.EventID, u.Count, when, what, clean(u.Provider)), reportWidth))
+		t.para("  ", fmt.Sprintf("%d×%d %s: %s (%s)", u.EventID, u.Count, when, what, clean(u.Provider)), nil)
 	}
 	if quiet > 0 {
-		t.printf("  %d informational event(s) of %d kind(s) with no part in a timeline (--format json lists them)\n", quiet, kinds)
+		t.para("  ", fmt.Sprintf("%s of %s with no part in a timeline (%s)", plural(quiet, "informational event"), plural(kinds, "kind"), moreElsewhere), nil)
 	}
 }
 
@@ -417,45 +452,45 @@ func (t *textWriter) inputs(rep *scan.Report) {
 		}
 	}
 	if damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0 {
-		t.printf("%d file(s) read cleanly", len(rep.Inputs))
+		t.printf("%s read cleanly", plural(len(rep.Inputs), "file"))
 	} else {
-		t.printf("%d file(s); %d damaged chunk(s), %d unreadable record(s) or area(s)", len(rep.Inputs), damaged, skippedRecs)
+		t.printf("%s; %s, %s", plural(len(rep.Inputs), "file"), plural(damaged, "damaged chunk"), plurals(skippedRecs, "unreadable record or area", "unreadable records or areas"))
 	}
 	if unread > 0 {
-		t.printf("; %d archive(s) NOT READ", unread)
+		t.printf("; %s NOT READ", plural(unread, "archive"))
 	}
 	if n := len(rep.Skipped) - unread; n > 0 {
-		t.printf("; %d entr(ies) not EVTX", n)
+		t.printf("; %s not EVTX", plural(n, "entry"))
 	}
 	t.printf("\n")
 	for _, f := range rep.Inputs {
 		if !f.Dirty && len(f.Damage) == 0 && f.Error == "" {
 			continue
 		}
-		t.printf("  %s\n", cutLeft(clean(f.Path), reportWidth-2))
+		t.para("  ", clean(f.Path), nil)
 		if f.Dirty {
 			t.printf("    dirty: not closed cleanly; every chunk present was read\n")
 		}
 		for _, d := range f.Damage[:min(3, len(f.Damage))] {
 			d = strings.TrimPrefix(d, f.Path+": ")
-			t.printf("    %s\n", cut(clean(d), reportWidth-4))
+			t.para("    ", clean(d), nil)
 		}
 		if len(f.Damage) > 3 {
-			t.printf("    … %d more (--format json lists them all)\n", len(f.Damage)-3)
+			t.printf("    … %d more (%s)\n", len(f.Damage)-3, moreElsewhere)
 		}
 		if f.Error != "" {
-			t.printf("    %s\n", cut(clean(strings.TrimPrefix(f.Error, f.Path+": ")), reportWidth-4))
+			t.para("    ", clean(strings.TrimPrefix(f.Error, f.Path+": ")), nil)
 		}
 	}
 	for _, e := range rep.Errors {
-		t.printf("  %s\n", cut(clean(e), reportWidth-2))
+		t.para("  ", clean(e), nil)
 	}
 	for _, s := range rep.Skipped {
 		verb := "skipped "
 		if strings.HasSuffix(s.Reason, ": unsupported archive)") {
 			verb = "not read " // its logs, if any, are missing from the report
 		}
-		t.printf("  %s\n", cut(verb+clean(s.Path)+": "+s.Reason, reportWidth-2))
+		t.para("  ", verb+clean(s.Path)+": "+s.Reason, nil)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/evtxscan/evtxscan/catalog"
@@ -45,14 +47,14 @@ type Input struct {
 	Servers      []string `json:"servers"` // the servers (Computer) whose records it holds
 	Path         string   `json:"path"`
 	Size         int64    `json:"size"`
-	Records      int      `json:"records"`        // record structures found
-	Events       int      `json:"events"`         // events kept
-	Filtered     int      `json:"filtered"`       // records of other sources, not decoded
-	Skipped      int      `json:"skipped"`        // records or areas that could not be read
-	Chunks       int      `json:"chunks"`         // chunk slots read
-	Dirty        bool     `json:"dirty"`          // header flagged dirty
-	DamagedCount int      `json:"damaged_chunks"` // chunks with damage
-	Damage       []string `json:"damage,omitempty"`
+	Records      int      `json:"records"`         // record structures found
+	Events       int      `json:"events"`          // events kept
+	Filtered     int      `json:"filtered"`        // records of other sources, not decoded
+	Skipped      int      `json:"skipped"`         // records or areas that could not be read
+	Chunks       int      `json:"chunks"`          // chunk slots read
+	Dirty        bool     `json:"dirty"`           // header flagged dirty
+	DamagedCount int      `json:"damaged_chunks"`  // chunks with damage
+	Damage       []string `json:"damage"`          // never nil in a Report
 	Error        string   `json:"error,omitempty"` // the file could not be read (to the end)
 
 	arg    int // index of the input argument it was found in
@@ -65,34 +67,65 @@ type Input struct {
 }
 
 // damageSpans returns, for each damaged chunk, the time of the last event
-// kept before it and of the first kept after it (zero when none).
+// kept before it and of the first kept after it (zero when none). It takes
+// time linear in the chunks (and the damage), after sorting the chunk
+// numbers once: a log whose every chunk is damaged has as many damage
+// entries as chunks.
 func (f *Input) damageSpans() map[int][2]time.Time {
 	out := map[int][2]time.Time{}
+	if len(f.damage) == 0 {
+		return out
+	}
+	chunks := make([]int, 0, len(f.chunkSpans))
+	for c := range f.chunkSpans {
+		chunks = append(chunks, c)
+	}
+	slices.Sort(chunks)
+	// before[i]: the latest end of chunks[:i]; after[i]: the earliest
+	// start of chunks[i:].
+	before := make([]time.Time, len(chunks)+1)
+	for i, c := range chunks {
+		before[i+1] = before[i]
+		if end := f.chunkSpans[c][1]; before[i+1].IsZero() || end.After(before[i+1]) {
+			before[i+1] = end
+		}
+	}
+	after := make([]time.Time, len(chunks)+1)
+	for i := len(chunks) - 1; i >= 0; i-- {
+		after[i] = after[i+1]
+		if start := f.chunkSpans[chunks[i]][0]; after[i].IsZero() || start.Before(after[i]) {
+			after[i] = start
+		}
+	}
 	for _, d := range f.damage {
 		if d.Chunk < 0 {
 			continue
 		}
-		var from, to time.Time
-		for c, sp := range f.chunkSpans {
-			if c < d.Chunk && (from.IsZero() || sp[1].After(from)) {
-				from = sp[1]
-			}
-			if c > d.Chunk && (to.IsZero() || sp[0].Before(to)) {
-				to = sp[0]
-			}
+		if _, done := out[d.Chunk]; done {
+			continue
 		}
-		if sp, ok := f.chunkSpans[d.Chunk]; ok {
-			// Some records of the chunk itself were read.
-			if from.IsZero() || sp[0].Before(from) {
-				from = sp[0]
-			}
-			if sp[1].After(to) {
-				to = sp[1]
-			}
+		i, found := slices.BinarySearch(chunks, d.Chunk) // chunks[:i] are before it
+		j := i
+		if found {
+			j = i + 1 // chunks[j:] are after it
 		}
-		out[d.Chunk] = [2]time.Time{from, to}
+		out[d.Chunk] = f.withOwnEvents(d.Chunk, before[i], after[j])
 	}
 	return out
+}
+
+// withOwnEvents widens the span from–to of damaged chunk c to the events
+// read from c itself, if any.
+func (f *Input) withOwnEvents(c int, from, to time.Time) [2]time.Time {
+	if sp, ok := f.chunkSpans[c]; ok {
+		if from.IsZero() || sp[0].Before(from) {
+			from = sp[0]
+		}
+		if sp[1].After(to) {
+			to = sp[1]
+		}
+	}
+	return [2]time.Time{from, to}
 }
 
 // Span returns the write times of the first and the last record of the
@@ -163,16 +196,40 @@ func readArgs(ctx context.Context, paths []string, rf ReadOptions, fn func(arg i
 	return res, nil
 }
 
+// An InternalError is a panic recovered while an input was read: a bug in
+// evtxscan, not damage to the input. It names the input and where in it
+// the reading was (the chunk and offset of the event at hand, -1 and 0
+// when none). It stops the analysis.
+type InternalError struct {
+	Path   string
+	Chunk  int
+	Offset int64
+	Value  any    // what was panicked with
+	Stack  string // the goroutine's stack at the panic
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("internal error (a bug in evtxscan): %s: chunk %d: offset %#x: %v", e.Path, e.Chunk, e.Offset, e.Value)
+}
+
 // errConsumer wraps an error of the event consumer, which stops the read.
 type errConsumer struct{ err error }
 
 func (e errConsumer) Error() string { return e.err.Error() }
 func (e errConsumer) Unwrap() error { return e.err }
 
-func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, keep func(string) bool, fn func(*parser.Event) error) (Input, error) {
-	fs := Input{Path: it.Path, Size: it.Size, chunkSpans: map[int][2]time.Time{}}
+func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, keep func(string) bool, fn func(*parser.Event) error) (fs Input, err error) {
+	fs = Input{Path: it.Path, Size: it.Size, chunkSpans: map[int][2]time.Time{}}
+	chunk, offset := -1, int64(0) // where the event at hand is
+	defer func() {
+		if v := recover(); v != nil {
+			err = &InternalError{Path: it.Path, Chunk: chunk, Offset: offset, Value: v, Stack: string(debug.Stack())}
+			fs.Error = err.Error()
+		}
+	}()
 	pr := parser.NewReader(r)
 	pr.Path = it.Path
+	pr.Context = ctx // stops within a record of the chunk at hand
 	pr.Workers = max(rf.Workers, 1)
 	pr.Keep = keep
 	pr.NeedData = rf.NeedData
@@ -214,6 +271,7 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 		} else if ev.Time.After(span[1]) {
 			span[1] = ev.Time
 		}
+		chunk, offset = ev.Chunk, ev.Offset
 		if err := fn(ev); err != nil {
 			return fs, errConsumer{err}
 		}
@@ -236,9 +294,15 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	if readErr != nil {
 		fs.Error = readErr.Error()
 		// An archive entry that failed (CRC, limits) is reported by the
-		// walker; so is a context cancel.
+		// walker, with its path; so is a context cancel. Here it is only
+		// said where the reading stopped.
 		var ie *input.Error
 		if errors.As(readErr, &ie) {
+			fs.Error = "stopped by the archive's error (listed with the input errors)"
+			var pe *parser.ParseError
+			if errors.As(readErr, &pe) {
+				fs.Error = fmt.Sprintf("chunk %d: offset %#x: stopped by the archive's error (listed with the input errors)", pe.Chunk, pe.Offset)
+			}
 			return fs, readErr
 		}
 		if ctx.Err() != nil {

@@ -68,7 +68,7 @@ type Tenant struct {
 // A Server is one Entra Connect server of a tenant, named by the Computer
 // field of its records (see Analyze for how servers are told apart).
 type Server struct {
-	Name     string           `json:"name"`
+	Name     string           `json:"name,omitempty"`
 	TenantID string           `json:"tenant_id,omitempty"` // Entra tenant id, when a heartbeat names it
 	Verdict  string           `json:"verdict"`
 	Counts   correlate.Counts `json:"counts"`
@@ -78,7 +78,7 @@ type Server struct {
 // Service is the health of the writeback service of one server.
 type Service struct {
 	Tenant string `json:"tenant"`
-	Server string `json:"server"`
+	Server string `json:"server,omitempty"`
 	correlate.Service
 }
 

@@ -100,7 +100,8 @@ type serverState struct {
 	key      serverKey
 	name     string // Computer as first seen
 	firstArg int
-	order    int // first seen
+	order    int    // first seen
+	args     uint64 // arguments with records of it (bit i; bit 63 for 63 and on)
 	c        *correlate.Correlator
 	ids      []map[string]int // per argument: Entra tenant ids of the heartbeats
 	files    []int            // indexes in pass.files
@@ -154,6 +155,7 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 		if !curFile.wb && (writeback(ev.Provider) || strings.EqualFold(ev.Channel, "Application")) {
 			curFile.wb = true
 		}
+		cur.args |= 1 << min(arg, 63)
 		cur.c.Add(ev)
 		if ev.EventID == 31019 && len(ev.Data) > 0 && strings.EqualFold(ev.Provider, catalog.SourcePasswordReset) {
 			if id := tenantIDOf(ev); id != "" {
@@ -168,6 +170,14 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 	p.sum = sum
 	if err != nil {
 		return nil, err
+	}
+	// An argument whose streams hold no record kept is still a tenant: one
+	// server without a name, which says that no writeback event was found.
+	for i := range paths {
+		if !slices.ContainsFunc(p.list, func(s *serverState) bool { return s.firstArg == i || s.hasArg(i) }) &&
+			slices.ContainsFunc(sum.Files, func(in Input) bool { return in.arg == i }) {
+			p.placeholder(i)
+		}
 	}
 	p.finish()
 	return p, nil
@@ -188,18 +198,33 @@ func (p *pass) server(computer string, arg int) *serverState {
 	if p.split[k.computer] {
 		k.arg = arg
 	}
-	s := p.servers[k]
-	if s == nil {
-		s = &serverState{key: k, name: strings.Clone(computer), firstArg: arg, order: len(p.list),
-			ids: make([]map[string]int, len(p.paths))}
-		for i := range s.ids {
-			s.ids[i] = map[string]int{}
-		}
-		s.c = correlate.New(correlate.Config{Tenant: p.tenants[arg], Server: s.name, Catalog: p.cat})
-		p.servers[k] = s
-		p.list = append(p.list, s)
+	if s := p.servers[k]; s != nil {
+		return s
 	}
+	return p.newServer(k, strings.Clone(computer), arg)
+}
+
+// newServer adds the server of key k, named name, first seen in arg.
+func (p *pass) newServer(k serverKey, name string, arg int) *serverState {
+	s := &serverState{key: k, name: name, firstArg: arg, order: len(p.list),
+		ids: make([]map[string]int, len(p.paths))}
+	for i := range s.ids {
+		s.ids[i] = map[string]int{}
+	}
+	s.c = correlate.New(correlate.Config{Tenant: p.tenants[arg], Server: name, Catalog: p.cat})
+	p.servers[k] = s
+	p.list = append(p.list, s)
 	return s
+}
+
+// hasArg reports whether s has records in argument arg.
+func (s *serverState) hasArg(arg int) bool { return s.args&(1<<min(arg, 63)) != 0 }
+
+// placeholder adds the nameless server of argument arg.
+func (p *pass) placeholder(arg int) {
+	if k := (serverKey{"", arg}); p.servers[k] == nil {
+		p.newServer(k, "", arg)
+	}
 }
 
 func (p *pass) file(path string) *fileState {
@@ -248,6 +273,11 @@ func (p *pass) finish() {
 			if slices.Contains(f.servers, s) && !slices.Contains(argServers[a], s) {
 				argServers[a] = append(argServers[a], s)
 			}
+		}
+	}
+	for _, s := range p.list {
+		if len(argServers[s.firstArg]) == 0 {
+			argServers[s.firstArg] = append(argServers[s.firstArg], s)
 		}
 	}
 	for i := range p.sum.Files {
@@ -320,6 +350,11 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 	}
 	if rep.Inputs == nil {
 		rep.Inputs = []Input{}
+	}
+	for i := range rep.Inputs {
+		if rep.Inputs[i].Damage == nil {
+			rep.Inputs[i].Damage = []string{} // lists are always written
+		}
 	}
 	for _, s := range p.sum.Skipped {
 		rep.Skipped = append(rep.Skipped, Skipped{s.Path, s.Reason})

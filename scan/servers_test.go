@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,5 +197,45 @@ func TestTwoServersOneZip(t *testing.T) {
 	views := rep.Views()
 	if len(views) != 2 || len(views[0].Attempts) != 1 || len(views[1].Attempts) != 1 {
 		t.Errorf("views %d", len(views))
+	}
+}
+
+// Arguments without any writeback record are still tenants, each with a
+// nameless server whose verdict says no writeback event was found, and
+// the overall verdict says so too (also with --all, which keeps the
+// records of other sources).
+func TestTenantsWithoutWriteback(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, name := range []string{"one", "two"} {
+		p := filepath.Join(dir, name+".evtx")
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := evtxwriter.NewWriter(f, evtxwriter.Options{})
+		if err := w.Write(evtxwriter.Record{Provider: "Service Control Manager", EventID: 7036, Level: evtxwriter.LevelInformation,
+			Keywords: evtxwriter.ClassicKeywords, Time: t0, Computer: "WS-" + name, Channel: "System", Data: []string{"x", "running"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		paths = append(paths, p)
+	}
+	for _, all := range []bool{false, true} {
+		rep := analyze(t, scan.Options{ReadOptions: scan.ReadOptions{All: all}}, paths...)
+		if len(rep.Tenants) != 2 {
+			t.Fatalf("all=%v: tenants %+v", all, rep.Tenants)
+		}
+		for _, tn := range rep.Tenants {
+			if len(tn.Servers) != 1 || !strings.Contains(tn.Verdict, "No password writeback event") {
+				t.Errorf("all=%v: tenant %+v", all, tn)
+			}
+		}
+		if !strings.Contains(rep.Verdict, "not seen") {
+			t.Errorf("all=%v: verdict %q", all, rep.Verdict)
+		}
 	}
 }

@@ -26,7 +26,7 @@ func Verdict(c correlate.Counts, findings []correlate.Finding) string {
 			c.Failed, c.Attempts, top.Title, top.Cause)
 	case top != nil:
 		return fmt.Sprintf("Password writeback has a problem: %s (%s).", top.Title, top.Cause)
-	case c.Attempts == 0 && c.Heartbeats == 0 && c.Events == 0:
+	case c.Attempts == 0 && c.Heartbeats == 0 && c.Events-c.Unrelated == 0:
 		return "No password writeback event was found: is this the Application log of the Entra Connect server?"
 	case len(findings) > 0 && findings[0].Severity == string(catalog.SeverityWarning):
 		return fmt.Sprintf("Password writeback works, with a warning: %s (%s). %d of %d attempts succeeded.",
@@ -49,8 +49,9 @@ func tenantVerdict(c correlate.Counts, findings []correlate.Finding, servers int
 }
 
 // state classes a server as its Verdict does: failing, in trouble (a
-// critical or error finding without failed attempts), working with a
-// warning, not seen (no writeback event), or healthy; rank orders them.
+// critical or error finding without failed attempts), not seen (no
+// writeback event), working with a warning, idle (no attempt and no error),
+// or healthy; rank orders them, the worst highest.
 func state(c correlate.Counts, findings []correlate.Finding) (rank int, label string) {
 	top := false
 	for _, f := range findings {
@@ -61,13 +62,15 @@ func state(c correlate.Counts, findings []correlate.Finding) (rank int, label st
 	}
 	switch {
 	case top && c.Failed > 0:
-		return 4, "failing"
+		return 5, "failing"
 	case top:
-		return 3, "in trouble"
-	case c.Attempts == 0 && c.Heartbeats == 0 && c.Events == 0:
-		return 1, "not seen"
+		return 4, "in trouble"
+	case c.Attempts == 0 && c.Heartbeats == 0 && c.Events-c.Unrelated == 0:
+		return 3, "not seen (no writeback event)"
 	case len(findings) > 0 && findings[0].Severity == string(catalog.SeverityWarning):
 		return 2, "working with a warning"
+	case c.Attempts == 0:
+		return 1, "idle (no attempt, no error)"
 	}
 	return 0, "healthy"
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/input"
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/parser"
 	"github.com/evtxscan/evtxscan/pseudonym"
@@ -114,7 +115,7 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 
 	units, notes := batchUnits(inputs, sf.tenant, sf.out)
 	for _, n := range notes {
-		fmt.Fprintf(stderr, "evtxscan: %s\n", n)
+		fmt.Fprintf(stderr, "evtxscan: %s\n", safeterm.String(n))
 	}
 	total := len(units)
 	if shardN > 1 {

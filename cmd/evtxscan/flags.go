@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/evtxscan/evtxscan/input"
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/scan"
 )
 
@@ -53,7 +54,7 @@ func readStatus(stderr io.Writer, cmd string, res *scan.ReadSummary) int {
 	unread := 0
 	for _, s := range res.Skipped {
 		if s.UnsupportedArchive() {
-			fmt.Fprintf(stderr, "evtxscan %s: not read: %s (%s; extract it and name the .evtx files)\n", cmd, s.Path, archiveKind(s.Reason))
+			fmt.Fprintf(stderr, "evtxscan %s: not read: %s (%s; extract it and name the .evtx files)\n", cmd, safeterm.String(s.Path), safeterm.String(archiveKind(s.Reason)))
 			unread++
 		}
 	}
@@ -84,7 +85,7 @@ func archiveKind(reason string) string {
 func pathMessage(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return pe.Err.Error()
+		return safeterm.String(pe.Err.Error())
 	}
 	return userMessage(err)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 )
 
 // helpWidth is the width help is wrapped to: the terminal's when standard
@@ -132,12 +134,12 @@ var numberMessage = regexp.MustCompile(`strconv\.Parse\w+: parsing "[^"]*": (inv
 
 // userMessage is err's message for a person: no Go function names.
 func userMessage(err error) string {
-	return numberMessage.ReplaceAllStringFunc(err.Error(), func(s string) string {
+	return safeterm.String(numberMessage.ReplaceAllStringFunc(err.Error(), func(s string) string {
 		if strings.HasSuffix(s, "out of range") {
 			return "out of range"
 		}
 		return "not a number"
-	})
+	}))
 }
 
 // A choice is a string flag with a fixed set of values.

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -26,6 +27,9 @@ const (
 	exitDamaged  = 3 // done, but some input was damaged or not read (and reported)
 	exitFailOn   = 4 // --fail-on: a finding at or above that severity
 	exitInternal = 5 // an internal error (a bug): reported, not a crash
+	// exitInterrupted: SIGINT or SIGTERM stopped the run (128 + SIGINT's
+	// number, as shells report it); the process ends within a second.
+	exitInterrupted = 130
 )
 
 const exitTable = `Exit status:
@@ -35,6 +39,7 @@ const exitTable = `Exit status:
   3  damaged input: read as far as possible, the damage is reported; also an archive that was not read (7z, rar, tar, gzip)
   4  --fail-on matched: a finding at or above that severity (wins over 3)
   5  internal error: a bug in evtxscan, reported instead of a crash
+130  interrupted (SIGINT, SIGTERM): stopped within a second, nothing more reported
 `
 
 func main() {
@@ -48,7 +53,22 @@ func main() {
 	log.SetOutput(io.Discard)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	code := a.run(ctx, os.Args[1:])
+	done := make(chan int, 1)
+	go func() { done <- a.run(ctx, os.Args[1:]) }()
+	var code int
+	select {
+	case code = <-done:
+	case <-ctx.Done():
+		// A signal: the readers stop within a record, the command says
+		// so and returns exitInterrupted; whatever does not stop within
+		// a second is not waited for.
+		select {
+		case code = <-done:
+		case <-time.After(time.Second):
+			fmt.Fprintln(os.Stderr, "evtxscan: interrupted: not stopped within a second; exiting, nothing more reported")
+			code = exitInterrupted
+		}
+	}
 	stop()
 	os.Exit(code)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
+
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 )
 
 // A console writes the messages of a batch to standard error, with its
@@ -57,11 +59,12 @@ func newConsole(w io.Writer, mode string, getenv func(string) string) *console {
 func (c *console) printf(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	msg := safeterm.Text(fmt.Sprintf(format, args...)) // tenant names, paths, errors
 	if c.p != nil {
-		fmt.Fprintf(c.p, format, args...)
+		io.WriteString(c.p, msg)
 		return
 	}
-	fmt.Fprintf(c.w, format, args...)
+	io.WriteString(c.w, msg)
 }
 
 // startBar shows the progress of st until the returned function is

@@ -3,12 +3,18 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/internal/atomicfile"
+	"github.com/evtxscan/evtxscan/internal/safeterm"
 	"github.com/evtxscan/evtxscan/report"
 	"github.com/evtxscan/evtxscan/scan"
 )
@@ -54,14 +60,14 @@ func (a *app) scanCmd() *cobra.Command {
 	}
 	fs := c.Flags()
 	sf.register(fs)
-	fs.StringVar(&sf.format, "format", "text", "output: text (a report for a person), json (one document), ndjson (one attempt or finding per line), parquet (tables of a data lake in --out DIR; each input is a tenant)")
+	fs.StringVar(&sf.format, "format", "text", "output: "+report.FormatHelp()+", parquet (tables of a data lake in --out DIR; each input is a tenant)")
 	sf.batch.register(fs)
 	fs.StringVarP(&sf.out, "out", "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&sf.tenant, "tenant", "", "one tenant name for every input (default: each input is a tenant named after its base name without extension)")
 	fs.StringVar(&sf.color, "color", "auto", "colour in the text report: auto (on a terminal, unless NO_COLOR is set or TERM=dumb), always, never")
 	fs.StringVar(&sf.failOn, "fail-on", "none", "exit with status 4 when a finding has this severity or a higher one: error (critical or error), warning (also warning), none")
 	restrictRead(c)
-	restrictChoice(c, "format", "text", "json", "ndjson", "parquet")
+	restrictChoice(c, "format", append(report.FormatNames(), "parquet")...)
 	restrictChoice(c, "color", "auto", "always", "never")
 	restrictChoice(c, "fail-on", "none", "error", "warning")
 	restrictChoice(c, "progress", "auto", "always", "never")
@@ -83,8 +89,7 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		ReadOptions: ro, Tenant: sf.tenant, Catalog: catalog.New(), Tool: toolVersion(),
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "evtxscan scan: %s\n", userMessage(err))
-		return exitFatal
+		return analyzeStatus(ctx, stderr, "scan", err)
 	}
 	if len(rep.Inputs) == 0 {
 		report.Damage(stderr, rep.Summary())
@@ -92,30 +97,27 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	}
 
 	w := a.stdout
-	var f *os.File
+	// --out is written atomically: a temporary file beside it, renamed over
+	// it once whole, so that a full disk or a kill leaves the previous
+	// report, never a torn one.
+	var f *atomicfile.File
 	if sf.out != "" {
-		if f, err = os.Create(sf.out); err != nil {
-			fmt.Fprintf(stderr, "evtxscan scan: cannot create %s: %s\n", sf.out, pathMessage(err))
+		if f, err = atomicfile.Create(sf.out, 0o644); err != nil {
+			fmt.Fprintf(stderr, "evtxscan scan: cannot create %s: %s\n", safeterm.String(sf.out), pathMessage(err))
 			return exitFatal
 		}
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	switch sf.format {
-	case "json":
-		err = report.JSON(bw, rep)
-	case "ndjson":
-		err = report.NDJSON(bw, rep)
-	default:
-		err = report.Text(bw, rep, report.TextOptions{Color: useColor(sf.color, w, a.getenv)})
-	}
+	err = report.Write(bw, rep, sf.format, report.TextOptions{Color: useColor(sf.color, w, a.getenv), Width: a.textWidth(w)})
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
 	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if err == nil {
+			err = f.Commit()
 		}
+		f.Close() // removes the temporary file unless committed
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "evtxscan scan: cannot write the report: %s\n", pathMessage(err))
@@ -133,6 +135,24 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 		return exitFailOn
 	}
 	return status
+}
+
+// analyzeStatus reports the error that stopped an analysis and returns the
+// exit status: interrupted (the context ended: a signal), internal (a panic
+// recovered: a bug, reported with the file and offset), else fatal.
+func analyzeStatus(ctx context.Context, stderr io.Writer, cmd string, err error) int {
+	var ie *scan.InternalError
+	switch {
+	case errors.As(err, &ie):
+		fmt.Fprintf(stderr, "evtxscan %s: %s\nevtxscan %s: this is a bug in evtxscan, not damage to the input; please report it with the lines above\n",
+			cmd, userMessage(err), cmd)
+		return exitInternal
+	case ctx.Err() != nil:
+		fmt.Fprintf(stderr, "evtxscan %s: interrupted: the inputs were not read to the end; partial results are not reported\n", cmd)
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "evtxscan %s: %s\n", cmd, userMessage(err))
+	return exitFatal
 }
 
 // failOnMatches counts the findings at or above the severity level
@@ -175,4 +195,16 @@ func hasStdin(inputs []string) bool {
 		}
 	}
 	return false
+}
+
+// textWidth is the width of the text report written to w: the terminal's,
+// else $COLUMNS, else 0 (the report's narrowest layout, 80).
+func (a *app) textWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil {
+			return cols
+		}
+	}
+	n, _ := strconv.Atoi(a.getenv("COLUMNS"))
+	return n
 }

@@ -545,7 +545,7 @@ func TestSchemaValidatorRejectsSchema(t *testing.T) {
 func TestSchemaDocument(t *testing.T) {
 	s := loadScanSchema(t)
 	root := s.root.(map[string]any)
-	if root["$schema"] != "https://json-schema.org/draft/2020-12/schema" || root["$id"] != "https://evtxscan.invalid/schema/scan-1.json" {
+	if root["$schema"] != "https://json-schema.org/draft/2020-12/schema" || root["$id"] != "https://evtxscan.invalid/schema/scan-2.json" {
 		t.Errorf("$schema %v, $id %v", root["$schema"], root["$id"])
 	}
 	if c := root["properties"].(map[string]any)["schema"].(map[string]any)["const"]; c != scan.Schema {
@@ -588,7 +588,7 @@ func TestSchemaDocument(t *testing.T) {
 	walk(s.root, "#", true)
 
 	defs := root["$defs"].(map[string]any)
-	for line, base := range map[string]string{"attemptLine": "attempt", "findingLine": "finding"} {
+	for line, base := range map[string]string{"attemptLine": "attempt", "findingLine": "finding", "unattributedLine": "unattributed"} {
 		l, b := defs[line].(map[string]any), defs[base].(map[string]any)
 		lp := copyObject(l["properties"])
 		kind := lp["kind"]
@@ -629,6 +629,7 @@ func schemaDefs() map[reflect.Type]string {
 		reflect.TypeFor[correlate.Finding]():      "#/$defs/finding",
 		reflect.TypeFor[correlate.EvidenceRef]():  "#/$defs/evidenceRef",
 		reflect.TypeFor[correlate.Span]():         "#/$defs/span",
+		reflect.TypeFor[correlate.VersionSpan]():  "#/$defs/versionSpan",
 		reflect.TypeFor[correlate.Run]():          "#/$defs/run",
 		reflect.TypeFor[correlate.ServiceError](): "#/$defs/serviceError",
 		reflect.TypeFor[correlate.Counts]():       "#/$defs/counts",
@@ -790,14 +791,16 @@ func TestSchemaRejectsDrift(t *testing.T) {
 		{"extra attempt field", func(d map[string]any) { objAt(d, "attempts", 0)["retries"] = json.Number("1") }, `/attempts/0/retries: property "retries" is not allowed`},
 		{"unknown operation", func(d map[string]any) { objAt(d, "attempts", 0)["operation"] = "rename" }, `/attempts/0/operation: "rename" is not one of`},
 		{"count as string", func(d map[string]any) { d["counts"].(map[string]any)["events"] = "12" }, `/counts/events: string is not of type integer`},
-		{"time with 3 digits", func(d map[string]any) { objAt(d, "findings", 0)["first_seen"] = "2024-03-21T11:15:02.027Z" }, `/findings/0/first_seen: matches none of anyOf`},
+		{"time with 3 digits", func(d map[string]any) { objAt(d, "findings", 0)["first_seen"] = "2024-03-21T11:15:02.027Z" }, `/findings/0/first_seen: "2024-03-21T11:15:02.027Z" does not match`},
 		{"lower-case hresult", func(d map[string]any) { objAt(d, "attempts", 0)["hresult"] = "0x8023062a" }, `/attempts/0/hresult: "0x8023062a" does not match`},
 		{"null where omitted", func(d map[string]any) { docService(d)["log_from"] = nil }, `/service/0/log_from: null is not of type string`},
 		{"unknown join", func(d map[string]any) { objAt(objAt(d, "attempts", 0), "events", 0)["join"] = "guess" }, `/attempts/0/events/0/join: "guess" is not one of`},
 		{"wrong schema version", func(d map[string]any) { d["schema"] = "evtxscan-scan/1" }, `/schema: "evtxscan-scan/1", want "evtxscan-scan/2"`},
-		{"service without server", func(d map[string]any) { delete(docService(d), "server") }, `/service/0: property "server" is missing`},
+		{"server as null", func(d map[string]any) { docService(d)["server"] = nil }, `/service/0/server: null is not of type string`},
 		{"negative record id", func(d map[string]any) { objAt(objAt(d, "findings", 0), "evidence", 0)["record_id"] = json.Number("-1") }, `/findings/0/evidence/0/record_id: -1 is less than the minimum`},
-		{"gap flag false", func(d map[string]any) { objAt(docService(d), "heartbeat_gaps", 0)["to_log_end"] = false }, `/service/0/heartbeat_gaps/0/to_log_end: false, want true`},
+		{"gap flag left out", func(d map[string]any) { delete(objAt(docService(d), "heartbeat_gaps", 0), "to_log_end") }, `/service/0/heartbeat_gaps/0: property "to_log_end" is missing`},
+		{"null for unknown", func(d map[string]any) { objAt(d, "attempts", 0)["cloud_anchor"] = nil }, `/attempts/0/cloud_anchor: null is not of type string`},
+		{"empty string for unknown", func(d map[string]any) { objAt(d, "attempts", 0)["cause"] = "" }, `/attempts/0/cause: "" does not match`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := decodeJSON(b)
@@ -879,15 +882,19 @@ func TestSchemaNDJSON(t *testing.T) {
 			}
 			doc := v.(map[string]any)
 			var want []map[string]any
-			for _, kind := range []string{"attempt", "finding"} {
-				for _, o := range doc[kind+"s"].([]any) {
+			for _, kind := range []string{"attempt", "finding", "unattributed"} {
+				list := kind + "s"
+				if kind == "unattributed" {
+					list = kind
+				}
+				for _, o := range doc[list].([]any) {
 					m := copyObject(o)
 					m["kind"] = kind
 					want = append(want, m)
 				}
 			}
 			if len(lines) != len(want) {
-				t.Fatalf("%d lines, want %d (attempts, then findings)", len(lines), len(want))
+				t.Fatalf("%d lines, want %d (attempts, then findings, then unattributed groups)", len(lines), len(want))
 			}
 			for i := range want {
 				if !reflect.DeepEqual(lines[i], want[i]) {
@@ -1022,8 +1029,8 @@ func TestSchemaFilledReport(t *testing.T) {
 					t.Errorf("line %d: %s", n+1, e)
 				}
 			}
-			if kinds["attempt"] != len(rep.Attempts) || kinds["finding"] != len(rep.Findings) {
-				t.Errorf("lines by kind %v, want %d attempts and %d findings", kinds, len(rep.Attempts), len(rep.Findings))
+			if kinds["attempt"] != len(rep.Attempts) || kinds["finding"] != len(rep.Findings) || kinds["unattributed"] != len(rep.Unattributed) {
+				t.Errorf("lines by kind %v, want %d attempts, %d findings and %d unattributed", kinds, len(rep.Attempts), len(rep.Findings), len(rep.Unattributed))
 			}
 		})
 	}

@@ -125,8 +125,8 @@ func TestScanThreeTenants(t *testing.T) {
 		}
 		n++
 	}
-	if n != len(rep.Attempts)+len(rep.Findings) {
-		t.Errorf("%d ndjson lines, want %d", n, len(rep.Attempts)+len(rep.Findings))
+	if want := len(rep.Attempts) + len(rep.Findings) + len(rep.Unattributed); n != want {
+		t.Errorf("%d ndjson lines, want %d", n, want)
 	}
 
 	// Text: one part per tenant, headed by the tenant and its server.
