@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,13 @@ func evtxZeros(n int) []byte {
 	b := make([]byte, n)
 	copy(b, evtxMagic)
 	return b
+}
+
+// allocated returns the bytes this process has allocated so far.
+func allocated() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
 }
 
 // centralEntries returns the offsets of the central directory headers of a
@@ -56,9 +64,13 @@ func TestOverlappingEntriesRefused(t *testing.T) {
 	path := filepath.Join(dir, "overlap.zip")
 	writeFile(t, path, z)
 	start := time.Now()
+	alloc := allocated()
 	items, rep, err := walkAll(t, NewWalker(Limits{}), path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if a := allocated() - alloc; a > 64<<20 {
+		t.Errorf("%d MiB allocated refusing the archive", a>>20)
 	}
 	if len(items) != 0 || len(rep.Errors) != 1 || !errors.Is(rep.Errors[0], ErrZipBomb) {
 		t.Fatalf("items %v, errors %v; want the archive refused as a zip bomb", paths(items), rep.Errors)
@@ -94,9 +106,13 @@ func TestNestedFanoutRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fanout.zip")
 	writeFile(t, path, outer)
 	start := time.Now()
+	alloc := allocated()
 	items, rep, err := walkAll(t, NewWalker(Limits{}), path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if a := allocated() - alloc; a > 256<<20 {
+		t.Errorf("%d MiB allocated refusing the archive", a>>20)
 	}
 	var inflated int
 	for _, it := range items {

@@ -1,8 +1,10 @@
 package parser
 
 import (
+	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"sync"
 )
 
@@ -108,14 +110,23 @@ func newWorker(opts *decodeOptions, size, slices int) *worker {
 	return &worker{dec: newChunkDecoder(opts), buf: make([]byte, size), free: make(chan slot, slices)}
 }
 
-// decodeChunk decodes one chunk into an event slice of the worker's.
-func (w *worker) decodeChunk(b []byte, seq int, off int64, used, dirty bool) chunkResult {
+// decodeChunk decodes one chunk into an event slice of the worker's. A
+// panic (a record's is damage, see decodeRecord; any other is a bug) ends
+// the read with ErrInternal, instead of the process when on a worker
+// goroutine.
+func (w *worker) decodeChunk(b []byte, seq int, off int64, used, dirty bool) (res chunkResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = chunkResult{seq: seq, offset: off, end: off + int64(len(b)),
+				err: fmt.Errorf("%w: %v\n%s", ErrInternal, v, debug.Stack())}
+		}
+	}()
 	var sl slot
 	select {
 	case sl = <-w.free:
 	default:
 	}
-	res := w.dec.decodeChunk(b, seq, off, used, dirty, sl)
+	res = w.dec.decodeChunk(b, seq, off, used, dirty, sl)
 	res.free = w.free
 	return res
 }

@@ -17,6 +17,9 @@ var (
 	ErrUndecodable = errors.New("undecodable record")
 	ErrZeroedChunk = errors.New("zeroed chunk inside the used range")
 	ErrClosed      = errors.New("parser: Reader closed")
+	// ErrInternal is the cause of a panic recovered while a chunk was
+	// decoded: a bug, not damage. It ends the read like an input error.
+	ErrInternal = errors.New("internal error (a bug in evtxscan)")
 )
 
 // A ParseError reports damage found in an EVTX file: where it is (file, chunk,

@@ -235,3 +235,17 @@ func TestStopWithinChunk(t *testing.T) {
 		}
 	}
 }
+
+// A panic while a chunk is decoded (a bug: here a worker without options)
+// ends the read with ErrInternal naming the chunk, on a worker goroutine
+// as on the caller's, instead of killing the process.
+func TestPanicInChunkIsInternal(t *testing.T) {
+	w := newWorker(&decodeOptions{}, ChunkSize, 1)
+	w.dec.opts = nil // every chunk now panics
+	c := make([]byte, ChunkSize)
+	copy(c, chunkMagic)
+	res := w.decodeChunk(c, 3, HeaderBlockSize+3*ChunkSize, true, false)
+	if !errors.Is(res.err, ErrInternal) || res.seq != 3 || res.offset != HeaderBlockSize+3*ChunkSize {
+		t.Fatalf("result %+v", res)
+	}
+}

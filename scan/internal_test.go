@@ -17,8 +17,8 @@ func TestPanicIsInternalError(t *testing.T) {
 	n := 0
 	_, err := Analyze(context.Background(), []string{in}, Options{Each: func(ev *parser.Event) error {
 		if n++; n == 100 {
-			var m map[string]int
-			m["boom"]++ // a nil map: a bug
+			var s []int
+			_ = s[n] // out of range: a bug
 		}
 		return nil
 	}})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/evtxscan/evtxscan/catalog"
@@ -291,6 +292,19 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 		fs.Damage = append(fs.Damage, fmt.Sprintf("%s: %d more problems, not listed", it.Path, st.MoreDamage))
 	}
 	fs.DamagedCount = len(chunks)
+	if readErr != nil && errors.Is(readErr, parser.ErrInternal) {
+		// A panic in the parser, recovered: a bug, which stops the analysis.
+		ie := &InternalError{Path: it.Path, Chunk: -1}
+		var pe *parser.ParseError
+		if errors.As(readErr, &pe) {
+			ie.Chunk, ie.Offset = pe.Chunk, pe.Offset
+			readErr = pe.Err
+		}
+		msg, stack, _ := strings.Cut(readErr.Error(), "\n")
+		ie.Value, ie.Stack = strings.TrimPrefix(msg, parser.ErrInternal.Error()+": "), stack
+		fs.Error = ie.Error()
+		return fs, ie
+	}
 	if readErr != nil {
 		fs.Error = readErr.Error()
 		// An archive entry that failed (CRC, limits) is reported by the

@@ -170,3 +170,37 @@ func TestSignalStopsScan(t *testing.T) {
 		t.Logf("%v: ended in %v: %s", sig, took, strings.TrimSpace(errb.String()))
 	}
 }
+
+// An entry that declares more bytes than it holds: every record it does
+// hold is read, and the error is said once, naming the entry once.
+func TestLyingZipEntryOnce(t *testing.T) {
+	log, err := os.ReadFile(filepath.Join("..", "..", "testdata", "evtx", "healthy-day.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, _ := zw.Create("Application.evtx")
+	w.Write(log)
+	zw.Close()
+	z := zb.Bytes()
+	cd := bytes.LastIndex(z, []byte("PK\x01\x02"))
+	size := uint32(len(log) + 100000)
+	z[cd+24], z[cd+25], z[cd+26], z[cd+27] = byte(size), byte(size>>8), byte(size>>16), byte(size>>24)
+	path := filepath.Join(t.TempDir(), "lying.zip")
+	os.WriteFile(path, z, 0o644)
+	for _, workers := range []string{"1", "2"} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"scan", "--format", "json", "--workers", workers, path}, &out, &errb)
+		if code != exitDamaged {
+			t.Errorf("workers %s: exit %d, want %d", workers, code, exitDamaged)
+		}
+		if !strings.Contains(out.String(), `"records": 767`) {
+			t.Errorf("workers %s: the report does not hold the 767 records of the entry", workers)
+		}
+		entry := "lying.zip: entry Application.evtx"
+		if n := strings.Count(errb.String(), entry); n != 1 {
+			t.Errorf("workers %s: %q said %d times:\n%s", workers, entry, n, errb.String())
+		}
+	}
+}
