@@ -42,15 +42,9 @@ const exitTable = `Exit status:
 130  interrupted (SIGINT, SIGTERM): stopped within a second, nothing more reported
 `
 
-// softMemoryLimit is the heap size past which the garbage collector works
-// harder (runtime/debug.SetMemoryLimit), unless GOMEMLIMIT says otherwise:
-// the analysis of a 1 GB log holds far less than this live, and without a
-// limit the heap would grow to twice the live size between collections.
-const softMemoryLimit = 128 << 20
-
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(softMemoryLimit)
+		followLiveHeap(memoryFloor) // memlimit.go
 	}
 	// golang-evtx reports decoding failures to the standard logger as well
 	// as in the errors it returns; the parser turns those errors into
