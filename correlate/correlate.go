@@ -651,7 +651,11 @@ func (c *Correlator) Add(ev *parser.Event) {
 	}
 	r := ref{t: ev.Time, path: c.pathOf(ev.Path), id: ev.EventID, rec: ev.RecordID}
 	f := &c.f
-	ExtractInto(f, ev.Provider, ev.EventID, ev.Data)
+	if pf, ok := PreparedFields(ev); ok {
+		*f = *pf // extracted by the decoder (Prepare)
+	} else {
+		ExtractInto(f, ev.Provider, ev.EventID, ev.Data)
+	}
 	if f.Relay != "" {
 		addSet(c.relays, f.Relay)
 	}

@@ -65,6 +65,20 @@ func TestGoldenScenario(t *testing.T) {
 	b = append(b, app.ev(at(102*time.Minute), sourcePasswordReset, 31016, "WriteBackServiceStopped"))
 	b = append(b, app.ev(at(2*time.Hour), "Microsoft-Windows-Security-SPP", 16384, "Successfully scheduled Software Protection service for re-start"))
 
+	// The same with the fields extracted beforehand, as the decoders do
+	// (Prepare): the same Result.
+	for _, prepared := range []bool{false, true} {
+		if prepared {
+			for _, e := range append(append([]*parser.Event(nil), a...), b...) {
+				e.Prepared = Prepare(e)
+			}
+		}
+		goldenScenario(t, a, b, app.path)
+	}
+}
+
+func goldenScenario(t *testing.T, a, b []*parser.Event, appPath string) {
+	t.Helper()
 	c := New(Config{Tenant: "tailspintoys", Catalog: newFake()})
 	for _, e := range a {
 		c.Add(e)
@@ -72,7 +86,7 @@ func TestGoldenScenario(t *testing.T) {
 	for _, e := range b {
 		c.Add(e)
 	}
-	c.NoteDamage(app.path, 5, at(30*time.Minute), at(35*time.Minute))
+	c.NoteDamage(appPath, 5, at(30*time.Minute), at(35*time.Minute))
 	got, err := json.MarshalIndent(c.Finish(), "", "  ")
 	if err != nil {
 		t.Fatal(err)

@@ -116,7 +116,18 @@ func (wk *walk) entry(f *zip.File, chain string, depth int, b *budget) error {
 		}
 		wk.rep.Items++
 		it := Item{Path: name, Size: entrySize(f), ModTime: f.Modified}
-		ferr := wk.fn(it, io.MultiReader(bytes.NewReader(head), er))
+		var body io.Reader = er
+		if entrySize(f) >= raMinSize {
+			// Inflated ahead on a goroutine of its own (readahead.go),
+			// stopped before er is looked at again.
+			ra := newReadahead(er)
+			body = ra
+			defer ra.Close()
+		}
+		ferr := wk.fn(it, io.MultiReader(bytes.NewReader(head), body))
+		if ra, ok := body.(*readahead); ok {
+			ra.Close()
+		}
 		if err := wk.ctx.Err(); err != nil {
 			return err
 		}

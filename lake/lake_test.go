@@ -1,9 +1,11 @@
 package lake
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/evtxscan/evtxscan/lake/duckdbtest"
@@ -25,7 +28,7 @@ func TestEscapeValue(t *testing.T) {
 		{"a/b", "a%2Fb"},
 		{"x=y", "x%3Dy"},
 		{"100%", "100%25"},
-		{"two words", "two%20words"},
+		{"two words", "two words"},
 		{"../up", "..%2Fup"},
 		{`q"#'*:?[\]^{}<>|`, "q%22%23%27%2A%3A%3F%5B%5C%5D%5E%7B%7D%3C%3E%7C"},
 		{"tab\tnl\n\x7f", "tab%09nl%0A%7F"},
@@ -35,7 +38,7 @@ func TestEscapeValue(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("EscapeValue(%q) = %q, want %q", tc.in, got, tc.want)
 		}
-		if strings.ContainsAny(got, "/= ") {
+		if strings.ContainsAny(got, "/=") {
 			t.Errorf("EscapeValue(%q) = %q keeps a separator", tc.in, got)
 		}
 		back, err := UnescapeValue(got)
@@ -54,6 +57,8 @@ func TestParsePartitioning(t *testing.T) {
 		want Partitioning
 		ok   bool
 	}{
+		{"tenant,month", ByTenantMonth, true},
+		{"", ByTenantMonth, true},
 		{"tenant,date", ByTenantDate, true},
 		{"tenant, date", ByTenantDate, true},
 		{"tenant", ByTenant, true},
@@ -77,8 +82,8 @@ var day1 = time.Date(2024, 3, 1, 23, 59, 59, 123456700, time.UTC)
 func event(tenant, id string, n int, at time.Time) EventRow {
 	return EventRow{
 		SchemaVersion: SchemaVersion, Tenant: tenant, PartID: id,
-		Path: "x.zip!Application.evtx", RecordID: int64(n), Time: Nanos(at),
-		Provider: "PasswordResetService", EventID: 31001, Keywords: 0x80000000000000,
+		Path: "x.zip!Application.evtx", RecordID: int64(n), Time: Micros(at),
+		TimeTicks: Ticks(at), Provider: "PasswordResetService", EventID: 31001, Keywords: -0x7fffffffffffffff, KeywordsHex: KeywordsHex(0x8000000000000001),
 		Channel: "Application", Computer: "AADC01", Data: []string{fmt.Sprint("record ", n), ""},
 	}
 }
@@ -116,8 +121,8 @@ func writeTenant(t *testing.T, l *Lake, tenant, id string, times ...time.Time) {
 		}
 	}
 	if err := w.WriteAttempts([]AttemptRow{{SchemaVersion: SchemaVersion, Tenant: tenant, PartID: id, TrackingID: "t1",
-		Operation: "reset", Outcome: "failure", Start: Nanos(times[0]), EventIDs: []int32{31001, 33004},
-		Events: []AttemptEvent{{Path: "p", RecordID: 1, Time: Nanos(times[0]), EventID: 31001, Message: "m"}}}}); err != nil {
+		Operation: "reset", Outcome: "failure", Start: Micros(times[0]), EventIDs: []int32{31001, 33004},
+		Events: []AttemptEvent{{Path: "p", RecordID: 1, Time: Micros(times[0]), EventID: 31001, Message: "m"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.WriteInputs([]InputRow{{SchemaVersion: SchemaVersion, Tenant: tenant, PartID: id, Kind: InputError, Path: "broken.zip", Error: "bad"}}); err != nil {
@@ -136,21 +141,31 @@ func TestLayoutAndRoundTrip(t *testing.T) {
 		p    Partitioning
 		want []string
 	}{
+		{ByTenantMonth, []string{
+			"_evtxscan/lake.json",
+			"_evtxscan/manifests/tenant=a%2Fb c.json",
+			"attempts/tenant=a%2Fb c/month=2024-03/part-0a.parquet",
+			"events/tenant=a%2Fb c/month=2024-03/part-0a.parquet",
+			"inputs/tenant=a%2Fb c/part-0a.parquet",
+		}},
 		{ByTenantDate, []string{
-			"_evtxscan/manifests/tenant=a%2Fb%20c.json",
-			"attempts/tenant=a%2Fb%20c/date=2024-03-01/part-0a.parquet",
-			"events/tenant=a%2Fb%20c/date=2024-03-01/part-0a.parquet",
-			"events/tenant=a%2Fb%20c/date=2024-03-02/part-0a.parquet",
-			"inputs/tenant=a%2Fb%20c/date=__HIVE_DEFAULT_PARTITION__/part-0a.parquet",
+			"_evtxscan/lake.json",
+			"_evtxscan/manifests/tenant=a%2Fb c.json",
+			"attempts/tenant=a%2Fb c/date=2024-03-01/part-0a.parquet",
+			"events/tenant=a%2Fb c/date=2024-03-01/part-0a.parquet",
+			"events/tenant=a%2Fb c/date=2024-03-02/part-0a.parquet",
+			"inputs/tenant=a%2Fb c/part-0a.parquet",
 		}},
 		{ByTenant, []string{
-			"_evtxscan/manifests/tenant=a%2Fb%20c.json",
-			"attempts/tenant=a%2Fb%20c/part-0a.parquet",
-			"events/tenant=a%2Fb%20c/part-0a.parquet",
-			"inputs/tenant=a%2Fb%20c/part-0a.parquet",
+			"_evtxscan/lake.json",
+			"_evtxscan/manifests/tenant=a%2Fb c.json",
+			"attempts/tenant=a%2Fb c/part-0a.parquet",
+			"events/tenant=a%2Fb c/part-0a.parquet",
+			"inputs/tenant=a%2Fb c/part-0a.parquet",
 		}},
 		{Flat, []string{
-			"_evtxscan/manifests/tenant=a%2Fb%20c.json",
+			"_evtxscan/lake.json",
+			"_evtxscan/manifests/tenant=a%2Fb c.json",
 			"attempts/part-0a.parquet",
 			"events/part-0a.parquet",
 			"inputs/part-0a.parquet",
@@ -171,7 +186,7 @@ func TestLayoutAndRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !m.Complete || m.Rows[TableEvents] != 3 || m.Rows[TableAttempts] != 1 || m.Rows[TableFindings] != 0 || len(m.Files) != len(tc.want)-1 || m.Partitioning != tc.p.String() {
+			if !m.Complete || m.Rows[TableEvents] != 3 || m.Rows[TableAttempts] != 1 || m.Rows[TableFindings] != 0 || len(m.Files) != len(tc.want)-2 || m.Partitioning != tc.p.String() {
 				t.Errorf("manifest %+v", m)
 			}
 			var got []EventRow
@@ -222,15 +237,21 @@ func TestParquetSchema(t *testing.T) {
 	var timeOK bool
 	for _, el := range pf.Metadata().Schema {
 		if el.Name == "time" {
-			ts := el.LogicalType.Timestamp
-			timeOK = ts != nil && ts.IsAdjustedToUTC && ts.Unit.Nanos != nil
+			ts, ok := el.LogicalType.Value.(*format.TimestampType)
+			timeOK = ok && ts.IsAdjustedToUTC && strings.Contains(ts.Unit.String(), "MICROS")
 		}
-		if el.Name == "data" && el.LogicalType.List == nil {
+		if _, ok := el.LogicalType.Value.(*format.ListType); el.Name == "data" && !ok {
 			t.Errorf("data is not a LIST")
+		}
+		if it, ok := el.LogicalType.Value.(*format.IntType); ok && !it.IsSigned {
+			t.Errorf("%s is unsigned", el.Name)
 		}
 	}
 	if !timeOK {
-		t.Error("time is not TIMESTAMP(NANOS, isAdjustedToUTC)")
+		t.Error("time is not TIMESTAMP(MICROS, isAdjustedToUTC)")
+	}
+	if v, _ := pf.Lookup("evtxscan.version"); v == "" || !strings.Contains(pf.Metadata().CreatedBy, "evtxscan version "+v) {
+		t.Errorf("created_by %q, version %q", pf.Metadata().CreatedBy, v)
 	}
 	for _, cc := range pf.Metadata().RowGroups[0].Columns {
 		md := cc.MetaData
@@ -240,6 +261,16 @@ func TestParquetSchema(t *testing.T) {
 		if strings.Join(md.PathInSchema, ".") == "provider" && !slices.Contains(md.Encoding, format.RLEDictionary) {
 			t.Errorf("provider encodings %v, want a dictionary", md.Encoding)
 		}
+		for _, e := range md.Encoding {
+			if e != format.Plain && e != format.RLEDictionary && e != format.RLE {
+				t.Errorf("column %v: encoding %v", md.PathInSchema, e)
+			}
+		}
+	}
+	for _, pages := range pageTypes(t, f, pf) {
+		if pages != "DATA_PAGE" {
+			t.Errorf("page types %s, want only DATA_PAGE (V1)", pages)
+		}
 	}
 }
 
@@ -247,7 +278,7 @@ func TestParquetSchema(t *testing.T) {
 // other tenants are untouched.
 func TestRerunReplaces(t *testing.T) {
 	dir := t.TempDir()
-	l, _ := Open(dir, Options{})
+	l, _ := Open(dir, Options{Partitioning: ByTenantDate})
 	writeTenant(t, l, "other", "99", day1)
 	writeTenant(t, l, "t", "01", day1, day1.AddDate(0, 0, 1))
 	writeTenant(t, l, "t", "02", day1.AddDate(0, 0, 5))
@@ -260,7 +291,7 @@ func TestRerunReplaces(t *testing.T) {
 	want := []string{
 		"attempts/tenant=t/date=2024-03-06/part-02.parquet",
 		"events/tenant=t/date=2024-03-06/part-02.parquet",
-		"inputs/tenant=t/date=__HIVE_DEFAULT_PARTITION__/part-02.parquet",
+		"inputs/tenant=t/part-02.parquet",
 	}
 	if !slices.Equal(tFiles, want) {
 		t.Errorf("files of t after rerun:\n%s", strings.Join(tFiles, "\n"))
@@ -271,13 +302,12 @@ func TestRerunReplaces(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "events", "tenant=other", "date=2024-03-01", "part-99.parquet")); err != nil {
 		t.Errorf("other tenant's part: %v", err)
 	}
-	// Switching the layout removes the parts of the previous layout.
-	l2, _ := Open(dir, Options{Partitioning: Flat})
-	writeTenant(t, l2, "t", "02", day1)
-	for _, f := range listParts(t, dir) {
-		if strings.Contains(f, "tenant=t/") {
-			t.Errorf("part of the old layout left: %s", f)
-		}
+	// A lake holds one layout: another is refused.
+	if _, err := Open(dir, Options{Partitioning: Flat}); !errors.Is(err, ErrLayout) || !strings.Contains(err.Error(), `partitioned by "tenant,date"`) {
+		t.Errorf("Open with another partitioning: %v", err)
+	}
+	if _, err := Open(dir, Options{Partitioning: ByTenantDate}); err != nil {
+		t.Errorf("Open with the same partitioning: %v", err)
 	}
 }
 
@@ -289,7 +319,7 @@ func TestCommitAfterCrash(t *testing.T) {
 	writeTenant(t, l, "t", "01", day1)
 	// Simulate the state after step 2 of a run with part id 07: its file
 	// renamed into place, the manifest still pending.
-	stray := "events/tenant=t/date=2024-04-01/part-07.parquet"
+	stray := "events/tenant=t/month=2024-04/part-07.parquet"
 	os.MkdirAll(filepath.Join(dir, filepath.Dir(stray)), 0o777)
 	os.WriteFile(filepath.Join(dir, stray), []byte("PAR1"), 0o666)
 	m, _ := l.Manifest("t")
@@ -311,33 +341,42 @@ func TestCommitAfterCrash(t *testing.T) {
 }
 
 // With one open file per table, rows of a partition met again go to a new
-// file of the same part id; no row is lost.
+// file, and Commit merges the files of each partition into one (before
+// any is put in place); no row is lost, their order is kept, no temporary
+// file is left.
 func TestMaxOpenFiles(t *testing.T) {
 	dir := t.TempDir()
-	l, _ := Open(dir, Options{MaxOpenFiles: 1, RowGroupRows: 2})
+	l, _ := Open(dir, Options{MaxOpenFiles: 1, RowGroupRows: 2, Partitioning: ByTenantDate})
 	d2 := day1.AddDate(0, 0, 1)
 	writeTenant(t, l, "t", "0c", day1, d2, day1, day1, d2, day1, day1)
-	var files []string
-	n := 0
+	var files, ids []string
 	for _, f := range listParts(t, dir) {
+		if strings.HasSuffix(f, ".tmp") {
+			t.Errorf("temporary file left: %s", f)
+		}
 		if strings.HasPrefix(f, "events/") {
 			files = append(files, f)
 			rows, err := parquet.ReadFile[EventRow](filepath.Join(dir, f))
 			if err != nil {
 				t.Fatal(err)
 			}
-			n += len(rows)
+			for _, r := range rows {
+				ids = append(ids, fmt.Sprint(r.RecordID))
+			}
 		}
 	}
 	want := []string{
-		"events/tenant=t/date=2024-03-01/part-0c-1.parquet",
-		"events/tenant=t/date=2024-03-01/part-0c-2.parquet",
 		"events/tenant=t/date=2024-03-01/part-0c.parquet",
-		"events/tenant=t/date=2024-03-02/part-0c-1.parquet",
 		"events/tenant=t/date=2024-03-02/part-0c.parquet",
 	}
-	if !slices.Equal(files, want) || n != 7 {
-		t.Errorf("%d rows in\n%s", n, strings.Join(files, "\n"))
+	if !slices.Equal(files, want) || strings.Join(ids, " ") != "1 3 4 6 7 2 5" {
+		t.Errorf("rows %v in\n%s", ids, strings.Join(files, "\n"))
+	}
+	if m, _ := l.Manifest("t"); m == nil || m.Rows[TableEvents] != 7 || len(m.Files) != 4 {
+		t.Errorf("manifest %+v", m)
+	}
+	if partNumber("a/part-0c-12.parquet") != 12 || partNumber("a/part-0c.parquet") != 0 || cmpPartName("part-0c-2.parquet", "part-0c-10.parquet") >= 0 {
+		t.Error("part numbers")
 	}
 }
 
@@ -367,7 +406,7 @@ func TestAbortAndRemoveTemp(t *testing.T) {
 		w, _ := l.Create(tenant, "05", nil)
 		r := event(tenant, "05", 1, day1)
 		w.WriteEvent(&r)
-		w.events.open[w.events.lru[0]].f.Close() // "killed": never closed
+		w.events.open[w.events.lru[0]].tmp.(*localTemp).File.Close() // "killed": never closed
 	}
 	n, err := l.RemoveTemp([]string{"t"})
 	if err != nil || n != 1 {
@@ -447,13 +486,14 @@ func TestDuckDBReadsLake(t *testing.T) {
 		return "read_parquet(" + duckdbtest.Quote(filepath.Join(dir, table, "**", "*.parquet")) + ", hive_partitioning = true)"
 	}
 	res := db.Query(t,
-		"SELECT tenant, CAST(date AS VARCHAR) AS d, count(*) AS n, min(typeof(time)) AS ty FROM "+glob("events")+" GROUP BY ALL ORDER BY tenant, d",
+		"SELECT tenant, CAST(month AS VARCHAR) AS d, count(*) AS n, min(typeof(time)) AS ty, bool_and(time_ticks // 10 - 11644473600000000 = epoch_us(time)) AS ticks_ok, min(keywords) AS kw, min(keywords_hex) AS kwh FROM "+glob("events")+" GROUP BY ALL ORDER BY tenant, d",
 		"SELECT typeof(start) AS ty, typeof(event_ids) AS ids, typeof(events) AS ev, strftime(start, '%Y-%m-%dT%H:%M:%S.%f') AS s FROM "+glob("attempts")+" WHERE tenant = 'plain'",
-		"SELECT tenant, date IS NULL AS nodate, error FROM "+glob("inputs")+" ORDER BY tenant",
+		"SELECT tenant, error FROM "+glob("inputs")+" ORDER BY tenant",
 	)
-	want := []string{"a/b c=%|2024-03-01|2|TIMESTAMP WITH TIME ZONE", "plain|2024-03-02|1|TIMESTAMP WITH TIME ZONE"}
+	want := []string{"a/b c=%|2024-03|2|TIMESTAMP WITH TIME ZONE|true|-9223372036854775807|0x8000000000000001",
+		"plain|2024-03|1|TIMESTAMP WITH TIME ZONE|true|-9223372036854775807|0x8000000000000001"}
 	for i, r := range res[0] {
-		if got := fmt.Sprintf("%v|%v|%v|%v", r["tenant"], r["d"], r["n"], r["ty"]); i >= len(want) || got != want[i] {
+		if got := fmt.Sprintf("%v|%v|%v|%v|%v|%v|%v", r["tenant"], r["d"], r["n"], r["ty"], r["ticks_ok"], r["kw"], r["kwh"]); i >= len(want) || got != want[i] {
 			t.Errorf("events row %d: %s", i, got)
 		}
 	}
@@ -464,7 +504,86 @@ func TestDuckDBReadsLake(t *testing.T) {
 	if a["ty"] != "TIMESTAMP WITH TIME ZONE" || a["ids"] != "INTEGER[]" || !strings.HasPrefix(a["ev"].(string), "STRUCT(") || a["s"] != "2024-03-02T23:59:59.123456" {
 		t.Errorf("attempts: %v", a)
 	}
-	if len(res[2]) != 2 || res[2][0]["nodate"] != true || res[2][0]["error"] != "bad" {
+	if len(res[2]) != 2 || res[2][0]["error"] != "bad" {
 		t.Errorf("inputs: %v", res[2])
+	}
+}
+
+// pageTypes returns, for each column chunk of the first row group, the
+// distinct types of its data pages joined with "," (dictionary pages left
+// out), read from the page headers in the file.
+func pageTypes(t *testing.T, f *os.File, pf *parquet.File) []string {
+	t.Helper()
+	var out []string
+	for _, cc := range pf.Metadata().RowGroups[0].Columns {
+		md := cc.MetaData
+		start := md.DataPageOffset
+		if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
+			start = md.DictionaryPageOffset
+		}
+		sr := io.NewSectionReader(f, start, md.TotalCompressedSize)
+		br := bufio.NewReader(sr)
+		var types []string
+		for {
+			var h format.PageHeader
+			if err := thrift.NewDecoder(new(thrift.CompactProtocol).NewReader(br)).Decode(&h); err != nil {
+				if err != io.EOF {
+					t.Fatalf("column %v: page header: %v", md.PathInSchema, err)
+				}
+				break
+			}
+			if h.Type != format.DictionaryPage && !slices.Contains(types, h.Type.String()) {
+				types = append(types, h.Type.String())
+			}
+			if _, err := br.Discard(int(h.CompressedPageSize)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, strings.Join(types, ","))
+	}
+	return out
+}
+
+// A file:// URL is a local folder; a path is not a URL.
+func TestOpenURLFile(t *testing.T) {
+	dir := t.TempDir()
+	l, err := OpenURL(context.Background(), "file://"+filepath.ToSlash(dir), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	writeTenant(t, l, "t", "0d", day1)
+	if _, err := os.Stat(filepath.Join(dir, "_evtxscan", "lake.json")); err != nil {
+		t.Error(err)
+	}
+	if m, err := l.Manifest("t"); err != nil || !m.Complete || m.Tool == "" || !l.Current(m, "0d", "c", "") {
+		t.Errorf("manifest %+v, %v", m, err)
+	}
+	if l.Current(&Manifest{}, "0d", "c", "") {
+		t.Error("an empty manifest is current")
+	}
+	for _, tc := range []struct {
+		s   string
+		url bool
+	}{{"lake", false}, {"/data/lake", false}, {`C:\lake`, false}, {"azblob://c/p", true}, {"s3://b", true}, {"file:///x", true}} {
+		if IsURL(tc.s) != tc.url {
+			t.Errorf("IsURL(%q) = %v", tc.s, !tc.url)
+		}
+	}
+}
+
+func TestBucketURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"azblob://lake", "azblob://lake"},
+		{"azblob://lake/prod", "azblob://lake?prefix=prod%2F"},
+		{"azblob://lake/a/b/?domain=127.0.0.1:1&protocol=http", "azblob://lake?domain=127.0.0.1%3A1&prefix=a%2Fb%2F&protocol=http"},
+		{"s3://bucket/x?region=eu-west-1", "s3://bucket?prefix=x%2F&region=eu-west-1"},
+	} {
+		if got, err := bucketURL(tc.in); err != nil || got != tc.want {
+			t.Errorf("bucketURL(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	if _, err := bucketURL("azblob://lake/p?prefix=q/"); err == nil {
+		t.Error("a path and a prefix accepted")
 	}
 }

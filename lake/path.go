@@ -10,21 +10,28 @@ import (
 )
 
 // Partitioning is how the part files of a table are laid out in folders.
+// The events and attempts tables are partitioned by tenant and time (when
+// the Partitioning has a time granularity); the other tables hold a few
+// rows per tenant and are partitioned by tenant alone (none for Flat).
 type Partitioning uint8
 
 const (
+	// ByTenantMonth puts parts in <table>/tenant=<t>/month=<yyyy-mm>/.
+	ByTenantMonth Partitioning = iota
 	// ByTenantDate puts parts in <table>/tenant=<t>/date=<yyyy-mm-dd>/.
-	ByTenantDate Partitioning = iota
+	ByTenantDate
 	// ByTenant puts parts in <table>/tenant=<t>/.
 	ByTenant
 	// Flat puts every part directly in <table>/.
 	Flat
 )
 
-// String returns the name ParsePartitioning accepts: "tenant,date",
-// "tenant" or "none".
+// String returns the name ParsePartitioning accepts: "tenant,month",
+// "tenant,date", "tenant" or "none".
 func (p Partitioning) String() string {
 	switch p {
+	case ByTenantMonth:
+		return "tenant,month"
 	case ByTenantDate:
 		return "tenant,date"
 	case ByTenant:
@@ -35,17 +42,20 @@ func (p Partitioning) String() string {
 	return fmt.Sprintf("Partitioning(%d)", uint8(p))
 }
 
-// ParsePartitioning parses "tenant,date", "tenant" or "none".
+// ParsePartitioning parses "tenant,month" (also ""), "tenant,date",
+// "tenant" or "none".
 func ParsePartitioning(s string) (Partitioning, error) {
 	switch strings.ReplaceAll(strings.ToLower(s), " ", "") {
-	case "tenant,date", "":
+	case "tenant,month", "":
+		return ByTenantMonth, nil
+	case "tenant,date":
 		return ByTenantDate, nil
 	case "tenant":
 		return ByTenant, nil
 	case "none":
 		return Flat, nil
 	}
-	return 0, fmt.Errorf("lake: unknown partitioning %q (tenant,date, tenant or none)", s)
+	return 0, fmt.Errorf("lake: unknown partitioning %q (tenant,month, tenant,date, tenant or none)", s)
 }
 
 // DefaultPartition is the folder value of a partition key that has no
@@ -54,9 +64,9 @@ func ParsePartitioning(s string) (Partitioning, error) {
 const DefaultPartition = "__HIVE_DEFAULT_PARTITION__"
 
 // EscapeValue escapes a partition value for a folder name key=value the way
-// Hive does, with the space and the characters Windows forbids in names:
-// the bytes 0x00–0x20, 0x7F and " # % ' * / : < = > ? [ \ ] ^ { | } become
-// %XX (upper-case hex). Other bytes, UTF-8 letters included, are kept. The
+// Hive does, with the characters Windows forbids in names: the bytes
+// 0x00–0x1F, 0x7F and " # % ' * / : < = > ? [ \ ] ^ { | } become %XX
+// (upper-case hex); the space is kept, as Hive and Spark keep it. Other bytes, UTF-8 letters included, are kept. The
 // empty value is DefaultPartition. DuckDB, Spark and Hive decode %XX when
 // they read the folder names.
 func EscapeValue(s string) string {
@@ -86,7 +96,7 @@ func EscapeValue(s string) string {
 }
 
 func mustEscape(c byte) bool {
-	if c <= 0x20 || c == 0x7F {
+	if c < 0x20 || c == 0x7F {
 		return true
 	}
 	return strings.IndexByte("\"#%'*/:<=>?[\\]^{|}", c) >= 0
@@ -129,25 +139,38 @@ func unhex(c byte) byte {
 	return c - 'A' + 10
 }
 
-// DateValue is the date partition value of a time in Unix nanoseconds:
-// its UTC date as yyyy-mm-dd, or "" (DefaultPartition) when ns is 0.
-func DateValue(ns int64) string {
-	if ns == 0 {
+// DateValue is the date partition value of a time in Unix microseconds:
+// its UTC date as yyyy-mm-dd, or "" (DefaultPartition) when us is 0.
+func DateValue(us int64) string {
+	if us == 0 {
 		return ""
 	}
-	return time.Unix(0, ns).UTC().Format(time.DateOnly)
+	return time.UnixMicro(us).UTC().Format(time.DateOnly)
+}
+
+// MonthValue is the month partition value of a time in Unix microseconds:
+// its UTC month as yyyy-mm, or "" (DefaultPartition) when us is 0.
+func MonthValue(us int64) string {
+	if us == 0 {
+		return ""
+	}
+	return time.UnixMicro(us).UTC().Format("2006-01")
 }
 
 // partitionDir returns the folder of a partition relative to the lake
-// root, slash-separated: table[/tenant=…[/date=…]].
-func (p Partitioning) partitionDir(table, tenant string, ns int64) string {
-	switch p {
-	case ByTenant:
-		return path.Join(table, "tenant="+EscapeValue(tenant))
-	case Flat:
+// root, slash-separated: table[/tenant=…[/month=…|/date=…]].
+func (p Partitioning) partitionDir(table, tenant string, us int64) string {
+	if p == Flat {
 		return table
 	}
-	return path.Join(table, "tenant="+EscapeValue(tenant), "date="+EscapeValue(DateValue(ns)))
+	t := path.Join(table, "tenant="+EscapeValue(tenant))
+	switch {
+	case !timeTable(table) || p == ByTenant:
+		return t
+	case p == ByTenantDate:
+		return path.Join(t, "date="+EscapeValue(DateValue(us)))
+	}
+	return path.Join(t, "month="+EscapeValue(MonthValue(us)))
 }
 
 // tenantKey is the short name of a tenant in temporary file names: the

@@ -1,6 +1,9 @@
 package lake
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -9,14 +12,83 @@ import (
 	"github.com/evtxscan/evtxscan/pseudonym"
 )
 
-// Nanos returns t as Unix nanoseconds, the unit of every time column, or 0
-// (NULL) when t is the zero Time or outside the years 1678–2261 that an
-// int64 of nanoseconds can hold.
-func Nanos(t time.Time) int64 {
-	if t.IsZero() || t.Year() < 1678 || t.Year() > 2261 {
+// Micros returns t as Unix microseconds, the unit of every time column,
+// or 0 (NULL) when t is the zero Time. The 100 ns digit is dropped (see
+// Ticks).
+func Micros(t time.Time) int64 {
+	if t.IsZero() {
 		return 0
 	}
-	return t.UnixNano()
+	return t.UnixMicro()
+}
+
+// filetimeEpoch is 1970-01-01 in FILETIME ticks (100 ns since 1601-01-01).
+const filetimeEpoch = 116444736000000000
+
+// Ticks returns t as a Windows FILETIME: 100 ns intervals since
+// 1601-01-01 UTC, the exact resolution of an EVTX record's time; or 0
+// (NULL) when t is the zero Time or before 1601.
+func Ticks(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	v := t.Unix()*10_000_000 + int64(t.Nanosecond()/100) + filetimeEpoch
+	if v <= 0 {
+		return 0
+	}
+	return v
+}
+
+// FromTicks returns the time of a FILETIME, in UTC.
+func FromTicks(ticks int64) time.Time {
+	d := ticks - filetimeEpoch
+	return time.Unix(d/10_000_000, (d%10_000_000)*100).UTC()
+}
+
+// KeywordsHex formats an event's keywords as the 16 hex digits of their
+// bit pattern, "0x8000000000000000".
+func KeywordsHex(k uint64) string { return fmt.Sprintf("0x%016x", k) }
+
+// RelPath returns the path p of a record or file as it is stored: relative
+// to the input argument it was found under, starting with the argument's
+// base name, with "/" separators; the "!" that separates archive entries
+// and the entry names are kept. So the same zip scanned from
+// C:\Users\<analyst>\Downloads\t1.zip or /data/t1.zip gives
+// "t1.zip!Application.evtx". roots are the input arguments; a p under none
+// of them keeps only its base name.
+func RelPath(roots []string, p string) string {
+	fsPart, rest := p, ""
+	for _, r := range roots {
+		r = filepath.Clean(r)
+		if !strings.HasPrefix(p, r) {
+			continue
+		}
+		tail := p[len(r):]
+		if tail != "" && tail[0] != '!' && !os.IsPathSeparator(tail[0]) {
+			continue
+		}
+		i := strings.IndexByte(tail, '!')
+		if i < 0 {
+			i = len(tail)
+		}
+		return rootBase(r) + filepath.ToSlash(tail[:i]) + tail[i:]
+	}
+	if i := strings.IndexByte(p, '!'); i >= 0 {
+		fsPart, rest = p[:i], p[i:]
+	}
+	return filepath.Base(fsPart) + rest
+}
+
+// rootBase is the base name of an input argument; for "." or "..", of its
+// absolute path.
+func rootBase(r string) string {
+	b := filepath.Base(r)
+	if b == "." || b == ".." || b == string(filepath.Separator) {
+		if abs, err := filepath.Abs(r); err == nil {
+			b = filepath.Base(abs)
+		}
+	}
+	return b
 }
 
 // hresult formats a non-zero HRESULT as "0x80230405", and 0 as "".
@@ -38,12 +110,15 @@ func hresult(h uint32) string {
 type Converter struct {
 	Tenant        string
 	PartID        string
+	Roots         []string                 // the input arguments: paths are stored relative to them (see RelPath)
 	Pseudonymizer *pseudonym.Pseudonymizer // nil keeps the values
 
-	f        correlate.Fields
-	known    []pseudonym.Value
-	lastPath string // cache of Path
-	lastOut  string
+	f         correlate.Fields
+	known     []pseudonym.Value
+	lastPath  string // cache of Path
+	lastOut   string
+	lastKw    uint64 // cache of keywordsHex
+	lastKwHex string
 }
 
 // Event returns the row of one event. The strings it holds are copied from
@@ -63,13 +138,15 @@ func (c *Converter) Event(ev *parser.Event) EventRow {
 		Chunk:         int32(ev.Chunk),
 		Offset:        ev.Offset,
 		RecordID:      int64(ev.RecordID),
-		Time:          Nanos(ev.Time),
+		Time:          Micros(ev.Time),
+		TimeTicks:     Ticks(ev.Time),
 		Provider:      ev.Provider,
 		EventID:       int32(ev.EventID),
 		Qualifiers:    int32(ev.Qualifiers),
 		Level:         int32(ev.Level),
 		Task:          int32(ev.Task),
-		Keywords:      ev.Keywords,
+		Keywords:      int64(ev.Keywords),
+		KeywordsHex:   c.keywordsHex(ev.Keywords),
 		Channel:       ev.Channel,
 		Computer:      ev.Computer,
 		UserSID:       ev.UserSID,
@@ -118,16 +195,30 @@ func (c *Converter) Event(ev *parser.Event) EventRow {
 	return r
 }
 
-// Path returns a path as it is stored: with a Pseudonymizer, the values of
-// a known shape in it (see pseudonym.Pseudonymizer.Replace) replaced.
+// Path returns a path as it is stored: relative to its input argument
+// (see RelPath) and, with a Pseudonymizer, the values of a known shape in
+// it (see pseudonym.Pseudonymizer.Replace) replaced.
 func (c *Converter) Path(s string) string {
-	if c.Pseudonymizer == nil {
-		return s
+	if s == "" {
+		return ""
 	}
 	if s != c.lastPath || c.lastOut == "" {
-		c.lastPath, c.lastOut = s, c.Pseudonymizer.Replace(s)
+		out := RelPath(c.Roots, s)
+		if c.Pseudonymizer != nil {
+			out = c.Pseudonymizer.Replace(out)
+		}
+		c.lastPath, c.lastOut = s, out
 	}
 	return c.lastOut
+}
+
+// keywordsHex caches the hex form of the last keywords seen: a log has
+// few distinct values.
+func (c *Converter) keywordsHex(k uint64) string {
+	if k != c.lastKw || c.lastKwHex == "" {
+		c.lastKw, c.lastKwHex = k, KeywordsHex(k)
+	}
+	return c.lastKwHex
 }
 
 // Text returns a free text as it is stored: with a Pseudonymizer, the
@@ -157,6 +248,7 @@ func (c *Converter) Attempt(a *correlate.Attempt) AttemptRow {
 	r := AttemptRow{
 		SchemaVersion: SchemaVersion,
 		Tenant:        c.Tenant,
+		Server:        c.token(pseudonym.KindComputer, a.Server),
 		PartID:        c.PartID,
 		TrackingID:    a.TrackingID,
 		Operation:     a.Operation,
@@ -165,8 +257,10 @@ func (c *Converter) Attempt(a *correlate.Attempt) AttemptRow {
 		AdminUPN:      c.token(pseudonym.KindUPN, a.AdminUPN),
 		CloudAnchor:   c.token(pseudonym.KindCloudAnchor, a.CloudAnchor),
 		SourceAnchor:  c.token(pseudonym.KindSourceAnchor, a.SourceAnchor),
-		Start:         Nanos(a.Start.Time),
-		End:           Nanos(a.End.Time),
+		Start:         Micros(a.Start.Time),
+		StartTicks:    Ticks(a.Start.Time),
+		End:           Micros(a.End.Time),
+		EndTicks:      Ticks(a.End.Time),
 		EventIDs:      make([]int32, len(a.EventIDs)),
 		HResult:       hresult(uint32(a.HResult)),
 		Cause:         a.Cause,
@@ -182,15 +276,16 @@ func (c *Converter) Attempt(a *correlate.Attempt) AttemptRow {
 	for i := range a.Events {
 		e := &a.Events[i]
 		r.Events[i] = AttemptEvent{
-			Path:     c.Path(e.Path),
-			RecordID: int64(e.RecordID),
-			Time:     Nanos(e.Time.Time),
-			Provider: e.Provider,
-			EventID:  int32(e.EventID),
-			Status:   e.Status,
-			HResult:  hresult(uint32(e.HResult)),
-			Join:     e.Join,
-			Message:  c.Text(e.Message, known...),
+			Path:      c.Path(e.Path),
+			RecordID:  int64(e.RecordID),
+			Time:      Micros(e.Time.Time),
+			TimeTicks: Ticks(e.Time.Time),
+			Provider:  e.Provider,
+			EventID:   int32(e.EventID),
+			Status:    e.Status,
+			HResult:   hresult(uint32(e.HResult)),
+			Join:      e.Join,
+			Message:   c.Text(e.Message, known...),
 		}
 	}
 	return r
@@ -202,14 +297,15 @@ func (c *Converter) Finding(f *correlate.Finding) FindingRow {
 	r := FindingRow{
 		SchemaVersion: SchemaVersion,
 		Tenant:        c.Tenant,
+		Server:        c.token(pseudonym.KindComputer, f.Server),
 		PartID:        c.PartID,
 		Cause:         f.Cause,
 		Scope:         f.Scope,
 		Severity:      f.Severity,
 		Title:         f.Title,
 		Count:         int64(f.Count),
-		FirstSeen:     Nanos(f.FirstSeen.Time),
-		LastSeen:      Nanos(f.LastSeen.Time),
+		FirstSeen:     Micros(f.FirstSeen.Time),
+		LastSeen:      Micros(f.LastSeen.Time),
 		Evidence:      make([]EvidenceRef, len(f.Evidence)),
 		EvidenceTotal: int64(f.EvidenceTotal),
 		Remediation:   append([]string{}, f.Remediation...),
@@ -218,10 +314,117 @@ func (c *Converter) Finding(f *correlate.Finding) FindingRow {
 		r.Evidence[i] = EvidenceRef{
 			Path:       c.Path(e.Path),
 			RecordID:   int64(e.RecordID),
-			Time:       Nanos(e.Time.Time),
+			Time:       Micros(e.Time.Time),
+			TimeTicks:  Ticks(e.Time.Time),
 			EventID:    int32(e.EventID),
 			TrackingID: e.TrackingID,
 		}
 	}
 	return r
 }
+
+// spanRow converts a span of the service.
+func spanRow(s correlate.Span) Span {
+	return Span{
+		From: Micros(s.From.Time), To: Micros(s.To.Time), Seconds: seconds(s.From.Time, s.To.Time),
+		FromLogStart: s.FromLogStart, ToLogEnd: s.ToLogEnd, Note: s.Note,
+	}
+}
+
+func seconds(from, to time.Time) int64 {
+	if from.IsZero() || to.IsZero() || to.Before(from) {
+		return 0
+	}
+	return int64(to.Sub(from) / time.Second)
+}
+
+func runRows(runs []correlate.Run) []RunRow {
+	out := make([]RunRow, len(runs))
+	for i, r := range runs {
+		ids := make([]int32, len(r.EventIDs))
+		for j, id := range r.EventIDs {
+			ids[j] = int32(id)
+		}
+		out[i] = RunRow{Start: Micros(r.Start.Time), End: Micros(r.End.Time), Outcome: r.Outcome, EventIDs: ids}
+	}
+	return out
+}
+
+func timeList(ts []correlate.Time) []Instant {
+	out := make([]Instant, 0, len(ts))
+	for _, t := range ts {
+		if us := Micros(t.Time); us != 0 {
+			out = append(out, Instant{us})
+		}
+	}
+	return out
+}
+
+// Service returns the row of the service health of the server named
+// server. Heartbeat
+// runs are the stretches between the first and the last heartbeat that no
+// heartbeat gap interrupts; sync_version is the last version seen.
+func (c *Converter) Service(server string, s *correlate.Service) ServiceRow {
+	r := ServiceRow{
+		SchemaVersion:  SchemaVersion,
+		Tenant:         c.Tenant,
+		Server:         c.token(pseudonym.KindComputer, server),
+		PartID:         c.PartID,
+		LogFrom:        Micros(s.LogFrom.Time),
+		LogTo:          Micros(s.LogTo.Time),
+		Heartbeats:     int64(s.Heartbeats),
+		FirstHeartbeat: Micros(s.FirstHeartbeat.Time),
+		LastHeartbeat:  Micros(s.LastHeartbeat.Time),
+		HeartbeatRuns:  []Span{},
+		HeartbeatGaps:  make([]Span, len(s.HeartbeatGaps)),
+		Started:        timeList(s.Started),
+		Stopped:        timeList(s.Stopped),
+		Up:             make([]Span, len(s.Up)),
+		Relays:         make([]string, len(s.Relays)),
+		Endpoints:      append([]string{}, s.Endpoints...),
+		SyncVersions:   append([]string{}, s.SyncVersions...),
+		Onboarding:     runRows(s.Onboarding),
+		Offboarding:    runRows(s.Offboarding),
+		Errors:         make([]ServiceErrorRow, len(s.Errors)),
+	}
+	for i, g := range s.HeartbeatGaps {
+		r.HeartbeatGaps[i] = spanRow(g)
+		r.LongestGapSeconds = max(r.LongestGapSeconds, r.HeartbeatGaps[i].Seconds)
+	}
+	for i, u := range s.Up {
+		r.Up[i] = spanRow(u)
+	}
+	for i, relay := range s.Relays {
+		r.Relays[i] = c.Text(relay)
+	}
+	if n := len(s.SyncVersions); n > 0 {
+		r.SyncVersion = s.SyncVersions[n-1]
+	}
+	r.SyncVersionSpans = make([]VersionSpan, len(s.SyncVersionSpans))
+	for i, v := range s.SyncVersionSpans {
+		r.SyncVersionSpans[i] = VersionSpan{Version: v.Version, First: Micros(v.First.Time), Last: Micros(v.Last.Time)}
+	}
+	if !s.FirstHeartbeat.IsZero() {
+		from := s.FirstHeartbeat.Time
+		for _, g := range s.HeartbeatGaps {
+			if g.FromLogStart || g.ToLogEnd || g.From.Before(from) || g.From.After(s.LastHeartbeat.Time) {
+				continue
+			}
+			r.HeartbeatRuns = append(r.HeartbeatRuns, spanRow(correlate.Span{From: correlate.Time{Time: from}, To: g.From}))
+			from = g.To.Time
+		}
+		r.HeartbeatRuns = append(r.HeartbeatRuns, spanRow(correlate.Span{From: correlate.Time{Time: from}, To: s.LastHeartbeat}))
+	}
+	for i, e := range s.Errors {
+		r.Errors[i] = ServiceErrorRow{
+			Provider: e.Provider, EventID: int32(e.EventID), Count: int64(e.Count),
+			First: Micros(e.First.Time), Last: Micros(e.Last.Time), HResult: hresult(uint32(e.HResult)),
+			Message: c.Text(e.Message), Cause: e.Cause,
+		}
+	}
+	return r
+}
+
+// Computer returns a server's computer name as it is stored: with a
+// Pseudonymizer, its token.
+func (c *Converter) Computer(name string) string { return c.token(pseudonym.KindComputer, name) }

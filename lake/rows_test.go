@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,18 +11,52 @@ import (
 	"github.com/evtxscan/evtxscan/pseudonym"
 )
 
-func TestNanos(t *testing.T) {
+func TestTimes(t *testing.T) {
 	for _, tc := range []struct {
-		t    time.Time
-		want int64
+		t             time.Time
+		micros, ticks int64
 	}{
-		{time.Time{}, 0},
-		{time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC), 0}, // FILETIME zero
-		{time.Date(30828, 9, 14, 0, 0, 0, 0, time.UTC), 0},
-		{time.Date(2024, 3, 1, 0, 0, 0, 100, time.UTC), 1709251200000000100},
+		{time.Time{}, 0, 0},
+		{time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC), -11644473600000000, 0}, // FILETIME zero is "no time"
+		{time.Date(1601, 1, 1, 0, 0, 0, 100, time.UTC), -11644473600000000, 1},
+		{time.Date(2024, 3, 1, 0, 0, 0, 1234567, time.UTC), 1709251200001234, 133537248000012345},
+		{time.Date(30828, 9, 14, 0, 0, 0, 0, time.UTC), 910692720000000000, 9223371936000000000},
 	} {
-		if got := Nanos(tc.t); got != tc.want {
-			t.Errorf("Nanos(%v) = %d, want %d", tc.t, got, tc.want)
+		if got := Micros(tc.t); got != tc.micros {
+			t.Errorf("Micros(%v) = %d, want %d", tc.t, got, tc.micros)
+		}
+		if got := Ticks(tc.t); got != tc.ticks {
+			t.Errorf("Ticks(%v) = %d, want %d", tc.t, got, tc.ticks)
+		}
+		if tc.ticks != 0 && !FromTicks(tc.ticks).Equal(tc.t.Truncate(100)) {
+			t.Errorf("FromTicks(%d) = %v, want %v", tc.ticks, FromTicks(tc.ticks), tc.t)
+		}
+	}
+	if got := KeywordsHex(0x8080000000000000); got != "0x8080000000000000" {
+		t.Errorf("KeywordsHex = %s", got)
+	}
+}
+
+func TestRelPath(t *testing.T) {
+	sep := string(filepath.Separator)
+	home := filepath.Join(sep+"home", "analyst", "cases")
+	for _, tc := range []struct {
+		roots []string
+		in    string
+		want  string
+	}{
+		{[]string{filepath.Join(home, "t1.zip")}, filepath.Join(home, "t1.zip") + "!logs/Application.evtx", "t1.zip!logs/Application.evtx"},
+		{[]string{filepath.Join(home, "t2") + sep}, filepath.Join(home, "t2", "sub", "App.evtx"), "t2/sub/App.evtx"},
+		{[]string{filepath.Join(home, "t2")}, filepath.Join(home, "t2", "in.zip") + "!a/b.evtx", "t2/in.zip!a/b.evtx"},
+		{[]string{filepath.Join(home, "t3.evtx")}, filepath.Join(home, "t3.evtx"), "t3.evtx"},
+		{[]string{filepath.Join(home, "t")}, filepath.Join(home, "tx", "App.evtx"), "App.evtx"}, // a prefix of a name is not its folder
+		{nil, filepath.Join(home, "x.zip") + "!App.evtx", "x.zip!App.evtx"},
+	} {
+		if got := RelPath(tc.roots, tc.in); got != tc.want {
+			t.Errorf("RelPath(%q, %q) = %q, want %q", tc.roots, tc.in, got, tc.want)
+		}
+		if strings.Contains(RelPath(tc.roots, tc.in), "analyst") {
+			t.Errorf("the analyst's folders leak into %q", RelPath(tc.roots, tc.in))
 		}
 	}
 }
@@ -34,7 +69,7 @@ func TestConverterEvent(t *testing.T) {
 		UserSID: "S-1-5-18", Data: []string{failText}}
 	plain := (&Converter{Tenant: "t", PartID: "01"}).Event(ev)
 	if plain.TrackingID != "0a1b2c3d-0000-4000-8000-000000000001" || plain.HResult != "0x80230619" || plain.UPN != "alice@contoso.com" ||
-		plain.CloudAnchor != "User_0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" || plain.Time != Nanos(ev.Time) || plain.Data[0] != failText ||
+		plain.CloudAnchor != "User_0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" || plain.Time != Micros(ev.Time) || plain.TimeTicks != Ticks(ev.Time) || plain.Data[0] != failText ||
 		plain.SchemaVersion != SchemaVersion || plain.Tenant != "t" || plain.PartID != "01" || plain.Chunk != 2 || plain.RecordID != 77 {
 		t.Errorf("plain row %+v", plain)
 	}

@@ -1,9 +1,11 @@
 package lake
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -24,78 +26,162 @@ const (
 
 // Options configure a Lake.
 type Options struct {
-	// Partitioning lays out the part files; the zero value is ByTenantDate.
+	// Partitioning lays out the part files; the zero value is
+	// ByTenantMonth. A lake holds one layout: Open refuses another.
 	Partitioning Partitioning
 	// RowGroupRows is the most rows in one row group of a part file; a
 	// Writer holds at most that many rows of each open file in memory
 	// (compressed). 0 means DefaultRowGroupRows.
 	RowGroupRows int64
 	// MaxOpenFiles is the most part files of one table a Writer keeps open
-	// at once. Rows of a partition whose file was closed go to a new file
-	// of the same part id (part-<id>-1.parquet, …). 0 means
-	// DefaultMaxOpenFiles.
+	// at once. Rows of a partition whose file was closed go to a new
+	// temporary file, and Commit merges the files of each partition into
+	// one before putting it in place. 0 means DefaultMaxOpenFiles.
 	MaxOpenFiles int
+	// Version is the evtxscan version written in created_by, in every
+	// file's metadata and in the manifests; "" means BuildVersion.
+	Version string
 }
 
-// A Lake is a folder holding the tables. Its methods may be called
-// concurrently, and several Writers may write to it at once, each for
-// another tenant.
+// A Lake is a folder or a bucket holding the tables. Its methods may be
+// called concurrently, and several Writers may write to it at once, each
+// for another tenant.
 type Lake struct {
-	dir  string
+	st   store
 	opts Options
+	vcs  string
 }
 
 // manifestDir is the folder of the manifests, relative to the root. Its
 // name starts with "_" so that readers of the tables skip it.
 const manifestDir = "_evtxscan/manifests"
 
-// Open opens the lake in dir, creating the folder if need be.
-func Open(dir string, opts Options) (*Lake, error) {
+// layoutKey is the file that fixes the layout of the lake.
+const layoutKey = "_evtxscan/lake.json"
+
+// Layout is the content of _evtxscan/lake.json, written by the first Open
+// of a lake: the partitioning every part of the lake follows.
+type Layout struct {
+	Schema       string `json:"schema"`
+	Partitioning string `json:"partitioning"`
+}
+
+// ErrLayout is wrapped by the error of Open when the lake was written with
+// another partitioning.
+var ErrLayout = errors.New("lake: partitioning differs from the lake's")
+
+// Open opens the lake at location, a local folder or a bucket URL (see
+// OpenURL), creating it if need be. A lake has one partitioning, fixed by
+// the first Open: opening it with another fails with an error wrapping
+// ErrLayout, since Hive readers cannot read two layouts under one table.
+func Open(location string, opts Options) (*Lake, error) {
+	return OpenURL(context.Background(), location, opts)
+}
+
+// OpenURL opens the lake at location: a local folder, a file:// URL, or a
+// bucket URL of gocloud.dev/blob: azblob://container/prefix (Azure Blob
+// Storage and ADLS Gen2), s3://bucket/prefix?region=…. Credentials come
+// only from the SDKs' standard environment and identity chains
+// (AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT with a managed
+// identity or az login, AWS_* and ~/.aws, …). Call Close when done.
+func OpenURL(ctx context.Context, location string, opts Options) (*Lake, error) {
 	if opts.RowGroupRows <= 0 {
 		opts.RowGroupRows = DefaultRowGroupRows
 	}
 	if opts.MaxOpenFiles <= 0 {
 		opts.MaxOpenFiles = DefaultMaxOpenFiles
 	}
-	if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(manifestDir)), 0o777); err != nil {
-		return nil, fmt.Errorf("lake: %w", err)
+	v, vcs := BuildVersion()
+	if opts.Version == "" {
+		opts.Version = v
 	}
-	return &Lake{dir: dir, opts: opts}, nil
+	st, err := openStore(ctx, location)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lake{st: st, opts: opts, vcs: vcs}
+	if err := l.checkLayout(ctx); err != nil {
+		st.close()
+		return nil, err
+	}
+	return l, nil
 }
 
-// Dir returns the lake's folder.
-func (l *Lake) Dir() string { return l.dir }
+func (l *Lake) checkLayout(ctx context.Context) error {
+	want := Layout{Schema: Schema, Partitioning: l.opts.Partitioning.String()}
+	b, err := l.st.read(ctx, layoutKey)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		data, _ := json.MarshalIndent(want, "", "  ")
+		return l.st.writeAtomic(ctx, layoutKey, ".evtxscan-layout-", append(data, '\n'))
+	case err != nil:
+		return fmt.Errorf("lake: %s: %w", l.st, err)
+	}
+	var got Layout
+	if err := json.Unmarshal(b, &got); err != nil {
+		return fmt.Errorf("lake: %s/%s: %w", l.st, layoutKey, err)
+	}
+	if got.Partitioning != want.Partitioning {
+		return fmt.Errorf("%w: %s is partitioned by %q and this run asks for %q; use --partition %s or another --out (a lake holds one layout, so that Spark, DuckDB and ADX read every part of a table)",
+			ErrLayout, l.st, got.Partitioning, want.Partitioning, got.Partitioning)
+	}
+	return nil
+}
+
+// Close releases the bucket connection, if any.
+func (l *Lake) Close() error { return l.st.close() }
+
+// Dir returns the lake's folder or URL (without its query).
+func (l *Lake) Dir() string { return l.st.String() }
 
 // Partitioning returns the layout new parts are written in.
 func (l *Lake) Partitioning() Partitioning { return l.opts.Partitioning }
 
+// Version returns the evtxscan version the lake's writers record.
+func (l *Lake) Version() string { return l.opts.Version }
+
 // A Manifest records the part files one run wrote for a tenant. The lake
 // keeps one per tenant, in _evtxscan/manifests/tenant=<t>.json; it is
-// replaced atomically, first before the new parts are renamed into place
+// replaced atomically, first before the new parts are put into place
 // (Complete false, Files listing the old files and the new) and again
 // when they all are (Complete true, Files listing only the new).
 type Manifest struct {
 	Schema        string           `json:"schema"` // Schema
+	Tool          string           `json:"tool"`   // the evtxscan version that wrote the parts
 	Tenant        string           `json:"tenant"`
 	PartID        string           `json:"part_id"`
-	Inputs        []string         `json:"inputs"`         // set by the caller: the paths read
+	Inputs        []string         `json:"inputs"`         // set by the caller: the paths read (relative, see RelPath)
 	ContentSHA256 string           `json:"content_sha256"` // set by the caller: see ContentHash
 	Options       string           `json:"options"`        // set by the caller: what else shaped the rows
 	Partitioning  string           `json:"partitioning"`
 	Complete      bool             `json:"complete"`
-	Files         []string         `json:"files"` // relative to the lake's folder, with "/"
+	Files         []string         `json:"files"` // relative to the lake's root, with "/"
 	Rows          map[string]int64 `json:"rows"`  // by table
 	Written       time.Time        `json:"written"`
 }
 
-func (l *Lake) manifestPath(tenant string) string {
-	return filepath.Join(l.dir, filepath.FromSlash(manifestDir), "tenant="+EscapeValue(tenant)+".json")
+// Current reports whether the manifest m records a complete write of
+// the same input (content hash and part id), options, schema,
+// partitioning and evtxscan version as this lake would write now: what
+// --resume skips. Any difference means the tenant is written again.
+func (l *Lake) Current(m *Manifest, partID, contentSHA256, options string) bool {
+	return m != nil && m.Complete && m.Schema == Schema && m.Tool == l.opts.Version &&
+		m.PartID == partID && m.ContentSHA256 == contentSHA256 && m.Options == options &&
+		m.Partitioning == l.opts.Partitioning.String()
+}
+
+func manifestKey(tenant string) string {
+	return manifestDir + "/tenant=" + EscapeValue(tenant) + ".json"
 }
 
 // Manifest reads the manifest of tenant. When there is none the error
 // wraps fs.ErrNotExist.
 func (l *Lake) Manifest(tenant string) (*Manifest, error) {
-	b, err := os.ReadFile(l.manifestPath(tenant))
+	return l.manifest(context.Background(), tenant)
+}
+
+func (l *Lake) manifest(ctx context.Context, tenant string) (*Manifest, error) {
+	b, err := l.st.read(ctx, manifestKey(tenant))
 	if err != nil {
 		return nil, fmt.Errorf("lake: manifest of %q: %w", tenant, err)
 	}
@@ -104,6 +190,31 @@ func (l *Lake) Manifest(tenant string) (*Manifest, error) {
 		return nil, fmt.Errorf("lake: manifest of %q: %w", tenant, err)
 	}
 	return &m, nil
+}
+
+// Manifests reads every manifest of the lake, sorted by tenant.
+func (l *Lake) Manifests(ctx context.Context) ([]*Manifest, error) {
+	keys, err := l.st.list(ctx, manifestDir+"/")
+	if err != nil {
+		return nil, err
+	}
+	var out []*Manifest
+	for _, k := range keys {
+		if !strings.HasSuffix(k, ".json") || !strings.HasPrefix(path.Base(k), "tenant=") {
+			continue
+		}
+		b, err := l.st.read(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		var m Manifest
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("lake: %s: %w", k, err)
+		}
+		out = append(out, &m)
+	}
+	slices.SortFunc(out, func(a, b *Manifest) int { return strings.Compare(a.Tenant, b.Tenant) })
+	return out, nil
 }
 
 // RemoveTemp removes the temporary files that Writers for tenants left
@@ -116,28 +227,7 @@ func (l *Lake) RemoveTemp(tenants []string) (int, error) {
 	for _, t := range tenants {
 		prefixes[tempPrefix(t)] = true
 	}
-	n := 0
-	err := filepath.WalkDir(l.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() || !strings.HasPrefix(name, ".evtxscan-") || !strings.HasSuffix(name, tempSuffix) {
-			return nil
-		}
-		// .evtxscan-<16 hex>-<random>.tmp
-		if len(name) < len(".evtxscan-")+17 || !prefixes[name[:len(".evtxscan-")+17]] {
-			return nil
-		}
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		n++
-		return nil
-	})
+	n, err := l.st.removeTemp(context.Background(), prefixes)
 	if err != nil {
 		return n, fmt.Errorf("lake: removing temporary files: %w", err)
 	}
@@ -154,12 +244,26 @@ type Writer struct {
 	id     string
 	meta   map[string]string
 
+	ctx      context.Context
 	events   *table[EventRow, *EventRow]
 	attempts *table[AttemptRow, *AttemptRow]
 	findings *table[FindingRow, *FindingRow]
 	inputs   *table[InputRow, *InputRow]
+	service  *table[ServiceRow, *ServiceRow]
+	tenants  *table[TenantRow, *TenantRow]
 	codec    zstdCodec
 	done     bool
+}
+
+// closers are the tables of the Writer, in the order they are committed.
+func (w *Writer) closers() []interface {
+	closeAll() ([]finished, int64, error)
+	tableName() string
+} {
+	return []interface {
+		closeAll() ([]finished, int64, error)
+		tableName() string
+	}{w.events, w.attempts, w.findings, w.inputs, w.service, w.tenants}
 }
 
 // Create starts writing the parts of tenant with part id id (letters,
@@ -167,20 +271,30 @@ type Writer struct {
 // every file, with evtxscan.schema, evtxscan.table, evtxscan.tenant and
 // evtxscan.part_id.
 func (l *Lake) Create(tenant, id string, meta map[string]string) (*Writer, error) {
+	return l.CreateContext(context.Background(), tenant, id, meta)
+}
+
+// CreateContext is Create with a context for the uploads to a bucket:
+// cancelling it abandons them.
+func (l *Lake) CreateContext(ctx context.Context, tenant, id string, meta map[string]string) (*Writer, error) {
 	if id == "" || strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
 		return nil, fmt.Errorf("lake: bad part id %q", id)
 	}
-	w := &Writer{lake: l, tenant: tenant, id: id, meta: map[string]string{}}
+	w := &Writer{lake: l, tenant: tenant, id: id, meta: map[string]string{}, ctx: ctx}
 	for k, v := range meta {
 		w.meta[k] = v
 	}
 	w.meta["evtxscan.schema"] = Schema
 	w.meta["evtxscan.tenant"] = tenant
 	w.meta["evtxscan.part_id"] = id
+	w.meta["evtxscan.version"] = l.opts.Version
+	w.meta["evtxscan.partitioning"] = l.opts.Partitioning.String()
 	w.events = newTable[EventRow](w, TableEvents)
 	w.attempts = newTable[AttemptRow](w, TableAttempts)
 	w.findings = newTable[FindingRow](w, TableFindings)
 	w.inputs = newTable[InputRow](w, TableInputs)
+	w.service = newTable[ServiceRow](w, TableService)
+	w.tenants = newTable[TenantRow](w, TableTenants)
 	return w, nil
 }
 
@@ -204,6 +318,17 @@ func (w *Writer) WriteFindings(rows []FindingRow) error { return writeAll(w, w.f
 // WriteInputs adds rows to the inputs table.
 func (w *Writer) WriteInputs(rows []InputRow) error { return writeAll(w, w.inputs, rows) }
 
+// WriteService adds rows to the service table.
+func (w *Writer) WriteService(rows []ServiceRow) error { return writeAll(w, w.service, rows) }
+
+// WriteTenant adds the row of the tenants table.
+func (w *Writer) WriteTenant(r *TenantRow) error {
+	if w.done {
+		return errDone
+	}
+	return w.tenants.add(r)
+}
+
 func writeAll[T any, P rowPtr[T]](w *Writer, t *table[T, P], rows []T) error {
 	if w.done {
 		return errDone
@@ -218,16 +343,18 @@ func writeAll[T any, P rowPtr[T]](w *Writer, t *table[T, P], rows []T) error {
 
 // finished is a part file written and synced, under its temporary name.
 type finished struct {
-	tmp string // absolute temporary path
-	rel string // final path relative to the lake, with "/"
+	tmp tempObject
+	rel string // final key relative to the lake, with "/"
 }
 
 // Commit closes the part files, syncs them and puts them in place:
 //
 //  1. the manifest of the tenant is replaced by one that lists the files of
 //     the previous manifest and the new ones, with Complete false;
-//  2. each file is renamed from its temporary name to its final name, which
-//     replaces a file of that name; the folders are synced;
+//  2. each file is put in place under its final name, which replaces a
+//     file of that name (a local folder: renamed, then the folders are
+//     synced; a bucket: copied server-side, then the temporary object is
+//     deleted);
 //  3. the files of the previous manifest that this run did not write are
 //     removed (stale parts: other partitions, other part ids);
 //  4. the manifest is replaced by m, completed with the new files, the row
@@ -235,7 +362,7 @@ type finished struct {
 //
 // A crash at any point leaves every part file whole and a manifest that
 // lists every part of the tenant, so the next Commit for the tenant
-// removes what it does not replace. Commit fills m's Schema, Tenant,
+// removes what it does not replace. Commit fills m's Schema, Tool, Tenant,
 // PartID, Partitioning, Files, Rows, Complete and Written.
 func (w *Writer) Commit(m Manifest) error {
 	if w.done {
@@ -245,10 +372,7 @@ func (w *Writer) Commit(m Manifest) error {
 	var files []finished
 	rows := map[string]int64{}
 	var err error
-	for _, t := range []interface {
-		closeAll() ([]finished, int64, error)
-		tableName() string
-	}{w.events, w.attempts, w.findings, w.inputs} {
+	for _, t := range w.closers() {
 		fs, n, cerr := t.closeAll()
 		files = append(files, fs...)
 		rows[t.tableName()] = n
@@ -268,14 +392,16 @@ func (w *Writer) Commit(m Manifest) error {
 	}
 
 	l := w.lake
+	ctx := w.ctx
 	var old []string
-	if prev, err := l.Manifest(w.tenant); err == nil {
+	if prev, err := l.manifest(ctx, w.tenant); err == nil {
 		old = prev.Files
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		w.discard(files)
 		return err
 	}
 	m.Schema = Schema
+	m.Tool = l.opts.Version
 	m.Tenant = w.tenant
 	m.PartID = w.id
 	m.Partitioning = l.opts.Partitioning.String()
@@ -290,31 +416,27 @@ func (w *Writer) Commit(m Manifest) error {
 		w.discard(files)
 		return err
 	}
-	// 2. Rename into place.
+	// 2. Put into place.
 	dirs := map[string]bool{}
 	for i, f := range files {
-		final := filepath.Join(l.dir, filepath.FromSlash(f.rel))
-		if err := os.Rename(f.tmp, final); err != nil {
+		if err := l.st.place(ctx, f.tmp); err != nil {
 			w.discard(files[i:])
-			return fmt.Errorf("lake: %w", err)
-		}
-		dirs[filepath.Dir(final)] = true
-	}
-	for d := range dirs {
-		if err := syncDir(d); err != nil {
 			return err
 		}
+		dirs[path.Dir(f.rel)] = true
+	}
+	if err := l.st.durable(dirs); err != nil {
+		return err
 	}
 	// 3. Stale parts.
 	for _, rel := range old {
 		if newSet[rel] || !safeRel(rel) {
 			continue
 		}
-		p := filepath.Join(l.dir, filepath.FromSlash(rel))
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := l.st.remove(ctx, rel); err != nil {
 			return fmt.Errorf("lake: removing stale part: %w", err)
 		}
-		l.removeEmptyDirs(path.Dir(rel))
+		l.st.prune(path.Dir(rel))
 	}
 	// 4. Done.
 	m.Complete = true
@@ -330,9 +452,7 @@ func (w *Writer) Abort() error {
 	}
 	w.done = true
 	var files []finished
-	for _, t := range []interface {
-		closeAll() ([]finished, int64, error)
-	}{w.events, w.attempts, w.findings, w.inputs} {
+	for _, t := range w.closers() {
 		fs, _, _ := t.closeAll()
 		files = append(files, fs...)
 	}
@@ -343,7 +463,7 @@ func (w *Writer) Abort() error {
 
 func (w *Writer) discard(files []finished) {
 	for _, f := range files {
-		os.Remove(f.tmp)
+		f.tmp.Abort()
 	}
 }
 
@@ -367,23 +487,12 @@ func safeRel(rel string) bool {
 	return rel != "" && !path.IsAbs(rel) && path.Clean(rel) == rel && !strings.HasPrefix(rel, "../") && rel != ".."
 }
 
-// removeEmptyDirs removes rel and its parents while they are empty, up to
-// (not including) the table's folder.
-func (l *Lake) removeEmptyDirs(rel string) {
-	for strings.Contains(rel, "/") {
-		if err := os.Remove(filepath.Join(l.dir, filepath.FromSlash(rel))); err != nil {
-			return
-		}
-		rel = path.Dir(rel)
-	}
-}
-
 func (w *Writer) writeManifest(m *Manifest) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("lake: %w", err)
 	}
-	return writeFileAtomic(w.lake.manifestPath(w.tenant), tempPrefix(w.tenant), append(b, '\n'))
+	return w.lake.st.writeAtomic(w.ctx, manifestKey(w.tenant), tempPrefix(w.tenant), append(b, '\n'))
 }
 
 // writeFileAtomic writes data to a temporary file in the folder of name,
@@ -440,18 +549,17 @@ type rowPtr[T any] interface {
 // A table writes the rows of one table of one Writer to part files, one
 // open file per partition at most, Options.MaxOpenFiles open at once.
 type table[T any, P rowPtr[T]] struct {
-	w     *Writer
-	name  string
-	open  map[string]*partFile[T] // by partition folder
-	lru   []string                // open partition folders, least recently used first
-	next  map[string]int          // next file number in each partition folder
-	done  []finished
-	rows  int64
-	dirOK map[string]bool // partition folders known to exist
+	w    *Writer
+	name string
+	open map[string]*partFile[T] // by partition folder
+	lru  []string                // open partition folders, least recently used first
+	next map[string]int          // next file number in each partition folder
+	done []finished
+	rows int64
 }
 
 func newTable[T any, P rowPtr[T]](w *Writer, name string) *table[T, P] {
-	return &table[T, P]{w: w, name: name, open: map[string]*partFile[T]{}, next: map[string]int{}, dirOK: map[string]bool{}}
+	return &table[T, P]{w: w, name: name, open: map[string]*partFile[T]{}, next: map[string]int{}}
 }
 
 func (t *table[T, P]) tableName() string { return t.name }
@@ -487,40 +595,48 @@ func (t *table[T, P]) openFile(dir string) (*partFile[T], error) {
 			return nil, err
 		}
 	}
-	l := t.w.lake
-	abs := filepath.Join(l.dir, filepath.FromSlash(dir))
-	if !t.dirOK[dir] {
-		if err := os.MkdirAll(abs, 0o777); err != nil {
-			return nil, fmt.Errorf("lake: %w", err)
-		}
-		t.dirOK[dir] = true
-	}
-	f, err := os.CreateTemp(abs, tempPrefix(t.w.tenant)+"*"+tempSuffix)
-	if err != nil {
-		return nil, fmt.Errorf("lake: %w", err)
-	}
 	n := t.next[dir]
+	pf, err := t.newPartFile(path.Join(dir, partName(t.w.id, n)))
+	if err != nil {
+		return nil, err
+	}
 	t.next[dir] = n + 1
+	t.open[dir] = pf
+	t.lru = append(t.lru, dir)
+	return pf, nil
+}
+
+// newPartFile starts a part file of the table with the final name rel.
+func (t *table[T, P]) newPartFile(rel string) (*partFile[T], error) {
+	l := t.w.lake
+	f, err := l.st.create(t.w.ctx, rel, tempPrefix(t.w.tenant))
+	if err != nil {
+		return nil, err
+	}
 	opts := []parquet.WriterOption{
 		parquet.Compression(&t.w.codec),
 		parquet.MaxRowsPerRowGroup(l.opts.RowGroupRows),
 		parquet.PageBufferSize(pageBufferSize(t.name)),
-		parquet.CreatedBy("evtxscan", Schema, ""),
+		// Compatibility: V1 data pages, PLAIN for what is not
+		// dictionary-encoded (parquet-go's default for strings is
+		// DELTA_LENGTH_BYTE_ARRAY, which Spark <= 3.3 cannot read).
+		parquet.DataPageVersion(1),
+		parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.Plain),
+		parquet.DefaultEncodingFor(parquet.Int32, &parquet.Plain),
+		parquet.DefaultEncodingFor(parquet.Int64, &parquet.Plain),
+		parquet.DefaultEncodingFor(parquet.Boolean, &parquet.Plain),
+		newCreatedBy(l.opts.Version, l.vcs),
 		parquet.KeyValueMetadata("evtxscan.table", t.name),
 	}
 	for k, v := range t.w.meta {
 		opts = append(opts, parquet.KeyValueMetadata(k, v))
 	}
-	pf := &partFile[T]{
-		rel: path.Join(dir, partName(t.w.id, n)),
-		tmp: f.Name(),
-		f:   f,
+	return &partFile[T]{
+		rel: rel,
+		tmp: f,
 		pw:  parquet.NewGenericWriter[T](f, opts...),
 		buf: make([]T, 0, 128),
-	}
-	t.open[dir] = pf
-	t.lru = append(t.lru, dir)
-	return pf, nil
+	}, nil
 }
 
 // pageBufferSize is the size of a column's page buffer in a file of
@@ -548,14 +664,124 @@ func (t *table[T, P]) closeAll() ([]finished, int64, error) {
 	t.open, t.lru = map[string]*partFile[T]{}, nil
 	done := t.done
 	t.done = nil
+	if err == nil {
+		done, err = t.merge(done)
+	}
 	return done, t.rows, err
+}
+
+// merge compacts the files of each partition that got more than one (rows
+// of a partition met again after its file was closed) into one file, named
+// part-<id>.parquet, before any of them is put in place: readers only ever
+// see the merged file. The rows keep their order, file after file.
+func (t *table[T, P]) merge(files []finished) ([]finished, error) {
+	byDir := map[string][]finished{}
+	var dirs []string
+	for _, f := range files {
+		d := path.Dir(f.rel)
+		if byDir[d] == nil {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = append(byDir[d], f)
+	}
+	var out []finished
+	for i, d := range dirs {
+		group := byDir[d]
+		if len(group) == 1 {
+			out = append(out, group[0])
+			continue
+		}
+		m, err := t.mergeGroup(d, group)
+		if err != nil {
+			// Return every file left so that the caller removes them.
+			for _, rest := range dirs[i:] {
+				out = append(out, byDir[rest]...)
+			}
+			return out, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (t *table[T, P]) mergeGroup(dir string, group []finished) (finished, error) {
+	pf, err := t.newPartFile(path.Join(dir, partName(t.w.id, 0)))
+	if err != nil {
+		return finished{}, err
+	}
+	merged := finished{pf.tmp, pf.rel}
+	fail := func(err error) (finished, error) {
+		pf.close()
+		pf.tmp.Abort()
+		return finished{}, err
+	}
+	// The group's files are sorted by name: part-<id>.parquet first.
+	slices.SortFunc(group, func(a, b finished) int { return cmpPartName(a.rel, b.rel) })
+	rows := make([]T, 256)
+	for _, f := range group {
+		r, size, done, err := f.tmp.reopen(t.w.ctx)
+		if err != nil {
+			return fail(err)
+		}
+		pr := parquet.NewGenericReader[T](io.NewSectionReader(r, 0, size))
+		for {
+			n, rerr := pr.Read(rows)
+			for i := range rows[:n] {
+				if err := pf.write(&rows[i]); err != nil {
+					pr.Close()
+					done()
+					return fail(err)
+				}
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				pr.Close()
+				done()
+				return fail(fmt.Errorf("lake: merging %s: %w", f.rel, rerr))
+			}
+		}
+		pr.Close()
+		done()
+	}
+	if err := pf.close(); err != nil {
+		pf.tmp.Abort()
+		return finished{}, err
+	}
+	for _, f := range group {
+		f.tmp.Abort()
+	}
+	return merged, nil
+}
+
+// cmpPartName orders part-<id>.parquet before part-<id>-1.parquet before
+// part-<id>-2.parquet, … before part-<id>-10.parquet.
+func cmpPartName(a, b string) int {
+	na, nb := partNumber(a), partNumber(b)
+	return na - nb
+}
+
+func partNumber(rel string) int {
+	base := strings.TrimSuffix(path.Base(rel), ".parquet")
+	i := strings.LastIndexByte(base, '-')
+	if i < 0 || strings.Count(base, "-") < 2 {
+		return 0
+	}
+	n := 0
+	for _, c := range base[i+1:] {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
 
 // A partFile is one Parquet file being written under a temporary name.
 type partFile[T any] struct {
 	rel    string
-	tmp    string
-	f      *os.File
+	tmp    tempObject
 	pw     *parquet.GenericWriter[T]
 	buf    []T
 	closed bool
@@ -594,12 +820,22 @@ func (p *partFile[T]) close() error {
 			err = fmt.Errorf("lake: writing %s: %w", p.rel, err)
 		}
 	}
-	if err == nil {
-		err = p.f.Sync()
-	}
-	if cerr := p.f.Close(); err == nil {
+	if cerr := p.tmp.Close(); err == nil {
 		err = cerr
 	}
 	p.buf = nil
 	return err
+}
+
+// createdBy sets the created_by of a file the way the Parquet format
+// describes it: "evtxscan version <version> (build <vcs revision>)".
+type createdBy string
+
+func (c createdBy) ConfigureWriter(config *parquet.WriterConfig) { config.CreatedBy = string(c) }
+
+func newCreatedBy(version, vcs string) createdBy {
+	if vcs == "" {
+		return createdBy("evtxscan version " + version)
+	}
+	return createdBy("evtxscan version " + version + " (build " + vcs + ")")
 }

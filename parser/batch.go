@@ -93,13 +93,21 @@ func (s *source) take(buf []byte) (job, bool) {
 type worker struct {
 	dec  *chunkDecoder
 	buf  []byte
-	free chan []Event
+	free chan slot
+}
+
+// A slot is what a chunk is decoded into: an event slice and, in NDJSON
+// mode, the buffer of the events' lines. Both go back to the worker that
+// filled them once Read is done with the chunk.
+type slot struct {
+	events []Event
+	out    []byte
 }
 
 // newWorker returns a worker with a buffer of size bytes that keeps up to
 // slices event slices for reuse.
 func newWorker(opts *decodeOptions, size, slices int) *worker {
-	return &worker{dec: newChunkDecoder(opts), buf: make([]byte, size), free: make(chan []Event, slices)}
+	return &worker{dec: newChunkDecoder(opts), buf: make([]byte, size), free: make(chan slot, slices)}
 }
 
 // decodeChunk decodes one chunk into an event slice of the worker's. A
@@ -113,12 +121,12 @@ func (w *worker) decodeChunk(b []byte, seq int, off int64, used, dirty bool) (re
 				err: fmt.Errorf("%w: %v\n%s", ErrInternal, v, debug.Stack())}
 		}
 	}()
-	var evs []Event
+	var sl slot
 	select {
-	case evs = <-w.free:
+	case sl = <-w.free:
 	default:
 	}
-	res = w.dec.decodeChunk(b, seq, off, used, dirty, evs)
+	res = w.dec.decodeChunk(b, seq, off, used, dirty, sl)
 	res.free = w.free
 	return res
 }
@@ -146,57 +154,61 @@ func (w *worker) decodeJob(j job, dirty bool, used func(int) bool) batch {
 // release hands the result's event slice back to the worker that filled it.
 func (res *chunkResult) release() {
 	if res.free != nil && res.events != nil {
+		// Let go of what the events point to (data strings, prepared
+		// fields) while the slice waits to be reused.
+		clear(res.events)
 		select {
-		case res.free <- res.events[:0]:
+		case res.free <- slot{res.events[:0], res.out[:0]}:
 		default:
 		}
 	}
-	res.events = nil
+	res.events, res.out = nil, nil
 }
 
-// startWorkers starts the workers, and a goroutine that closes r.results
-// when they have all returned.
-func (r *Reader) startWorkers() {
-	tokens := tokensPerWorker * r.Workers
-	slices := (tokens + 1) * batchChunks
+// startWorkers asks pool for n goroutines to decode the input. It reports
+// false when the pool is closed.
+func (r *Reader) startWorkers(pool *Pool, n int) bool {
+	tokens := tokensPerWorker * pool.workers
 	r.done = make(chan struct{})
 	r.src = &source{r: r.r, off: r.offset}
 	r.tokens = make(chan struct{}, tokens)
 	r.results = make(chan batch, tokens) // a send never blocks: each batch holds a token
 	r.pending = make(map[int]batch)
-	dirty := r.stats.Header.Dirty()
+	return pool.submit(r, n)
+}
 
-	var workers sync.WaitGroup
-	workers.Add(r.Workers)
-	for i := 0; i < r.Workers; i++ {
-		w := newWorker(r.opts, batchChunks*ChunkSize, slices)
-		go func() {
-			defer workers.Done()
-			for {
-				select {
-				case r.tokens <- struct{}{}:
-				case <-r.done:
-					return
-				}
-				j, ok := r.src.take(w.buf)
-				if !ok {
-					<-r.tokens
-					return
-				}
-				r.results <- w.decodeJob(j, dirty, r.used)
-				// The goroutine calling Read may have been waiting for
-				// this batch; it is now ready to run on this processor.
-				// Let it run rather than make it wait for the next batch.
-				runtime.Gosched()
-			}
-		}()
+// serve decodes batches of r's input on a pool goroutine, with its worker
+// w, until the input ends or r or the pool is closed.
+func (r *Reader) serve(w *worker, quit chan struct{}) {
+	defer r.ticketDone()
+	w.dec.opts = r.opts
+	defer func() { w.dec.opts = nil }()
+	for {
+		select {
+		case r.tokens <- struct{}{}:
+		case <-r.done:
+			return
+		case <-quit:
+			return
+		}
+		j, ok := r.src.take(w.buf)
+		if !ok {
+			<-r.tokens
+			return
+		}
+		r.results <- w.decodeJob(j, r.dirty, r.used)
+		// The goroutine calling Read may have been waiting for this
+		// batch; it is now ready to run on this processor. Let it run
+		// rather than make it wait for the next batch.
+		runtime.Gosched()
 	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		workers.Wait()
-		close(r.results)
-	}()
+}
+
+// exhausted reports whether the source has handed out all of its input.
+func (s *source) exhausted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.end
 }
 
 // nextConcurrent returns the next chunk's result in file order.
@@ -212,6 +224,9 @@ func (r *Reader) nextConcurrent() (chunkResult, bool) {
 		select {
 		case b, ok := <-r.results:
 			if !ok {
+				if !r.src.exhausted() && r.fatal == nil {
+					r.fatal = ErrClosed // the pool was closed under the Reader
+				}
 				return chunkResult{}, false
 			}
 			r.pending[b.seq] = b

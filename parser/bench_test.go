@@ -165,7 +165,7 @@ func BenchmarkDecodeChunks(b *testing.B) {
 							d := newChunkDecoder(&opts)
 							var evs []Event
 							for c := k; c < len(chunks); c += g {
-								evs = d.decodeChunk(chunks[c], c, 0, true, false, evs).events
+								evs = d.decodeChunk(chunks[c], c, 0, true, false, slot{events: evs}).events
 							}
 						}()
 					}

@@ -26,15 +26,16 @@ type chunkResult struct {
 	offset   int64 // file offset of the chunk
 	end      int64 // file offset after the chunk's bytes
 	events   []Event
+	out      []byte // the events' NDJSON lines (Reader.NDJSON), which Event.JSON slices
 	damage   []*ParseError
 	records  int // record structures found
 	skipped  int // records (or damaged areas) that could not be decoded
 	filtered int // records left out by the filter
 	empty    bool
-	first    uint64       // earliest and latest written time (FILETIME) of the
-	last     uint64       // records found, the filtered ones included
-	err      error        // a fatal read error after this chunk
-	free     chan []Event // the worker pool its event slice goes back to, or nil
+	first    uint64    // earliest and latest written time (FILETIME) of the
+	last     uint64    // records found, the filtered ones included
+	err      error     // a fatal read error after this chunk
+	free     chan slot // the worker its event slice and output buffer go back to, or nil
 }
 
 // allZero reports whether b holds only zero bytes.
@@ -86,8 +87,10 @@ func validRecord(b []byte, off int) (size int, ok bool) {
 // have been updated after the last records were written; in a clean file
 // they are slack left over from earlier use of the chunk.
 //
-// The events are appended to evs[:0], a slice to reuse, or nil.
-func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty bool, evs []Event) chunkResult {
+// The events are appended to sl.events[:0], a slice to reuse, or nil; in
+// NDJSON mode their lines to sl.out[:0].
+func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty bool, sl slot) chunkResult {
+	evs := sl.events
 	path := d.opts.path
 	res := chunkResult{seq: seq, offset: offset, end: offset + int64(len(b))}
 	damage := func(off int, rec uint64, err error) {
@@ -139,6 +142,14 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 	off := chunkHeaderSize
 	lastCause := "" // cause of the last undecodable record, to fold repeats
 	stop := d.opts.stop
+	ndjson := d.opts.ndjson
+	if ndjson {
+		d.out = sl.out[:0]
+		if d.out == nil {
+			d.out = make([]byte, 0, 2*ChunkSize)
+		}
+		d.jsonEnds = d.jsonEnds[:0]
+	}
 	for off+recordHeaderSize <= len(b) {
 		if off >= scanTo && headerOK && !past {
 			break
@@ -181,9 +192,21 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 		}
 		res.events = append(res.events, Event{Path: path, Chunk: seq, Offset: offset + int64(off)})
 		ev := &res.events[len(res.events)-1]
+		mark := len(d.out)
+		d.recStart = mark
 		err := d.decodeRecord(off, size, ev)
+		if ndjson {
+			if err == nil {
+				d.jsonEnds = append(d.jsonEnds, len(d.out))
+			} else {
+				d.out = d.out[:mark]
+			}
+		}
 		switch {
 		case err == nil:
+			if p := d.opts.prepare; p != nil {
+				ev.Prepared = p(ev)
+			}
 		case errors.Is(err, errFiltered):
 			res.filtered++
 			res.events = res.events[:len(res.events)-1]
@@ -203,5 +226,14 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 		off += size
 	}
 	d.events = len(res.events)
+	if ndjson {
+		res.out = d.out
+		d.out = nil
+		prev := 0
+		for i, e := range d.jsonEnds {
+			res.events[i].JSON = res.out[prev:e:e]
+			prev = e
+		}
+	}
 	return res
 }

@@ -36,6 +36,9 @@ type decodeOptions struct {
 	sampleData func(provider string, eventID uint16) bool
 	cache      *planCache   // plans shared across chunks; nil for none
 	stop       *atomic.Bool // set when the Reader is stopped; nil for never
+	ndjson     bool         // encode each event's NDJSON line (Reader.NDJSON)
+	prepare    func(*Event) any
+	jsonPrefix []byte // the start of every line: {"path":...,"chunk":
 }
 
 // sampleKey is a provider and event id sampled in the current chunk, and
@@ -77,6 +80,16 @@ type chunkDecoder struct {
 	work    int               // nested value bytes expanded for the record (see maxRecordBytes)
 	events  int               // events of the last chunk, to size the next
 	sampled []sampleKey       // SampleData events given data in this chunk
+
+	// NDJSON mode (ndjson.go)
+	out      []byte     // the lines of the chunk's events
+	recStart int        // where the current record's line starts in out
+	jsonEnds []int      // end of each event's line in out
+	jsonMode bool       // collecting data strings as JSON
+	nJSON    int        // data strings written for the current record
+	tbuf     []byte     // scratch text of one value
+	tends    []int      // ends of the elements of an array value in tbuf
+	jsonStrs [4]jsonStr // provider, channel, computer, user SID last written
 }
 
 func newChunkDecoder(opts *decodeOptions) *chunkDecoder {
@@ -345,6 +358,7 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: %v", ErrUndecodable, r)
 		}
+		d.jsonMode = false
 	}()
 	c := d.data
 	limit := off + size - 4
@@ -382,7 +396,15 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 		ev.Provider = source
 	}
 	d.fill(pl, vals, ev, written)
-	if d.wantData(ev.Provider, ev.EventID) {
+	want := d.wantData(ev.Provider, ev.EventID)
+	if d.opts.ndjson {
+		d.jsonMode = true
+		if err := d.encodeRecord(pl, vals, limit, ev, want); err != nil {
+			return fmt.Errorf("%w: %w", ErrUndecodable, err)
+		}
+		return nil
+	}
+	if want {
 		if ev.Data, err = d.dataStrings(pl, vals, limit); err != nil {
 			return fmt.Errorf("%w: %w", ErrUndecodable, err)
 		}
@@ -462,7 +484,12 @@ func (d *chunkDecoder) dataStrings(pl *plan, vals []value, limit int) ([]string,
 // overBudget reports an error when the record's data strings have gone
 // over the record budget.
 func (d *chunkDecoder) overBudget() error {
-	if len(d.dbuf)+d.work > maxRecordBytes || len(d.ends) > maxRecordStrings {
+	size, n := len(d.dbuf), len(d.ends)
+	if d.jsonMode {
+		// The line so far (escaped text: a little more than the strings).
+		size, n = len(d.out)-d.recStart, d.nJSON
+	}
+	if size+d.work > maxRecordBytes || n > maxRecordStrings {
 		return fmt.Errorf("%w: the record expands to more than %d bytes or %d data strings",
 			ErrBudget, maxRecordBytes, maxRecordStrings)
 	}
@@ -532,7 +559,7 @@ func (d *chunkDecoder) nested(v value, depth int) error {
 		if err != nil {
 			return fmt.Errorf("nested value at chunk offset %#x: %v", v.off, err)
 		}
-		err = d.collect(pl, vals, end, depth+1)
+		err = d.collectAny(pl, vals, end, depth+1)
 		d.vals = d.vals[:mark] // the nested values are done with
 		return err
 	}
@@ -540,5 +567,14 @@ func (d *chunkDecoder) nested(v value, depth int) error {
 	if err != nil {
 		return fmt.Errorf("nested value at chunk offset %#x: %v", v.off, err)
 	}
-	return d.collect(pl, nil, end, depth+1)
+	return d.collectAny(pl, nil, end, depth+1)
+}
+
+// collectAny collects data strings as strings or as JSON, as the record
+// at hand is decoded.
+func (d *chunkDecoder) collectAny(pl *plan, vals []value, limit, depth int) error {
+	if d.jsonMode {
+		return d.collectJSON(pl, vals, limit, depth)
+	}
+	return d.collect(pl, vals, limit, depth)
 }

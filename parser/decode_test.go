@@ -96,7 +96,7 @@ func TestSkipPathAllocations(t *testing.T) {
 				d := newChunkDecoder(&opts)
 				var res chunkResult
 				allocs := testing.AllocsPerRun(20, func() {
-					res = d.decodeChunk(chunk, 0, HeaderBlockSize, true, false, nil)
+					res = d.decodeChunk(chunk, 0, HeaderBlockSize, true, false, slot{})
 				})
 				if res.records < 20 || len(res.damage) > 0 {
 					t.Fatalf("chunk has %d records, damage %v", res.records, res.damage)
@@ -109,7 +109,7 @@ func TestSkipPathAllocations(t *testing.T) {
 				fd := newChunkDecoder(&full)
 				withData := 0
 				allocs = testing.AllocsPerRun(20, func() {
-					res = fd.decodeChunk(chunk, 0, HeaderBlockSize, true, false, nil)
+					res = fd.decodeChunk(chunk, 0, HeaderBlockSize, true, false, slot{})
 				})
 				for _, e := range res.events {
 					if len(e.Data) > 0 {

@@ -21,6 +21,22 @@
 //	}
 //	st := r.Stats() // records, skipped, filtered, damage
 //
+// A run over many files shares one Pool: its decoding goroutines, batch
+// buffers and template plans serve every Reader whose Pool field is set, so
+// that a small file costs neither goroutines nor template compilation:
+//
+//	pool := parser.NewPool(2)
+//	defer pool.Close()
+//	for _, f := range files {
+//		r := parser.NewReader(f)
+//		r.Pool = pool
+//		// ... Read to the end, then r.Close()
+//	}
+//
+// The decoders can do per-event work of the consumer: with NDJSON set they
+// write each event's NDJSON line (Event.JSON), and Prepare runs a function
+// of the consumer's on each event (Event.Prepared).
+//
 // Damage does not stop a Reader. A dirty file is read past its header's
 // chunk count; a chunk with a bad magic or checksum is reported and its
 // records that validate are read (past a free space offset the failed

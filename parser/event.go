@@ -31,4 +31,12 @@ type Event struct {
 	// It is nil when the event has none, or when Reader.NeedData declined
 	// them.
 	Data []string `json:"data"`
+
+	// JSON is the event's NDJSON line, newline included, when
+	// Reader.NDJSON is set (see there); else nil. It is valid until the
+	// next call to Read.
+	JSON []byte `json:"-"`
+
+	// Prepared is what Reader.Prepare returned for the event, or nil.
+	Prepared any `json:"-"`
 }

@@ -152,7 +152,7 @@ func TestFanoutBudget(t *testing.T) {
 
 func TestFanoutDecoderError(t *testing.T) {
 	d := newChunkDecoder(&decodeOptions{})
-	res := d.decodeChunk(fanoutChunk(t, 8, 8), 0, HeaderBlockSize, true, false, nil)
+	res := d.decodeChunk(fanoutChunk(t, 8, 8), 0, HeaderBlockSize, true, false, slot{})
 	if res.skipped != 1 || len(res.damage) != 1 || !errors.Is(res.damage[0], ErrBudget) || !errors.Is(res.damage[0], ErrUndecodable) {
 		t.Fatalf("skipped %d, damage %v", res.skipped, res.damage)
 	}

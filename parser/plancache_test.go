@@ -115,7 +115,7 @@ func testChunk(t *testing.T, names map[int]string, root tplElem, val uint16) []b
 
 func decodeTestChunk(t *testing.T, d *chunkDecoder, c []byte) Event {
 	t.Helper()
-	res := d.decodeChunk(c, 0, HeaderBlockSize, true, false, nil)
+	res := d.decodeChunk(c, 0, HeaderBlockSize, true, false, slot{})
 	if len(res.damage) > 0 || len(res.events) != 1 {
 		t.Fatalf("test chunk: %d events, damage %v", len(res.events), res.damage)
 	}

@@ -88,6 +88,27 @@ type Reader struct {
 	// their Data, the others not. The sample does not depend on the number of workers. With
 	// Workers > 1 it is called from several goroutines at once.
 	SampleData func(provider string, eventID uint16) bool
+	// NDJSON, when set, has the decoding goroutines encode each event kept
+	// as one line of NDJSON into Event.JSON, straight from the record's
+	// bytes; Event.Data is then left nil (its strings are in the line). The
+	// line holds the members of Event as encoding/json writes them with
+	// HTML escaping off, but for "time", written with seven fractional
+	// digits (JSONTimeLayout), and "keywords", a hexadecimal string
+	// ("0x80000000000000"). The data strings are those Event.Data would
+	// hold, and "data" is null when it would be nil.
+	NDJSON bool
+	// Prepare, when set, is run on each event kept, on the goroutine that
+	// decoded it, once its fields are filled; what it returns rides on the
+	// event as Event.Prepared. It moves per-event work of the consumer
+	// (field extraction, say) off the goroutine calling Read, onto the
+	// decoders. With Workers > 1 it is called from several goroutines at
+	// once; it must not keep ev.
+	Prepare func(ev *Event) any
+	// Pool, when set, is the pool of decoding goroutines, buffers and
+	// template plans the Reader shares with the other Readers of a run; its
+	// size takes the place of Workers. Without one, a Reader with Workers > 1
+	// makes a pool of its own, which Close stops.
+	Pool *Pool
 	// Context, when set, stops the Reader once it is done: Read returns
 	// its error, within a record of the chunk being decoded.
 	Context context.Context
@@ -109,7 +130,12 @@ type Reader struct {
 	curIdx   int
 	seq      int // next chunk (sequential mode)
 
+	pool  *Pool // Pool, or the Reader's own
+	own   *Pool // the Reader's own pool, or nil
+	dirty bool  // the file header is flagged dirty
+
 	// concurrent mode: see batch.go
+	active   atomic.Int32 // pool goroutines serving the Reader, or asked for
 	src      *source
 	done     chan struct{}
 	results  chan batch
@@ -206,9 +232,32 @@ func (r *Reader) start() error {
 	if r.Workers <= 0 {
 		r.Workers = runtime.GOMAXPROCS(0)
 	}
-	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, stop: &r.stopped}
+	r.dirty = h.Dirty()
+	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, stop: &r.stopped,
+		ndjson: r.NDJSON, prepare: r.Prepare}
+	if r.NDJSON {
+		r.opts.jsonPrefix = jsonPrefix(r.Path)
+	}
+	r.pool = r.Pool
+	if r.pool == nil && r.Workers > 1 {
+		r.own = newPool(r.Workers, nil)
+		r.pool = r.own
+	}
 	if !r.noPlanCache {
-		r.opts.cache = newPlanCache()
+		if r.Pool != nil {
+			r.opts.cache = r.Pool.cache // shared across the files of the run
+		} else {
+			r.opts.cache = newPlanCache()
+		}
+	}
+	// As many goroutines as the file has batches, when the header tells:
+	// a file of one batch is decoded by the goroutine calling Read.
+	workers := 0
+	if r.pool != nil {
+		workers = r.pool.workers
+		if c := int(h.ChunkCount); c > 0 {
+			workers = min(workers, (c+batchChunks-1)/batchChunks)
+		}
 	}
 	r.life.Lock()
 	defer r.life.Unlock()
@@ -219,9 +268,15 @@ func (r *Reader) start() error {
 	if r.Context != nil {
 		r.unhook = context.AfterFunc(r.Context, func() { r.Close() })
 	}
-	if r.Workers > 1 {
-		r.startWorkers()
-	} else {
+	switch {
+	case workers > 1:
+		if !r.startWorkers(r.pool, workers) {
+			r.fatal = &ParseError{Path: r.Path, Chunk: -1, Offset: r.offset, Err: ErrClosed}
+			return r.fatal
+		}
+	case r.pool != nil:
+		r.self = r.pool.seqWorker(r.opts)
+	default:
 		r.self = newWorker(r.opts, ChunkSize, 1)
 	}
 	return nil
@@ -318,6 +373,12 @@ func (r *Reader) Read() (*Event, error) {
 				r.fatal = io.EOF
 				r.checkChunkCount()
 			}
+			if r.self != nil && r.pool != nil {
+				// The sequential decoder goes back to the pool for the
+				// next file (here, where no other goroutine uses it).
+				r.pool.putSeqWorker(r.self)
+				r.self = nil
+			}
 			r.Close()
 			return nil, r.fatal
 		}
@@ -374,7 +435,7 @@ func (r *Reader) account(res chunkResult) {
 }
 
 func (r *Reader) nextChunk() (chunkResult, bool) {
-	if r.Workers > 1 {
+	if r.self == nil {
 		return r.nextConcurrent()
 	}
 	off := r.offset
@@ -407,7 +468,11 @@ func (r *Reader) Close() error {
 		}
 		if r.done != nil {
 			close(r.done)
+			r.pool.withdraw(r)
 			r.wg.Wait()
+		}
+		if r.own != nil {
+			r.own.Close()
 		}
 	})
 	return nil

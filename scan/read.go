@@ -30,6 +30,15 @@ type ReadOptions struct {
 	// Stdin is read for the input "-" (an .evtx or a .zip); nil when
 	// standard input is not to be read.
 	Stdin io.Reader
+	// NDJSON has each event carry its NDJSON line (parser.Reader.NDJSON).
+	NDJSON bool
+	// Prepare is run on each event by the decoders
+	// (parser.Reader.Prepare).
+	Prepare func(ev *parser.Event) any
+	// Pool, when set, is the pool of decoders the files are read with
+	// (a batch over many inputs passes one for all of them); else Read
+	// makes one of Workers for the run.
+	Pool *parser.Pool
 }
 
 // An Input is what reading one EVTX stream found: its counters and its
@@ -165,6 +174,12 @@ func readArgs(ctx context.Context, paths []string, rf ReadOptions, fn func(arg i
 	if !rf.All {
 		keep = parser.Providers(catalog.WritebackSources()...)
 	}
+	if rf.Pool == nil {
+		// One pool for the run: the files share its goroutines,
+		// buffers and template plans.
+		rf.Pool = parser.NewPool(max(rf.Workers, 1))
+		defer rf.Pool.Close()
+	}
 	for i, p := range paths {
 		each := func(ev *parser.Event) error { return fn(i, ev) }
 		rep, err := w.Walk(ctx, []string{p}, func(it input.Item, r io.Reader) error {
@@ -220,6 +235,9 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	pr.Keep = keep
 	pr.NeedData = rf.NeedData
 	pr.SampleData = rf.SampleData
+	pr.NDJSON = rf.NDJSON
+	pr.Prepare = rf.Prepare
+	pr.Pool = rf.Pool
 	defer pr.Close()
 	cur, span := -1, [2]time.Time{}
 	flush := func() {

@@ -50,6 +50,10 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Report, error) 
 		// time.
 		ro.NeedData, ro.SampleData = correlate.NeedsData, correlate.SamplesData
 	}
+	if ro.Prepare == nil {
+		// The fields the correlator reads are extracted by the decoders.
+		ro.Prepare = correlate.Prepare
+	}
 	tenants := tenantNames(paths, opt.Tenant)
 	p, err := analyzePass(ctx, paths, ro, opt, cat, tenants, nil)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/evtxscan/evtxscan/internal/scenario"
 	"github.com/evtxscan/evtxscan/internal/testenv"
 	"github.com/evtxscan/evtxscan/lake"
+	"github.com/evtxscan/evtxscan/lake/arrowtest"
 	"github.com/evtxscan/evtxscan/lake/duckdbtest"
 	"github.com/evtxscan/evtxscan/parser"
 	"github.com/evtxscan/evtxscan/pseudonym"
@@ -122,7 +123,7 @@ func TestBatchMatchesJSON(t *testing.T) {
 		t.Errorf("summary:\n%s", stderr)
 	}
 
-	var wantAtt, wantFind, wantIn, wantEv []string
+	var wantAtt, wantFind, wantIn, wantEv, wantTen, wantSvc []string
 	for _, in := range inputs {
 		rep := batchScanJSON(t, in)
 		events := 0
@@ -143,13 +144,21 @@ func TestBatchMatchesJSON(t *testing.T) {
 				fmt.Sprint(f.EvidenceTotal), micro(f.FirstSeen.Time), fmt.Sprint(len(f.Evidence))}, "|"))
 		}
 		for _, f := range rep.Inputs {
-			wantIn = append(wantIn, strings.Join([]string{rep.Tenants[0].Name, f.Path, fmt.Sprint(f.Records), fmt.Sprint(f.Events),
+			wantIn = append(wantIn, strings.Join([]string{rep.Tenants[0].Name, lake.RelPath([]string{in}, f.Path), fmt.Sprint(f.Records), fmt.Sprint(f.Events),
 				fmt.Sprint(f.Skipped), fmt.Sprint(f.DamagedCount), fmt.Sprint(f.Dirty)}, "|"))
 			events += f.Events
 		}
 		wantEv = append(wantEv, fmt.Sprintf("%s|%d", rep.Tenants[0].Name, events))
+		wantTen = append(wantTen, fmt.Sprintf("%s|%s|%d|%d", rep.Tenants[0].Name, rep.Tenants[0].Verdict, rep.Counts.Attempts, rep.Counts.Failed))
+		for _, s := range rep.Service {
+			v := ""
+			if n := len(s.SyncVersions); n > 0 {
+				v = s.SyncVersions[n-1]
+			}
+			wantSvc = append(wantSvc, fmt.Sprintf("%s|%d|%d|%s|%d", s.Tenant, s.Heartbeats, len(s.HeartbeatGaps), v, len(s.SyncVersionSpans)))
+		}
 	}
-	for _, l := range [][]string{wantAtt, wantFind, wantIn, wantEv} {
+	for _, l := range [][]string{wantAtt, wantFind, wantIn, wantEv, wantTen, wantSvc} {
 		slices.Sort(l)
 	}
 	if len(wantAtt) < 20 || len(wantFind) < 5 {
@@ -172,7 +181,18 @@ func TestBatchMatchesJSON(t *testing.T) {
 		 UNION SELECT DISTINCT 'findings.first_seen ' || typeof(first_seen) FROM `+tableSQL(out, "findings")+`
 		 UNION SELECT DISTINCT 'inputs.first_record ' || typeof(first_record) FROM `+tableSQL(out, "inputs")+`
 		 UNION SELECT DISTINCT 'attempts.event_ids ' || typeof(event_ids) FROM `+tableSQL(out, "attempts")+`
-		 UNION SELECT DISTINCT 'events.record_id ' || typeof(record_id) FROM `+tableSQL(out, "events"),
+		 UNION SELECT DISTINCT 'events.record_id ' || typeof(record_id) FROM `+tableSQL(out, "events")+`
+		 UNION SELECT DISTINCT 'events.keywords ' || typeof(keywords) FROM `+tableSQL(out, "events")+`
+		 UNION SELECT DISTINCT 'events.time_ticks ' || typeof(time_ticks) FROM `+tableSQL(out, "events")+`
+		 UNION SELECT DISTINCT 'service.log_from ' || typeof(log_from) FROM `+tableSQL(out, "service")+`
+		 UNION SELECT DISTINCT 'service.heartbeat_gaps ' || typeof(heartbeat_gaps) FROM `+tableSQL(out, "service")+`
+		 UNION SELECT DISTINCT 'tenants.verdict ' || typeof(verdict) FROM `+tableSQL(out, "tenants"),
+		// Every column chunk of every file: its encodings and the
+		// created_by of the file.
+		`SELECT DISTINCT encodings FROM parquet_metadata(`+duckdbtest.Quote(filepath.Join(out, "*", "**", "*.parquet"))+`)`,
+		`SELECT DISTINCT created_by FROM parquet_file_metadata(`+duckdbtest.Quote(filepath.Join(out, "*", "**", "*.parquet"))+`)`,
+		`SELECT tenant, verdict, attempts, failed FROM `+tableSQL(out, "tenants"),
+		`SELECT tenant, heartbeats, len(heartbeat_gaps) AS gaps, coalesce(sync_version, '') AS v, len(sync_version_spans) AS spans FROM `+tableSQL(out, "service"),
 	)
 	diffLines(t, "attempts", lines(res[0], "tenant", "tracking_id", "operation", "outcome", "cause", "hresult", "upn", "cloud_anchor", "start", "end", "ids", "n"), wantAtt)
 	diffLines(t, "findings", lines(res[1], "tenant", "cause", "scope", "severity", "count", "evidence_total", "first_seen", "n"), wantFind)
@@ -182,11 +202,30 @@ func TestBatchMatchesJSON(t *testing.T) {
 		"attempts.end TIMESTAMP WITH TIME ZONE",
 		"attempts.event_ids INTEGER[]",
 		"attempts.start TIMESTAMP WITH TIME ZONE",
+		"events.keywords BIGINT",
 		"events.record_id BIGINT",
 		"events.time TIMESTAMP WITH TIME ZONE",
+		"events.time_ticks BIGINT",
 		"findings.first_seen TIMESTAMP WITH TIME ZONE",
 		"inputs.first_record TIMESTAMP WITH TIME ZONE",
+		"service.heartbeat_gaps STRUCT(start_time TIMESTAMP WITH TIME ZONE, end_time TIMESTAMP WITH TIME ZONE, duration_seconds BIGINT, from_log_start BOOLEAN, to_log_end BOOLEAN, note VARCHAR)[]",
+		"service.log_from TIMESTAMP WITH TIME ZONE",
+		"tenants.verdict VARCHAR",
 	})
+	for _, r := range res[5] {
+		for _, e := range strings.Split(fmt.Sprint(r["encodings"]), ", ") {
+			if e != "PLAIN" && e != "RLE" && e != "RLE_DICTIONARY" {
+				t.Errorf("DuckDB sees encodings %v", r["encodings"])
+			}
+		}
+	}
+	for _, r := range res[6] {
+		if !strings.HasPrefix(fmt.Sprint(r["created_by"]), "evtxscan version ") {
+			t.Errorf("created_by %v", r["created_by"])
+		}
+	}
+	diffLines(t, "tenants", lines(res[7], "tenant", "verdict", "attempts", "failed"), wantTen)
+	diffLines(t, "service", lines(res[8], "tenant", "heartbeats", "gaps", "v", "spans"), wantSvc)
 }
 
 // writeTenantZip writes dir/<name>.zip holding one generated Application
@@ -308,7 +347,7 @@ func TestBatchRerunAndShards(t *testing.T) {
 			t.Fatalf("shard %d: exit %d\n%s", i, code, stderr)
 		}
 		var n, total int
-		if _, err := fmt.Sscanf(stderr[strings.Index(stderr, "evtxscan scan: "):], "evtxscan scan: %d tenants (shard %d/3 of %d)", &n, new(int), &total); err != nil || total != 6 {
+		if _, err := fmt.Sscanf(stderr[strings.Index(stderr, "evtxscan scan: "):], "evtxscan scan: %d tenants (shard %d/3 of %d,", &n, new(int), &total); err != nil || total != 6 {
 			t.Fatalf("shard %d summary: %v\n%s", i, err, stderr)
 		}
 		written += n
@@ -317,6 +356,21 @@ func TestBatchRerunAndShards(t *testing.T) {
 		t.Errorf("shards wrote %d tenants, want 6", written)
 	}
 	diffLines(t, "shards", fingerprint(t, db, sharded), want)
+
+	// A Kubernetes Indexed Job of three completions: --shard auto takes
+	// the index from JOB_COMPLETION_INDEX, the count from JOB_COMPLETIONS.
+	indexed := t.TempDir()
+	t.Setenv("JOB_COMPLETIONS", "3")
+	for i := range 3 {
+		t.Setenv("JOB_COMPLETION_INDEX", fmt.Sprint(i))
+		code, stderr := batchRun(t, "--out", indexed, "--shard", "auto", tenants)
+		if code != exitOK || !strings.Contains(stderr, fmt.Sprintf("(shard %d/3 of 6, from JOB_COMPLETION_INDEX)", i+1)) {
+			t.Fatalf("index %d: exit %d\n%s", i, code, stderr)
+		}
+	}
+	diffLines(t, "JOB_COMPLETION_INDEX 0..2 of 3", fingerprint(t, db, indexed), want)
+	t.Setenv("JOB_COMPLETION_INDEX", "")
+	t.Setenv("JOB_COMPLETIONS", "")
 
 	// The input of one tenant changes, and its dates with it.
 	one := filepath.Join(tenants, "tenant-03.zip")
@@ -329,8 +383,8 @@ func TestBatchRerunAndShards(t *testing.T) {
 		t.Fatalf("fresh run: exit %d\n%s", code, stderr)
 	}
 	diffLines(t, "rerun after a change", fingerprint(t, db, plain), fingerprint(t, db, fresh))
-	res := db.Query(t, "SELECT count(DISTINCT part_id) AS ids, CAST(min(date) AS VARCHAR) AS d FROM "+tableSQL(plain, "events")+" WHERE tenant = 'tenant-03'")
-	if r := res[0][0]; fmt.Sprint(r["ids"]) != "1" || r["d"] != "2025-06-01" {
+	res := db.Query(t, "SELECT count(DISTINCT part_id) AS ids, CAST(min(month) AS VARCHAR) AS d FROM "+tableSQL(plain, "events")+" WHERE tenant = 'tenant-03'")
+	if r := res[0][0]; fmt.Sprint(r["ids"]) != "1" || r["d"] != "2025-06" {
 		t.Errorf("tenant-03 after its change (%s): %v", one, r)
 	}
 	if tmp := tempFiles(t, plain); len(tmp) > 0 {
@@ -364,6 +418,59 @@ func completeManifests(dir string) int {
 	return n
 }
 
+// resume runs a resumed batch of n tenants and checks that it skipped at
+// least done of them.
+func resume(t *testing.T, cmd *exec.Cmd, n, done int) {
+	t.Helper()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("resumed run: %v\n%s", err, out)
+	}
+	head := fmt.Sprintf("evtxscan scan: %d tenants", n)
+	i := bytes.Index(out, []byte(head))
+	if i < 0 {
+		t.Fatalf("no summary %q:\n%s", head, out)
+	}
+	summary := string(out[i:])
+	var skipped int
+	if j := strings.Index(summary, " written, "); j < 0 {
+		t.Fatalf("summary: %s", summary)
+	} else if _, err := fmt.Sscanf(summary[j+len(" written, "):], "%d skipped by --resume", &skipped); err != nil || skipped < done {
+		t.Errorf("resume skipped %d tenants (%v), want at least %d: %s", skipped, err, done, summary)
+	}
+}
+
+// killWhen starts cmd and kills it with SIGKILL as soon as cond, polled
+// every poll, holds; it reports whether it killed it (false: the command
+// ended first).
+func killWhen(t *testing.T, cmd *exec.Cmd, poll time.Duration, cond func() bool) bool {
+	t.Helper()
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(120 * time.Second)
+	for {
+		select {
+		case <-exited:
+			return false
+		case <-deadline:
+			cmd.Process.Kill()
+			<-exited
+			t.Fatalf("the batch did not end:\n%s", errb.String())
+		case <-time.After(poll):
+			if cond() {
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-exited
+				return true
+			}
+		}
+	}
+}
+
 // A batch killed with SIGKILL and resumed ends with the rows of one plain
 // run, and no temporary file is left.
 func TestBatchKillResume(t *testing.T) {
@@ -383,51 +490,18 @@ func TestBatchKillResume(t *testing.T) {
 	want := fingerprint(t, db, plain)
 
 	lk := t.TempDir()
-	cmd := exec.Command(bin, args(lk)...)
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	killed := false
-	deadline := time.After(60 * time.Second)
-wait:
-	for {
-		select {
-		case <-exited:
-			break wait
-		case <-deadline:
-			cmd.Process.Kill()
-			t.Fatal("the batch did not end")
-		case <-time.After(2 * time.Millisecond):
-			// Kill while a tenant is being written, after a few.
-			if n := completeManifests(lk); n >= 3 && len(tempFiles(t, lk)) > 0 || n >= 10 {
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-exited
-				killed = true
-				break wait
-			}
-		}
-	}
+	// Kill while a tenant is being written, after a few.
+	killed := killWhen(t, exec.Command(bin, args(lk)...), 2*time.Millisecond, func() bool {
+		n := completeManifests(lk)
+		return n >= 3 && len(tempFiles(t, lk)) > 0 || n >= 10
+	})
 	done := completeManifests(lk)
 	if !killed || done >= 30 {
 		t.Skipf("the batch ended before it could be killed (%d tenants written)", done)
 	}
 	t.Logf("killed after %d of 30 tenants; %d temporary files left", done, len(tempFiles(t, lk)))
 
-	out, err := exec.Command(bin, args(lk, "--resume")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("resumed run: %v\n%s", err, out)
-	}
-	var skipped int
-	summary := string(out[bytes.Index(out, []byte("evtxscan scan: 30 tenants")):])
-	if i := strings.Index(summary, " written, "); i < 0 {
-		t.Fatalf("summary: %s", summary)
-	} else if _, err := fmt.Sscanf(summary[i+len(" written, "):], "%d skipped by --resume", &skipped); err != nil || skipped < done {
-		t.Errorf("resume skipped %d tenants (%v), want at least %d: %s", skipped, err, done, summary)
-	}
+	resume(t, exec.Command(bin, args(lk, "--resume")...), 30, done)
 	diffLines(t, "resumed", fingerprint(t, db, lk), want)
 	if tmp := tempFiles(t, lk); len(tmp) > 0 {
 		t.Errorf("temporary files left: %v", tmp)
@@ -508,15 +582,16 @@ func TestBatchPseudonymize(t *testing.T) {
 			t.Errorf("%s: %v rows hold a personal value, e.g. %v", tb, r["n"], r["example"])
 		}
 	}
+	res = res[len(lake.Tables()):]
 	slices.Sort(wantUPN)
-	diffLines(t, "attempt UPN tokens", lines(res[4], "tenant", "tracking_id", "upn"), wantUPN)
-	if n := fmt.Sprint(res[5][0]["n"]); n == "0" {
+	diffLines(t, "attempt UPN tokens", lines(res[0], "tenant", "tracking_id", "upn"), wantUPN)
+	if n := fmt.Sprint(res[1][0]["n"]); n == "0" {
 		t.Error("no event joins its attempt by UPN token")
 	}
-	if n := fmt.Sprint(res[6][0]["n"]); n != "0" {
+	if n := fmt.Sprint(res[2][0]["n"]); n != "0" {
 		t.Errorf("%s events with a computer name that is not a token", n)
 	}
-	if n := fmt.Sprint(res[7][0]["n"]); n == "0" {
+	if n := fmt.Sprint(res[3][0]["n"]); n == "0" {
 		t.Error("no UPN token in any event's data")
 	}
 }
@@ -595,98 +670,6 @@ func TestBatchBadInputAndUsage(t *testing.T) {
 	}
 }
 
-// Which inputs are tenants.
-func TestBatchUnits(t *testing.T) {
-	dir := t.TempDir()
-	mk := func(name, content string) string {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(p), 0o777)
-		os.WriteFile(p, []byte(content), 0o666)
-		return p
-	}
-	mk("tenants/contoso.zip", "PK\x03\x04...")
-	mk("tenants/fabrikam/logs/Application.evtx", "ElfFile\x00...")
-	mk("tenants/README.txt", "notes")
-	mk("tenants/.hidden.zip", "PK\x03\x04")
-	mk("tenants/_lake/x.zip", "PK\x03\x04")
-	mk("tenants/lake/events/x.parquet", "PAR1")
-	mk("onefolder/Application.evtx", "ElfFile\x00...")
-	mk("onefolder/more/System.evtx", "ElfFile\x00...")
-	single := mk("woodgrove.v2.zip", "PK\x03\x04")
-
-	for _, tc := range []struct {
-		name   string
-		args   []string
-		tenant string
-		want   []string // tenant=paths relative to dir
-		notes  int
-	}{
-		{"folder of tenants", []string{filepath.Join(dir, "tenants")}, "",
-			[]string{"contoso=tenants/contoso.zip", "fabrikam=tenants/fabrikam"}, 1},
-		{"folder holding EVTX is one tenant", []string{filepath.Join(dir, "onefolder")}, "", []string{"onefolder=onefolder"}, 0},
-		{"files", []string{single, filepath.Join(dir, "missing.zip")}, "", []string{"missing=missing.zip", "woodgrove.v2=woodgrove.v2.zip"}, 0},
-		{"--tenant makes one tenant", []string{filepath.Join(dir, "tenants"), single}, "acme", []string{"acme=tenants woodgrove.v2.zip"}, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			units, notes := batchUnits(tc.args, tc.tenant, filepath.Join(dir, "tenants", "lake"))
-			var got []string
-			for _, u := range units {
-				var rel []string
-				for _, p := range u.paths {
-					r, _ := filepath.Rel(dir, p)
-					rel = append(rel, filepath.ToSlash(r))
-				}
-				got = append(got, u.tenant+"="+strings.Join(rel, " "))
-			}
-			slices.Sort(got)
-			if !slices.Equal(got, tc.want) || len(notes) != tc.notes {
-				t.Errorf("got %v, notes %v; want %v, %d notes", got, notes, tc.want, tc.notes)
-			}
-		})
-	}
-}
-
-// Shards split the tenants: each tenant in exactly one shard, whatever the
-// order of the inputs.
-func TestShards(t *testing.T) {
-	var units []batchUnit
-	for i := range 100 {
-		units = append(units, batchUnit{tenant: fmt.Sprintf("tenant-%d", i)})
-	}
-	for _, n := range []int{1, 2, 3, 7} {
-		seen := map[string]int{}
-		for i := 1; i <= n; i++ {
-			part := selectShard(units, i, n)
-			if n > 1 && (len(part) == 0 || len(part) == len(units)) {
-				t.Errorf("shard %d/%d has %d tenants", i, n, len(part))
-			}
-			rev := slices.Clone(units)
-			slices.Reverse(rev)
-			if len(selectShard(rev, i, n)) != len(part) {
-				t.Errorf("shard %d/%d depends on the order", i, n)
-			}
-			for _, u := range part {
-				seen[u.tenant]++
-			}
-		}
-		for _, u := range units {
-			if seen[u.tenant] != 1 {
-				t.Errorf("n=%d: %s in %d shards", n, u.tenant, seen[u.tenant])
-			}
-		}
-	}
-	for _, tc := range []struct {
-		s    string
-		i, n int
-		ok   bool
-	}{{"", 1, 1, true}, {"2/3", 2, 3, true}, {"0/3", 0, 0, false}, {"3/2", 0, 0, false}, {"1-3", 0, 0, false}} {
-		i, n, err := parseShard(tc.s)
-		if (err == nil) != tc.ok || i != tc.i || n != tc.n {
-			t.Errorf("parseShard(%q) = %d, %d, %v", tc.s, i, n, err)
-		}
-	}
-}
-
 // The batch ends with its summary line on stderr, and draws no escape
 // sequences when stderr is not a terminal (the progress itself:
 // progress_test.go).
@@ -702,4 +685,97 @@ func TestBatchProgress(t *testing.T) {
 	if code != exitOK || strings.Contains(stderr, "\x1b") {
 		t.Errorf("no terminal: exit %d, stderr %q", code, stderr)
 	}
+}
+
+// Apache Arrow's Go reader reads every table of the lake with no options:
+// V1 data pages, PLAIN/RLE_DICTIONARY (RLE for levels) only, no unsigned
+// type, times as timestamp[us, tz=UTC], created_by with the version; the
+// row counts and the values equal the JSON output, the exact times in the
+// *_ticks columns to 100 ns.
+func TestBatchArrowReadsLake(t *testing.T) {
+	inputs := batchFixtureInputs(t)
+	out := t.TempDir()
+	if code, stderr := batchRun(t, append([]string{"--out", out}, inputs...)...); code != exitDamaged {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	files := arrowtest.Read(t, out)
+	rows := map[string]int64{} // table|tenant
+	var gotAtt, gotTen []string
+	tables := map[string]bool{}
+	timeCols := map[string]bool{"time": true, "start": true, "end": true, "first_seen": true, "last_seen": true,
+		"first_record": true, "last_record": true, "log_from": true, "log_to": true, "first_heartbeat": true, "last_heartbeat": true}
+	for _, f := range files {
+		tables[f.Table] = true
+		for _, pt := range f.PageTypes {
+			if pt != "DATA_PAGE" && pt != "DICTIONARY_PAGE" {
+				t.Errorf("%s: page type %s", f.Path, pt)
+			}
+		}
+		for _, e := range f.Encodings {
+			if e != "PLAIN" && e != "RLE" && e != "RLE_DICTIONARY" {
+				t.Errorf("%s: encoding %s", f.Path, e)
+			}
+		}
+		if !strings.HasPrefix(f.CreatedBy, "evtxscan version ") {
+			t.Errorf("%s: created_by %q", f.Path, f.CreatedBy)
+		}
+		for col, ty := range f.Types {
+			if strings.Contains(ty, "uint") || strings.Contains(ty, "timestamp[ns") || strings.Contains(ty, "decimal") {
+				t.Errorf("%s: %s is %s", f.Path, col, ty)
+			}
+			if timeCols[col] && ty != "timestamp[us, tz=UTC]" {
+				t.Errorf("%s: %s is %s, want timestamp[us, tz=UTC]", f.Path, col, ty)
+			}
+		}
+		for _, r := range f.Records {
+			rows[f.Table+"|"+fmt.Sprint(r["tenant"])]++
+			switch f.Table {
+			case lake.TableAttempts:
+				ticks, _ := r["start_ticks"].(json.Number).Int64()
+				gotAtt = append(gotAtt, fmt.Sprintf("%v|%v|%v|%v|%s", r["tenant"], r["tracking_id"], r["outcome"], r["start"],
+					lake.FromTicks(ticks).Format(time.RFC3339Nano)))
+			case lake.TableTenants:
+				gotTen = append(gotTen, fmt.Sprintf("%v|%v|%v|%v", r["tenant"], r["verdict"], r["attempts"], r["failed"]))
+			case lake.TableEvents:
+				if r["keywords_hex"] == nil || !strings.HasPrefix(r["keywords_hex"].(string), "0x") {
+					t.Errorf("%s: keywords_hex %v", f.Path, r["keywords_hex"])
+				}
+			}
+		}
+	}
+	for _, tb := range lake.Tables() {
+		if !tables[tb] {
+			t.Errorf("no part of table %s", tb)
+		}
+	}
+	var wantAtt, wantTen []string
+	for _, in := range inputs {
+		rep := batchScanJSON(t, in)
+		events := 0
+		for _, f := range rep.Inputs {
+			events += f.Events
+		}
+		for tb, n := range map[string]int{lake.TableEvents: events, lake.TableAttempts: len(rep.Attempts), lake.TableFindings: len(rep.Findings),
+			lake.TableService: len(rep.Service), lake.TableTenants: 1} {
+			if got := rows[tb+"|"+rep.Tenants[0].Name]; got != int64(n) {
+				t.Errorf("%s of %s: %d rows, want %d", tb, rep.Tenants[0].Name, got, n)
+			}
+		}
+		for _, a := range rep.Attempts {
+			start := "<nil>"
+			exact := lake.FromTicks(0).Format(time.RFC3339Nano)
+			if !a.Start.IsZero() {
+				start = a.Start.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z")
+				exact = a.Start.UTC().Format(time.RFC3339Nano)
+			}
+			wantAtt = append(wantAtt, fmt.Sprintf("%s|%s|%s|%s|%s", rep.Tenants[0].Name, a.TrackingID, a.Outcome, start, exact))
+		}
+		wantTen = append(wantTen, fmt.Sprintf("%s|%s|%d|%d", rep.Tenants[0].Name, rep.Tenants[0].Verdict, rep.Counts.Attempts, rep.Counts.Failed))
+	}
+	slices.Sort(gotAtt)
+	slices.Sort(wantAtt)
+	slices.Sort(gotTen)
+	slices.Sort(wantTen)
+	diffLines(t, "attempts (Arrow)", gotAtt, wantAtt)
+	diffLines(t, "tenants (Arrow)", gotTen, wantTen)
 }

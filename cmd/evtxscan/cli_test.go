@@ -61,6 +61,7 @@ func TestBadCommandLine(t *testing.T) {
 		{[]string{"catalog", "extra"}, `unknown command "extra"`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate" for "evtxscan"`},
 		{[]string{"--bogus"}, "unknown flag: --bogus"},
+		{[]string{"help", "bogus"}, `no command "bogus"`},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			code, stdout, stderr := cli(t, nil, nil, tt.args...)

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -35,13 +34,15 @@ func (a *app) dumpCmd() *cobra.Command {
 
 // dump prints the events of the inputs as NDJSON, one event per line.
 func (a *app) dump(ctx context.Context, rf readFlags, inputs []string) int {
+	// The lines are encoded by the goroutines that decode
+	// (parser.Reader.NDJSON); they are written here in file order.
 	bw := bufio.NewWriterSize(a.stdout, 1<<16)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
 	ro := rf.ReadOptions
 	ro.Stdin = a.stdin
+	ro.NDJSON = true
 	res, err := scan.Read(ctx, inputs, ro, func(ev *parser.Event) error {
-		return enc.Encode(ev)
+		_, err := bw.Write(ev.JSON)
+		return err
 	})
 	if ferr := bw.Flush(); err == nil && ferr != nil {
 		err = ferr

@@ -43,10 +43,9 @@ const exitTable = `Exit status:
 `
 
 func main() {
-	// No soft memory limit (GOMEMLIMIT still sets one): a fixed limit
-	// below the live heap, as a million open attempts make it, keeps the
-	// garbage collector running without end (issue 13); below it the
-	// default pacing keeps a scan's heap small anyway.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		followLiveHeap(memoryFloor) // memlimit.go
+	}
 	// golang-evtx reports decoding failures to the standard logger as well
 	// as in the errors it returns; the parser turns those errors into
 	// damage reports, so the log lines would only repeat them, unordered.
@@ -145,7 +144,18 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { writeHelp(c.OutOrStdout(), c, a.helpWidth()) })
 	root.SetUsageFunc(func(c *cobra.Command) error { writeHelp(c.OutOrStderr(), c, a.helpWidth()); return nil })
 	root.AddCommand(a.scanCmd(), a.dumpCmd(), a.explainCmd(), a.catalogCmd(), a.versionCmd())
-	root.CompletionOptions.HiddenDefaultCmd = false
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "print the help of evtxscan or of a command",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				return &usageError{c, fmt.Errorf("no command %q", strings.Join(args, " "))}
+			}
+			writeHelp(a.stdout, target, a.helpWidth())
+			return nil
+		},
+	})
 	return root
 }
 

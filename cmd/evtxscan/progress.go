@@ -45,10 +45,11 @@ func newConsole(w io.Writer, mode string, getenv func(string) string) *console {
 	case "always":
 		c.mode = "bar"
 	case "auto":
-		switch {
-		case tty && getenv("TERM") != "dumb" && enableVT(w):
+		// A terminal that cannot move the cursor (TERM=dumb, a legacy
+		// Windows console) gets the plain lines of a log.
+		if tty && getenv("TERM") != "dumb" && enableVT(w) {
 			c.mode = "bar"
-		case !tty:
+		} else {
 			c.mode = "lines"
 		}
 	}
@@ -87,9 +88,9 @@ func (c *console) drawBar(ctx context.Context, st *batchStats, total int) func()
 		mpb.WithWidth(c.width), mpb.WithAutoRefresh())
 	counts := decor.Any(func(decor.Statistics) string {
 		if c.width < 72 {
-			return fmt.Sprintf("%d failed", st.failed.Load())
+			return fmt.Sprintf("%d failed", st.Failed.Load())
 		}
-		return fmt.Sprintf("%d failed, %s events", st.failed.Load(), humanCount(st.events.Load()))
+		return fmt.Sprintf("%d failed, %s events", st.Failed.Load(), humanCount(st.Events.Load()))
 	})
 	bar := p.New(int64(total), mpb.BarStyle().Lbound("[").Filler("#").Tip("#").Padding(".").Rbound("]"),
 		mpb.PrependDecorators(decor.CountersNoUnit("%d/%d tenants")),
@@ -98,10 +99,10 @@ func (c *console) drawBar(ctx context.Context, st *batchStats, total int) func()
 	c.mu.Lock()
 	c.p = p
 	c.mu.Unlock()
-	stopTick := tick(ctx, func() { bar.SetCurrent(min(st.done.Load(), int64(total))) })
+	stopTick := tick(ctx, func() { bar.SetCurrent(min(st.Done.Load(), int64(total))) })
 	return func() {
 		stopTick()
-		if n := st.done.Load(); n >= int64(total) {
+		if n := st.Done.Load(); n >= int64(total) {
 			bar.SetCurrent(int64(total))
 		} else {
 			bar.Abort(true)
@@ -120,7 +121,7 @@ func (c *console) plainLines(ctx context.Context, st *batchStats, total int, sta
 	every := int64(max(1, min(100, total/10)))
 	next := every
 	return tick(ctx, func() {
-		if n := st.done.Load(); n >= next && n < int64(total) {
+		if n := st.Done.Load(); n >= next && n < int64(total) {
 			c.printf("evtxscan scan: %s\n", plainLine(int(n), total, st, time.Since(start)))
 			next = (n/every + 1) * every
 		}
@@ -162,5 +163,5 @@ func plainLine(n, total int, st *batchStats, el time.Duration) string {
 		eta = fmt.Sprintf(", %s left", (el / time.Duration(n) * time.Duration(total-n)).Round(time.Second))
 	}
 	return fmt.Sprintf("%d/%d tenants, %d failed, %s events, %s%s",
-		n, total, st.failed.Load(), humanCount(st.events.Load()), el.Round(time.Second), eta)
+		n, total, st.Failed.Load(), humanCount(st.Events.Load()), el.Round(time.Second), eta)
 }

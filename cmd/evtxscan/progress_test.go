@@ -38,8 +38,8 @@ func runProgress(t *testing.T, mode string, env map[string]string, total int, st
 	stop := c.startBar(context.Background(), &st, total, time.Now())
 	for i := range total {
 		time.Sleep(step)
-		st.done.Add(1)
-		st.events.Add(1000)
+		st.Done.Add(1)
+		st.Events.Add(1000)
 		if i == total/2 {
 			c.printf("evtxscan scan: a message\n")
 		}

@@ -71,7 +71,7 @@ func (a *app) scanCmd() *cobra.Command {
 	restrictChoice(c, "color", "auto", "always", "never")
 	restrictChoice(c, "fail-on", "none", "error", "warning")
 	restrictChoice(c, "progress", "auto", "always", "never")
-	restrictChoice(c, "partition", "tenant,date", "tenant", "none")
+	restrictChoice(c, "partition", "tenant,month", "tenant,date", "tenant", "none")
 	restrictRange(c, "jobs", 1, 256)
 	c.MarkFlagFilename("out")
 	return c

@@ -1,0 +1,79 @@
+package correlate
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/parser"
+)
+
+// addBenchEvents is a day of a busy server: heartbeats, 300 attempts (a
+// third failing with a 6329), noise and unrelated events, in time order.
+func addBenchEvents() []*parser.Event {
+	in := &input{path: "Application.evtx"}
+	var evs []*parser.Event
+	for i := 0; i < 300; i++ {
+		d := time.Duration(i) * 4 * time.Minute
+		tid := tidN(i)
+		evs = append(evs, in.ev(at(d), sourcePasswordReset, 31019, heartbeatText("ssprdedicatedsbprodneu")))
+		evs = append(evs, in.ev(at(d), "Microsoft-Windows-Security-SPP", 16384, "x"))
+		evs = append(evs, in.ev(at(d+time.Second), sourcePasswordReset, 31001, startText(tid, "u@x")))
+		evs = append(evs, in.ev(at(d+time.Second), sourceADSync, 403, "ImpersonationHelper"))
+		if i%3 == 0 {
+			evs = append(evs, in.ev(at(d+2*time.Second), sourceADSync, 6329, seed000Set(anchorN(i))))
+			evs = append(evs, in.ev(at(d+2*time.Second), sourcePasswordReset, 33002, seed000Fail(tid, anchorN(i), "u@x")))
+		} else {
+			evs = append(evs, in.ev(at(d+2*time.Second), sourcePasswordReset, 31002, successText(tid, anchorN(i), "u@x")))
+		}
+	}
+	return evs
+}
+
+// Prepare gives the fields ExtractInto gives, for the events Add extracts
+// them from, and nil for the events Add only counts.
+func TestPrepareSameFields(t *testing.T) {
+	for _, ev := range addBenchEvents() {
+		got := Prepare(ev)
+		k, _ := classify(ev.Provider, ev.EventID)
+		switch k {
+		case kindUnrelated, kindOther, kindNoise, kindHashSync:
+			if got != nil {
+				t.Errorf("%s %d: prepared %v, want nil", ev.Provider, ev.EventID, got)
+			}
+			continue
+		}
+		var want Fields
+		ExtractInto(&want, ev.Provider, ev.EventID, ev.Data)
+		if f, ok := got.(*Fields); !ok || !reflect.DeepEqual(*f, want) {
+			t.Errorf("%s %d: prepared %+v, want %+v", ev.Provider, ev.EventID, got, want)
+		}
+	}
+}
+
+// BenchmarkAdd is Correlator.Add alone (Finish excluded), extracting the
+// fields itself and with fields prepared by the decoders (Prepare).
+func BenchmarkAdd(b *testing.B) {
+	evs := addBenchEvents()
+	cat := catalog.New()
+	for _, prepared := range []bool{false, true} {
+		name := "extract"
+		if prepared {
+			name = "prepared"
+			for _, e := range evs {
+				e.Prepared = Prepare(e)
+			}
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				c := New(Config{Catalog: cat})
+				for _, e := range evs {
+					c.Add(e)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+		})
+	}
+}

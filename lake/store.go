@@ -1,0 +1,462 @@
+package lake
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/azureblob" // azblob://
+	_ "gocloud.dev/blob/s3blob"    // s3://
+	"gocloud.dev/gcerrors"
+)
+
+// A store holds the files of a lake: a local folder or a bucket. Keys are
+// relative to the lake's root, with "/".
+type store interface {
+	// create starts a temporary object that becomes the part final when
+	// placed. No reader of the tables takes it for a part.
+	create(ctx context.Context, final, prefix string) (tempObject, error)
+	// place puts a closed temporary object at its final key, replacing
+	// what was there.
+	place(ctx context.Context, t tempObject) error
+	// remove removes a key; a missing key is no error.
+	remove(ctx context.Context, key string) error
+	// read reads a key; a missing key gives an error wrapping fs.ErrNotExist.
+	read(ctx context.Context, key string) ([]byte, error)
+	// writeAtomic replaces a key with data in one step.
+	writeAtomic(ctx context.Context, key, prefix string, data []byte) error
+	// removeTemp removes the temporary objects whose names start with
+	// one of prefixes.
+	removeTemp(ctx context.Context, prefixes map[string]bool) (int, error)
+	// list returns the keys under prefix (a folder, with "/"), sorted.
+	list(ctx context.Context, prefix string) ([]string, error)
+	// prune removes the folder dir and its parents while they are empty,
+	// up to the table's folder (local folders only).
+	prune(dir string)
+	// durable makes the placed objects of the folders durable.
+	durable(dirs map[string]bool) error
+	close() error
+	String() string
+}
+
+// A tempObject is a part file being written.
+type tempObject interface {
+	io.Writer
+	// Close finishes and syncs the object.
+	Close() error
+	// Abort removes it, closed or not.
+	Abort()
+	finalKey() string
+	// reopen reads a closed temporary object back.
+	reopen(ctx context.Context) (r io.ReaderAt, size int64, done func(), err error)
+}
+
+// openStore opens a local folder (a path or a file:// URL) or a bucket URL
+// (azblob://container/prefix, s3://bucket/prefix, or any scheme of
+// gocloud.dev/blob). Credentials come from the SDKs' standard environment
+// and identity chains.
+func openStore(ctx context.Context, location string) (store, error) {
+	if !IsURL(location) {
+		return openLocal(location)
+	}
+	if strings.HasPrefix(location, "file://") {
+		u, err := url.Parse(location)
+		if err != nil {
+			return nil, fmt.Errorf("lake: %w", err)
+		}
+		p := u.Path
+		if runtime.GOOS == "windows" && len(p) > 2 && p[0] == '/' && p[2] == ':' {
+			p = p[1:]
+		}
+		return openLocal(filepath.FromSlash(p))
+	}
+	return openBucket(ctx, location)
+}
+
+// IsURL reports whether location names a bucket (or file://) URL rather
+// than a local path.
+func IsURL(location string) bool {
+	scheme, _, ok := strings.Cut(location, "://")
+	return ok && len(scheme) >= 2 && filepath.VolumeName(location) == ""
+}
+
+// localStore is a lake in a local folder: parts are written under
+// temporary names in their partition's folder and renamed into place.
+type localStore struct{ dir string }
+
+func openLocal(dir string) (*localStore, error) {
+	if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(manifestDir)), 0o777); err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	return &localStore{dir: dir}, nil
+}
+
+func (s *localStore) String() string { return s.dir }
+func (s *localStore) close() error   { return nil }
+func (s *localStore) abs(key string) string {
+	return filepath.Join(s.dir, filepath.FromSlash(key))
+}
+
+type localTemp struct {
+	*os.File
+	final  string
+	closed bool
+}
+
+func (t *localTemp) finalKey() string { return t.final }
+func (t *localTemp) Close() error {
+	if t.closed {
+		return nil
+	}
+	t.closed = true
+	err := t.File.Sync()
+	if cerr := t.File.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+func (t *localTemp) Abort() {
+	if !t.closed {
+		t.closed = true
+		t.File.Close()
+	}
+	os.Remove(t.File.Name())
+}
+
+func (t *localTemp) reopen(context.Context) (io.ReaderAt, int64, func(), error) {
+	f, err := os.Open(t.File.Name())
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("lake: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, fmt.Errorf("lake: %w", err)
+	}
+	return f, fi.Size(), func() { f.Close() }, nil
+}
+
+func (s *localStore) create(_ context.Context, final, prefix string) (tempObject, error) {
+	dir := filepath.Dir(s.abs(final))
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	f, err := os.CreateTemp(dir, prefix+"*"+tempSuffix)
+	if err != nil {
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	return &localTemp{File: f, final: final}, nil
+}
+
+func (s *localStore) place(_ context.Context, t tempObject) error {
+	lt := t.(*localTemp)
+	if err := os.Rename(lt.File.Name(), s.abs(lt.final)); err != nil {
+		return fmt.Errorf("lake: %w", err)
+	}
+	return nil
+}
+
+func (s *localStore) durable(dirs map[string]bool) error {
+	for d := range dirs {
+		if err := syncDir(s.abs(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *localStore) remove(_ context.Context, key string) error {
+	if err := os.Remove(s.abs(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("lake: %w", err)
+	}
+	return nil
+}
+
+func (s *localStore) read(_ context.Context, key string) ([]byte, error) {
+	return os.ReadFile(s.abs(key))
+}
+
+func (s *localStore) writeAtomic(_ context.Context, key, prefix string, data []byte) error {
+	name := s.abs(key)
+	if err := os.MkdirAll(filepath.Dir(name), 0o777); err != nil {
+		return fmt.Errorf("lake: %w", err)
+	}
+	return writeFileAtomic(name, prefix, data)
+}
+
+func (s *localStore) removeTemp(_ context.Context, prefixes map[string]bool) (int, error) {
+	n := 0
+	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || !isTempName(d.Name(), prefixes) {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		n++
+		return nil
+	})
+	return n, err
+}
+
+// isTempName reports whether name is a temporary file of a tenant whose
+// prefix is in prefixes: .evtxscan-<16 hex>-<random>.tmp.
+func isTempName(name string, prefixes map[string]bool) bool {
+	const p = len(".evtxscan-") + 17
+	return strings.HasPrefix(name, ".evtxscan-") && strings.HasSuffix(name, tempSuffix) &&
+		len(name) >= p && prefixes[name[:p]]
+}
+
+func (s *localStore) list(_ context.Context, prefix string) ([]string, error) {
+	var out []string
+	root := s.abs(prefix)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(s.dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *localStore) prune(rel string) {
+	for strings.Contains(rel, "/") {
+		if err := os.Remove(s.abs(rel)); err != nil {
+			return
+		}
+		rel = path.Dir(rel)
+	}
+}
+
+// bucketStore is a lake in a bucket: parts are uploaded under
+// _evtxscan/tmp/ (outside every table's folder, so no reader lists them)
+// and copied to their final key when placed, then deleted; an upload that
+// is aborted never becomes an object.
+type bucketStore struct {
+	b        *blob.Bucket
+	location string
+	azure    bool
+}
+
+const tempDir = "_evtxscan/tmp/"
+
+func openBucket(ctx context.Context, location string) (*bucketStore, error) {
+	u, err := bucketURL(location)
+	if err != nil {
+		return nil, fmt.Errorf("lake: %s: %w", Redact(location), err)
+	}
+	b, err := blob.OpenBucket(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("lake: opening %s: %w", Redact(location), err)
+	}
+	return &bucketStore{b: b, location: Redact(location), azure: strings.HasPrefix(location, "azblob://")}, nil
+}
+
+// bucketURL turns scheme://bucket/some/prefix?query, the form of --out,
+// into the URL gocloud.dev/blob takes: the path becomes its prefix
+// parameter (gocloud.dev ignores the path of a bucket URL).
+func bucketURL(location string) (string, error) {
+	u, err := url.Parse(location)
+	if err != nil {
+		return "", err
+	}
+	p := strings.Trim(u.Path, "/")
+	if p == "" {
+		return location, nil
+	}
+	q := u.Query()
+	if q.Get("prefix") != "" {
+		return "", fmt.Errorf("a path and a prefix parameter both")
+	}
+	q.Set("prefix", p+"/")
+	u.Path, u.RawPath = "", ""
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// Redact drops the query of a URL from messages: it may hold options the
+// user does not want in logs.
+func Redact(location string) string {
+	if i := strings.IndexByte(location, '?'); i >= 0 {
+		return location[:i]
+	}
+	return location
+}
+
+func (s *bucketStore) String() string { return s.location }
+func (s *bucketStore) close() error   { return s.b.Close() }
+
+type bucketTemp struct {
+	w      *blob.Writer
+	cancel context.CancelFunc
+	key    string
+	final  string
+	closed bool
+	s      *bucketStore
+}
+
+func (t *bucketTemp) Write(p []byte) (int, error) { return t.w.Write(p) }
+func (t *bucketTemp) finalKey() string            { return t.final }
+func (t *bucketTemp) Close() error {
+	if t.closed {
+		return nil
+	}
+	t.closed = true
+	err := t.w.Close()
+	t.cancel()
+	if err != nil {
+		return fmt.Errorf("lake: uploading %s: %w", t.final, err)
+	}
+	return nil
+}
+func (t *bucketTemp) Abort() {
+	if !t.closed {
+		t.closed = true
+		t.cancel() // the upload is abandoned: no object
+		t.w.Close()
+		return
+	}
+	t.s.b.Delete(context.Background(), t.key)
+}
+
+func (t *bucketTemp) reopen(ctx context.Context) (io.ReaderAt, int64, func(), error) {
+	data, err := t.s.b.ReadAll(ctx, t.key)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("lake: reading back %s: %w", t.final, err)
+	}
+	return bytes.NewReader(data), int64(len(data)), func() {}, nil
+}
+
+func randomName() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (s *bucketStore) checkKey(key string) error {
+	if s.azure && strings.ContainsAny(key, "%#?\\\"") {
+		return fmt.Errorf("lake: %s: the key %q holds a %%-escape, which the azblob driver would change (gocloud.dev escapes %% in Azure keys), so Hive readers would not decode it; give the tenant a name of letters, digits, space, . _ - (--tenant)", s.location, key)
+	}
+	return nil
+}
+
+func (s *bucketStore) create(ctx context.Context, final, prefix string) (tempObject, error) {
+	if err := s.checkKey(final); err != nil {
+		return nil, err
+	}
+	key := tempDir + prefix + randomName() + tempSuffix
+	wctx, cancel := context.WithCancel(ctx)
+	w, err := s.b.NewWriter(wctx, key, &blob.WriterOptions{
+		ContentType:    "application/vnd.apache.parquet",
+		BufferSize:     4 << 20,
+		MaxConcurrency: 1,
+	})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("lake: %w", err)
+	}
+	return &bucketTemp{w: w, cancel: cancel, key: key, final: final, s: s}, nil
+}
+
+func (s *bucketStore) place(ctx context.Context, t tempObject) error {
+	bt := t.(*bucketTemp)
+	if err := s.b.Copy(ctx, bt.final, bt.key, nil); err != nil {
+		return fmt.Errorf("lake: placing %s: %w", bt.final, err)
+	}
+	if err := s.b.Delete(ctx, bt.key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("lake: %w", err)
+	}
+	return nil
+}
+
+func (s *bucketStore) durable(map[string]bool) error { return nil } // a PUT is durable when it returns
+
+func (s *bucketStore) remove(ctx context.Context, key string) error {
+	if err := s.b.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("lake: %w", err)
+	}
+	return nil
+}
+
+func (s *bucketStore) read(ctx context.Context, key string) ([]byte, error) {
+	b, err := s.b.ReadAll(ctx, key)
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return nil, fmt.Errorf("%s: %w", key, fs.ErrNotExist)
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+func (s *bucketStore) writeAtomic(ctx context.Context, key, _ string, data []byte) error {
+	if err := s.checkKey(key); err != nil {
+		return err
+	}
+	if err := s.b.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+		return fmt.Errorf("lake: writing %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *bucketStore) removeTemp(ctx context.Context, prefixes map[string]bool) (int, error) {
+	keys, err := s.list(ctx, tempDir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range keys {
+		if isTempName(path.Base(k), prefixes) {
+			if err := s.remove(ctx, k); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *bucketStore) list(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	it := s.b.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lake: listing %s: %w", prefix, err)
+		}
+		if !obj.IsDir {
+			out = append(out, obj.Key)
+		}
+	}
+	return out, nil
+}
+
+func (s *bucketStore) prune(string) {} // a bucket has no folders
