@@ -64,7 +64,11 @@ func RelPath(roots []string, p string) string {
 		if bucket.IsURL(r) {
 			// items of a bucket URL are named by the URL without its
 			// query, "/" and the key
+			arg := r
 			r = strings.TrimRight(bucket.Redact(r), "/")
+			if p == arg || p == r {
+				return path.Base(r)
+			}
 			if tail, ok := strings.CutPrefix(p, r+"/"); ok {
 				return path.Base(r) + "/" + tail
 			}
@@ -86,6 +90,9 @@ func RelPath(roots []string, p string) string {
 	}
 	if i := strings.IndexByte(p, '!'); i >= 0 {
 		fsPart, rest = p[:i], p[i:]
+	}
+	if bucket.IsURL(fsPart) {
+		return path.Base(strings.TrimRight(bucket.Redact(fsPart), "/")) + rest
 	}
 	return filepath.Base(fsPart) + rest
 }
