@@ -3,7 +3,6 @@ package input
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 
 	"gocloud.dev/blob"
@@ -16,8 +15,8 @@ import (
 // than a path on disk. Such an input is read through [Walker.Bucket].
 func IsURL(input string) bool { return bucket.IsURL(input) }
 
-// bucket visits every object under the bucket URL loc, in the order the
-// bucket lists them (by key), as if it were a folder: an EVTX object is
+// bucket visits every object under the bucket URL loc, in the order of
+// their keys, as if it were a folder: an EVTX object is
 // streamed, a zip object read into memory within MaxNestedZipBytes,
 // anything else skipped. Items are named by the URL without its query,
 // "/", and the key below the prefix.
@@ -33,21 +32,17 @@ func (wk *walk) bucket(loc string) error {
 		return nil
 	}
 	defer b.Close()
-	objs := b.List(nil)
-	for {
-		obj, err := objs.Next(wk.ctx)
-		if err == io.EOF {
-			return nil
+	objs, err := bucket.List(wk.ctx, b)
+	if err != nil {
+		if cerr := wk.ctx.Err(); cerr != nil {
+			return cerr
 		}
-		if err != nil {
-			if cerr := wk.ctx.Err(); cerr != nil {
-				return cerr
-			}
-			wk.fail(&Error{Path: base, Op: "list folder", Err: err})
-			return nil
-		}
-		if obj.IsDir {
-			continue
+		wk.fail(&Error{Path: base, Op: "list folder", Err: err})
+		// the objects listed before the error are read
+	}
+	for _, obj := range objs {
+		if err := wk.ctx.Err(); err != nil {
+			return err
 		}
 		name := base + "/" + obj.Key
 		r, err := b.NewReader(wk.ctx, obj.Key, nil)
@@ -61,6 +56,7 @@ func (wk *walk) bucket(loc string) error {
 			return err
 		}
 	}
+	return nil
 }
 
 var errNoBuckets = errors.New("bucket URLs are not read here (input.Walker.Bucket is not set)")

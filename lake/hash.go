@@ -154,29 +154,17 @@ func hashBucket(ctx context.Context, h hash.Hash, index int, loc string) error {
 		return fmt.Errorf("lake: hashing input: %w", err)
 	}
 	defer b.Close()
-	var keys []string
-	sizes := map[string]int64{}
-	it := b.List(nil)
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("lake: hashing %s: %w", bucket.Redact(loc), err)
-		}
-		if !obj.IsDir {
-			keys = append(keys, obj.Key)
-			sizes[obj.Key] = obj.Size
-		}
+	objs, err := bucket.List(ctx, b)
+	if err != nil {
+		return fmt.Errorf("lake: hashing %s: %w", bucket.Redact(loc), err)
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, obj := range objs {
+		k := obj.Key
 		r, err := b.NewReader(ctx, k, nil)
 		if err != nil {
 			return fmt.Errorf("lake: hashing %s/%s: %w", bucket.Redact(loc), k, err)
 		}
-		io.WriteString(h, strconv.Itoa(index)+"\x00"+k+"\x00"+strconv.FormatInt(sizes[k], 10)+"\x00")
+		io.WriteString(h, strconv.Itoa(index)+"\x00"+k+"\x00"+strconv.FormatInt(obj.Size, 10)+"\x00")
 		_, err = io.Copy(h, r) // the reader checks ctx
 		r.Close()
 		if err != nil {

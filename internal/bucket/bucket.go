@@ -8,8 +8,10 @@ package bucket
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gocloud.dev/blob"
@@ -72,4 +74,24 @@ func Open(ctx context.Context, location string) (*blob.Bucket, error) {
 		return nil, fmt.Errorf("opening %s: %w", Redact(location), err)
 	}
 	return b, nil
+}
+
+// List returns the objects of b (not its "directories"), sorted by key.
+func List(ctx context.Context, b *blob.Bucket) ([]*blob.ListObject, error) {
+	var out []*blob.ListObject
+	it := b.List(nil)
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return out, err
+		}
+		if !obj.IsDir {
+			out = append(out, obj)
+		}
+	}
+	slices.SortFunc(out, func(a, b *blob.ListObject) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
 }
