@@ -9,15 +9,16 @@ import (
 // An argument's tenant is its base name without extension; a bucket URL's
 // is its path's, the query left out.
 func TestDefaultTenant(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"cases/tenant-a-contoso.zip", "tenant-a-contoso"},
-		{"Application.evtx", "Application"},
-		{"azblob://logs/cases/contoso?domain=127.0.0.1:10000&protocol=http", "contoso"},
-		{"s3://bucket/fabrikam/", "fabrikam"},
-		{"file:///data/woodgrove.zip", "woodgrove"},
-	} {
-		if got := scan.DefaultTenant(tc.in); got != tc.want {
-			t.Errorf("DefaultTenant(%q) = %q, want %q", tc.in, got, tc.want)
+	want := map[string]string{
+		"cases/tenant-a-contoso.zip": "tenant-a-contoso",
+		"Application.evtx":           "Application",
+		"azblob://logs/cases/contoso?domain=127.0.0.1:10000&protocol=http": "contoso",
+		"s3://bucket/fabrikam/":      "fabrikam",
+		"file:///data/woodgrove.zip": "woodgrove",
+	}
+	for in, name := range want {
+		if got := scan.DefaultTenant(in); got != name {
+			t.Errorf("DefaultTenant(%q) = %q, want %q", in, got, name)
 		}
 	}
 }
