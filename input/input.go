@@ -17,7 +17,12 @@
 // by its extension: "ElfFile\x00" is an EVTX log, "PK\x03\x04" or
 // "PK\x05\x06" (an empty archive) is a zip archive. Anything else is
 // skipped and listed with the reason ("not EVTX (text)", "not EVTX",
-// "empty", ...); skipping is never silent.
+// "empty", ...); skipping is never silent. An input that is a bucket URL
+// ([IsURL]: azblob://container/prefix, s3://bucket/prefix, file:///dir)
+// is read through [Walker.Bucket] as a folder of its objects, in key
+// order, each object a stream like standard input's (a zip held in memory
+// within MaxNestedZipBytes), named by the URL without its query, "/" and
+// the key.
 //
 // Order. Inputs are visited in the order given; the entries of a directory
 // in lexical (byte-wise) order of their names, depth first; the entries of a
