@@ -3,11 +3,13 @@ package batch
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/evtxscan/evtxscan/internal/bucket"
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/lake/azuritetest"
 	"github.com/evtxscan/evtxscan/scan"
@@ -131,5 +133,53 @@ func TestRunAzurite(t *testing.T) {
 	c.Partitioning = lake.ByTenant
 	if _, err := Run(ctx, inputs, c); err == nil || !strings.Contains(err.Error(), "partitioned by") {
 		t.Errorf("another partitioning: %v", err)
+	}
+}
+
+// A tenant whose logs are in a bucket (Azurite), named by its azblob://
+// URL, gives the same part files, byte for byte, as the same files in a
+// local folder of the same name: the content hash, the part id and the
+// stored paths do not depend on where the logs were read from.
+func TestRunAzuriteInput(t *testing.T) {
+	az := azuritetest.Start(t)
+	url := az.Container(t, "logs", "cases/t1")
+	ctx := context.Background()
+	b, err := bucket.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	folder := filepath.Join(t.TempDir(), "t1")
+	for _, name := range []string{"seed000-sync-rule.evtx", "tenant-a-contoso.zip"} {
+		data, err := os.ReadFile(filepath.Join("..", "testdata", "evtx", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.WriteAll(ctx, name, data, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(folder, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(folder, name), data, 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(in string) map[string]string {
+		out := t.TempDir()
+		res, err := Run(ctx, []string{in}, Config{Out: out, Jobs: 1, Version: "v1", Read: scan.ReadOptions{Workers: 1}})
+		if err != nil || res.Written != 1 || res.Failed != 0 {
+			t.Fatalf("batch of %s: %+v, %v", in, res, err)
+		}
+		return azuritetest.LocalParts(t, out)
+	}
+	want, got := run(folder), run(url)
+	if len(want) < 5 || !slices.Equal(keys(got), keys(want)) {
+		t.Fatalf("parts:\n%s\nwant:\n%s", strings.Join(keys(got), "\n"), strings.Join(keys(want), "\n"))
+	}
+	for k, h := range want {
+		if got[k] != h {
+			t.Errorf("%s differs from the part of the local folder", k)
+		}
 	}
 }

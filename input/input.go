@@ -17,7 +17,12 @@
 // by its extension: "ElfFile\x00" is an EVTX log, "PK\x03\x04" or
 // "PK\x05\x06" (an empty archive) is a zip archive. Anything else is
 // skipped and listed with the reason ("not EVTX (text)", "not EVTX",
-// "empty", ...); skipping is never silent.
+// "empty", ...); skipping is never silent. An input that is a bucket URL
+// ([IsURL]: azblob://container/prefix, s3://bucket/prefix, file:///dir)
+// is read through [Walker.Bucket] as a folder of its objects, in key
+// order, each object a stream like standard input's (a zip held in memory
+// within MaxNestedZipBytes), named by the URL without its query, "/" and
+// the key.
 //
 // Order. Inputs are visited in the order given; the entries of a directory
 // in lexical (byte-wise) order of their names, depth first; the entries of a
@@ -80,6 +85,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"gocloud.dev/blob"
 )
 
 // Limits bound the work a hostile archive can cause. A zero or negative
@@ -243,6 +250,11 @@ type Walker struct {
 	// Stdin is read for the input named "-" (StdinName); nil means that
 	// standard input is not available.
 	Stdin io.Reader
+	// Bucket opens an input that is a bucket URL ([IsURL]), whose objects
+	// are then read as the files of a folder; nil means that such inputs
+	// are errors (no network). [OpenBucket] opens azblob://, s3:// and
+	// file:// URLs. [Walker.Open] does not reopen the items of a bucket.
+	Bucket func(ctx context.Context, location string) (*blob.Bucket, error)
 }
 
 // NewWalker returns a Walker with limits l.
@@ -267,7 +279,7 @@ func NewWalker(l Limits) *Walker { return &Walker{Limits: l} }
 // ctx is done Walk stops and returns ctx.Err(). The Report holds what was
 // found up to the return, in every case.
 func (w *Walker) Walk(ctx context.Context, paths []string, fn func(it Item, r io.Reader) error) (Report, error) {
-	wk := &walk{ctx: ctx, lim: w.Limits.withDefaults(), fn: fn, drain: true, in: w.Stdin}
+	wk := &walk{ctx: ctx, lim: w.Limits.withDefaults(), fn: fn, drain: true, in: w.Stdin, open: w.Bucket}
 	err := wk.run(paths)
 	return wk.rep, err
 }
@@ -282,7 +294,7 @@ func (w *Walker) List(ctx context.Context, paths []string) ([]Item, Report, erro
 		items = append(items, it)
 		return nil
 	}
-	wk := &walk{ctx: ctx, lim: w.Limits.withDefaults(), fn: fn, in: w.Stdin}
+	wk := &walk{ctx: ctx, lim: w.Limits.withDefaults(), fn: fn, in: w.Stdin, open: w.Bucket}
 	err := wk.run(paths)
 	return items, wk.rep, err
 }
@@ -295,8 +307,9 @@ type walk struct {
 	drain     bool // read archive entries to their end after fn, for the CRC
 	rep       Report
 	seen      seen
-	in        io.Reader // Walker.Stdin
-	stdinRead bool      // "-" was visited
+	in        io.Reader                                           // Walker.Stdin
+	stdinRead bool                                                // "-" was visited
+	open      func(context.Context, string) (*blob.Bucket, error) // Walker.Bucket
 }
 
 func (wk *walk) fail(e *Error) { wk.rep.Errors = append(wk.rep.Errors, e) }
@@ -312,6 +325,12 @@ func (wk *walk) run(paths []string) error {
 		}
 		if p == StdinName {
 			if err := wk.stdin(); err != nil {
+				return err
+			}
+			continue
+		}
+		if IsURL(p) {
+			if err := wk.bucket(p); err != nil {
 				return err
 			}
 			continue

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/evtxscan/evtxscan/internal/bucket"
 )
 
 // ContentHash returns the SHA-256, in hex, of the content of the inputs
@@ -21,11 +23,19 @@ import (
 // path, the relative path ("" for a path that is a file), the size and the
 // bytes of the file. Names of the inputs themselves and modification times
 // do not count: an input copied or renamed has the same hash, and an
-// input whose bytes changed has another.
+// input whose bytes changed has another. A bucket URL is hashed like a
+// folder, its objects' keys below the prefix as relative paths (so it
+// hashes like the same files in a local folder); its bytes are read for it.
 func ContentHash(ctx context.Context, paths []string) (string, error) {
 	h := sha256.New()
 	io.WriteString(h, "evtxscan-content/1\x00")
 	for i, p := range paths {
+		if bucket.IsURL(p) {
+			if err := hashBucket(ctx, h, i, p); err != nil {
+				return "", err
+			}
+			continue
+		}
 		files, err := listFiles(p)
 		if err != nil {
 			return "", err
@@ -134,4 +144,32 @@ func hashFile(ctx context.Context, h hash.Hash, index int, f fileRef) error {
 			return fmt.Errorf("lake: hashing %s: %w", f.abs, err)
 		}
 	}
+}
+
+// hashBucket hashes the objects under the bucket URL loc like the files
+// of a folder.
+func hashBucket(ctx context.Context, h hash.Hash, index int, loc string) error {
+	b, err := bucket.Open(ctx, loc)
+	if err != nil {
+		return fmt.Errorf("lake: hashing input: %w", err)
+	}
+	defer b.Close()
+	objs, err := bucket.List(ctx, b)
+	if err != nil {
+		return fmt.Errorf("lake: hashing %s: %w", bucket.Redact(loc), err)
+	}
+	for _, obj := range objs {
+		k := obj.Key
+		r, err := b.NewReader(ctx, k, nil)
+		if err != nil {
+			return fmt.Errorf("lake: hashing %s/%s: %w", bucket.Redact(loc), k, err)
+		}
+		io.WriteString(h, strconv.Itoa(index)+"\x00"+k+"\x00"+strconv.FormatInt(obj.Size, 10)+"\x00")
+		_, err = io.Copy(h, r) // the reader checks ctx
+		r.Close()
+		if err != nil {
+			return fmt.Errorf("lake: hashing %s/%s: %w", bucket.Redact(loc), k, err)
+		}
+	}
+	return nil
 }

@@ -3,11 +3,13 @@ package lake
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/internal/bucket"
 	"github.com/evtxscan/evtxscan/parser"
 	"github.com/evtxscan/evtxscan/pseudonym"
 )
@@ -59,6 +61,19 @@ func KeywordsHex(k uint64) string { return fmt.Sprintf("0x%016x", k) }
 func RelPath(roots []string, p string) string {
 	fsPart, rest := p, ""
 	for _, r := range roots {
+		if bucket.IsURL(r) {
+			// items of a bucket URL are named by the URL without its
+			// query, "/" and the key
+			arg := r
+			r = strings.TrimRight(bucket.Redact(r), "/")
+			if p == arg || p == r {
+				return path.Base(r)
+			}
+			if tail, ok := strings.CutPrefix(p, r+"/"); ok {
+				return path.Base(r) + "/" + tail
+			}
+			continue
+		}
 		r = filepath.Clean(r)
 		if !strings.HasPrefix(p, r) {
 			continue
@@ -75,6 +90,9 @@ func RelPath(roots []string, p string) string {
 	}
 	if i := strings.IndexByte(p, '!'); i >= 0 {
 		fsPart, rest = p[:i], p[i:]
+	}
+	if bucket.IsURL(fsPart) {
+		return path.Base(strings.TrimRight(bucket.Redact(fsPart), "/")) + rest
 	}
 	return filepath.Base(fsPart) + rest
 }

@@ -51,6 +51,10 @@ func TestRelPath(t *testing.T) {
 		{[]string{filepath.Join(home, "t3.evtx")}, filepath.Join(home, "t3.evtx"), "t3.evtx"},
 		{[]string{filepath.Join(home, "t")}, filepath.Join(home, "tx", "App.evtx"), "App.evtx"}, // a prefix of a name is not its folder
 		{nil, filepath.Join(home, "x.zip") + "!App.evtx", "x.zip!App.evtx"},
+		{[]string{"azblob://logs/cases/t4?domain=127.0.0.1:1"}, "azblob://logs/cases/t4/sub/in.zip!a/b.evtx", "t4/sub/in.zip!a/b.evtx"},
+		{[]string{"file:///data/t5/"}, "file:///data/t5/App.evtx", "t5/App.evtx"},
+		{[]string{"azblob://logs/t6?domain=127.0.0.1:1"}, "azblob://logs/t6?domain=127.0.0.1:1", "t6"}, // the argument itself
+		{nil, "s3://b/cases/t7.zip?region=x", "t7.zip"},
 	} {
 		if got := RelPath(tc.roots, tc.in); got != tc.want {
 			t.Errorf("RelPath(%q, %q) = %q, want %q", tc.roots, tc.in, got, tc.want)

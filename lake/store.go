@@ -17,9 +17,9 @@ import (
 	"strings"
 
 	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob://
-	_ "gocloud.dev/blob/s3blob"    // s3://
 	"gocloud.dev/gcerrors"
+
+	"github.com/evtxscan/evtxscan/internal/bucket"
 )
 
 // A store holds the files of a lake: a local folder or a bucket. Keys are
@@ -87,10 +87,7 @@ func openStore(ctx context.Context, location string) (store, error) {
 
 // IsURL reports whether location names a bucket (or file://) URL rather
 // than a local path.
-func IsURL(location string) bool {
-	scheme, _, ok := strings.Cut(location, "://")
-	return ok && len(scheme) >= 2 && filepath.VolumeName(location) == ""
-}
+func IsURL(location string) bool { return bucket.IsURL(location) }
 
 // localStore is a lake in a local folder: parts are written under
 // temporary names in their partition's folder and renamed into place.
@@ -266,47 +263,16 @@ type bucketStore struct {
 const tempDir = "_evtxscan/tmp/"
 
 func openBucket(ctx context.Context, location string) (*bucketStore, error) {
-	u, err := bucketURL(location)
+	b, err := bucket.Open(ctx, location)
 	if err != nil {
-		return nil, fmt.Errorf("lake: %s: %w", Redact(location), err)
-	}
-	b, err := blob.OpenBucket(ctx, u)
-	if err != nil {
-		return nil, fmt.Errorf("lake: opening %s: %w", Redact(location), err)
+		return nil, fmt.Errorf("lake: %w", err)
 	}
 	return &bucketStore{b: b, location: Redact(location), azure: strings.HasPrefix(location, "azblob://")}, nil
 }
 
-// bucketURL turns scheme://bucket/some/prefix?query, the form of --out,
-// into the URL gocloud.dev/blob takes: the path becomes its prefix
-// parameter (gocloud.dev ignores the path of a bucket URL).
-func bucketURL(location string) (string, error) {
-	u, err := url.Parse(location)
-	if err != nil {
-		return "", err
-	}
-	p := strings.Trim(u.Path, "/")
-	if p == "" {
-		return location, nil
-	}
-	q := u.Query()
-	if q.Get("prefix") != "" {
-		return "", fmt.Errorf("a path and a prefix parameter both")
-	}
-	q.Set("prefix", p+"/")
-	u.Path, u.RawPath = "", ""
-	u.RawQuery = q.Encode()
-	return u.String(), nil
-}
-
 // Redact drops the query of a URL from messages: it may hold options the
 // user does not want in logs.
-func Redact(location string) string {
-	if i := strings.IndexByte(location, '?'); i >= 0 {
-		return location[:i]
-	}
-	return location
-}
+func Redact(location string) string { return bucket.Redact(location) }
 
 func (s *bucketStore) String() string { return s.location }
 func (s *bucketStore) close() error   { return s.b.Close() }

@@ -170,6 +170,7 @@ func readArgs(ctx context.Context, paths []string, rf ReadOptions, fn func(arg i
 	}
 	w := input.NewWalker(lim)
 	w.Stdin = rf.Stdin
+	w.Bucket = input.OpenBucket // URL arguments: the only network is the URL named
 	var keep func(string) bool
 	if !rf.All {
 		keep = parser.Providers(catalog.WritebackSources()...)

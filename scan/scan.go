@@ -8,6 +8,7 @@ import (
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/input"
 	"github.com/evtxscan/evtxscan/parser"
 )
 
@@ -181,8 +182,12 @@ func (r *Report) Views() []View {
 }
 
 // DefaultTenant is the tenant name of an input argument: its base name
-// without its extension.
+// without its extension (for a bucket URL, of its path, the query left
+// out).
 func DefaultTenant(path string) string {
+	if input.IsURL(path) {
+		path, _, _ = strings.Cut(path, "?")
+	}
 	base := filepath.Base(filepath.Clean(path))
 	if ext := filepath.Ext(base); ext != "" && ext != base {
 		base = strings.TrimSuffix(base, ext)

@@ -35,7 +35,8 @@ func (a *app) scanCmd() *cobra.Command {
 		Use:   "scan [flags] INPUT...",
 		Short: "analyse logs: attempts, service health, root causes",
 		Long: "Reads the Application logs of an Entra Connect server (.evtx files, folders, " +
-			"zips, or - for an .evtx or .zip on standard input) and reports every password " +
+			"zips, bucket URLs such as azblob://container/prefix read like folders, or - for " +
+			"an .evtx or .zip on standard input) and reports every password " +
 			"writeback attempt, the health of the writeback service and the root causes of " +
 			"failures, with what to do. Each server (the Computer of its records) is " +
 			"analysed on its own; each input argument is a tenant (a case), named after " +

@@ -18,7 +18,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -32,6 +31,7 @@ import (
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob://
 
+	"github.com/evtxscan/evtxscan/internal/bucket"
 	"github.com/evtxscan/evtxscan/internal/testenv"
 )
 
@@ -167,15 +167,11 @@ func Objects(t testing.TB, root, prefix string, keep func(key string) bool) map[
 	}
 	defer b.Close()
 	out := map[string][]byte{}
-	it := b.List(nil)
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	objs, err := bucket.List(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, obj := range objs {
 		k, ok := strings.CutPrefix(obj.Key, prefix)
 		if !ok {
 			t.Errorf("object %s outside the lake's prefix %s", obj.Key, prefix)
