@@ -422,30 +422,13 @@ func headerEnd(s string) int {
 // digit), followed by optional blanks and sep, and returns the index of the
 // value after sep and its blanks, or -1. Keys compare without ASCII case.
 func keyValue(s, key string, sep byte) int {
-	for i := 0; i+len(key) <= len(s); {
-		k := indexFold(s[i:], key)
-		if k < 0 {
+	return findKey(s, key, func(j int) int {
+		j = skipBlanks(s, j)
+		if j >= len(s) || s[j] != sep {
 			return -1
 		}
-		k += i
-		i = k + 1
-		if k > 0 && isWordByte(s[k-1]) {
-			continue
-		}
-		j := k + len(key)
-		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-			j++
-		}
-		if j >= len(s) || s[j] != sep {
-			continue
-		}
-		j++
-		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-			j++
-		}
-		return j
-	}
-	return -1
+		return skipBlanks(s, j+1)
+	})
 }
 
 // keyValueLoose is keyValue with ':' as separator, or else with blanks
@@ -455,6 +438,19 @@ func keyValueLoose(s, key string) int {
 	if v := keyValue(s, key, ':'); v >= 0 {
 		return v
 	}
+	return findKey(s, key, func(b int) int {
+		j := skipBlanks(s, b)
+		if j == b || j >= len(s) || s[j] == ':' || s[j] == '=' || s[j] == ',' || s[j] == '\r' || s[j] == '\n' {
+			return -1
+		}
+		return j
+	})
+}
+
+// findKey calls value with the index just past each whole-word occurrence
+// of key in s (not preceded by a letter or digit; ASCII case ignored), in
+// order, and returns the first index value returns that is not -1, or -1.
+func findKey(s, key string, value func(end int) int) int {
 	for i := 0; i+len(key) <= len(s); {
 		k := indexFold(s[i:], key)
 		if k < 0 {
@@ -465,17 +461,20 @@ func keyValueLoose(s, key string) int {
 		if k > 0 && isWordByte(s[k-1]) {
 			continue
 		}
-		j := k + len(key)
-		b := j
-		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-			j++
+		if v := value(k + len(key)); v >= 0 {
+			return v
 		}
-		if j == b || j >= len(s) || s[j] == ':' || s[j] == '=' || s[j] == ',' || s[j] == '\r' || s[j] == '\n' {
-			continue
-		}
-		return j
 	}
 	return -1
+}
+
+// skipBlanks returns the index of the first byte at or after j in s that is
+// not a space or a tab.
+func skipBlanks(s string, j int) int {
+	for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+		j++
+	}
+	return j
 }
 
 // unwrap joins the lines of a header into one: each line break, with the
