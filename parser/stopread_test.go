@@ -3,8 +3,8 @@ package parser
 import (
 	"context"
 	"encoding/binary"
-	"hash/crc32"
 	"errors"
+	"hash/crc32"
 	"sync/atomic"
 	"testing"
 	"time"
