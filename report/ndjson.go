@@ -9,10 +9,20 @@ import (
 )
 
 // NDJSON writes one attempt, finding or unattributed group per line, each
-// with a "kind": every attempt, then every finding, then every group.
+// with a "kind": every attempt, then every finding, then every group. A
+// report of an interrupted analysis starts with a line of kind
+// "interrupted" (scan.Interruption: how far the inputs were read).
 func NDJSON(w io.Writer, rep *scan.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	if rep.Interrupted != nil {
+		if err := enc.Encode(struct {
+			Kind string `json:"kind"`
+			*scan.Interruption
+		}{"interrupted", rep.Interrupted}); err != nil {
+			return err
+		}
+	}
 	for i := range rep.Attempts {
 		if err := enc.Encode(struct {
 			Kind string `json:"kind"`
