@@ -326,3 +326,44 @@ func BenchmarkJSON(b *testing.B) {
 		})
 	}
 }
+
+// plain8 says an 8-byte run needs no escaping exactly when every byte is
+// printable ASCII other than '"' and '\\': each byte value at each place.
+func TestPlain8(t *testing.T) {
+	for pos := range 8 {
+		for b := range 256 {
+			s := []byte("abcdefgh")
+			s[pos] = byte(b)
+			want := b >= 0x20 && b < 0x80 && b != '"' && b != '\\'
+			if got := plain8(string(s), 0); got != want {
+				t.Errorf("plain8(%q) = %v, want %v", s, got, want)
+			}
+		}
+	}
+}
+
+// appendTime writes what correlate.Time.MarshalJSON writes, inside the
+// quotes, for the years it formats itself, at their edges and beyond.
+func TestAppendTime(t *testing.T) {
+	east := time.FixedZone("east", 14*3600)
+	for _, tm := range []time.Time{
+		time.Date(2024, 3, 20, 9, 14, 20, 400_000_000, time.UTC),
+		time.Date(2024, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(2025, 1, 1, 0, 0, 0, 99, east), // 2024 in UTC; 99 ns round down
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_900, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Unix(0, 0),
+	} {
+		want, err := correlate.Time{Time: tm}.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := append(append([]byte{'"'}, appendTime(nil, tm)...), '"')
+		if !bytes.Equal(got, want) {
+			t.Errorf("appendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}

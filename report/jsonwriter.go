@@ -3,6 +3,7 @@ package report
 import (
 	"io"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/evtxscan/evtxscan/correlate"
@@ -64,9 +65,15 @@ func (e *jsonWriter) member() {
 	}
 }
 
+// newline starts a line indented by two spaces per depth.
 func (e *jsonWriter) newline(depth int) {
-	e.buf = append(e.buf, '\n')
-	for range depth {
+	const line = "\n                                " // 16 levels
+	if n := 1 + 2*depth; n <= len(line) {
+		e.buf = append(e.buf, line[:n]...)
+		return
+	}
+	e.buf = append(e.buf, line...)
+	for range depth - (len(line)-1)/2 {
 		e.buf = append(e.buf, ' ', ' ')
 	}
 }
@@ -117,8 +124,45 @@ func (e *jsonWriter) time(t correlate.Time) {
 		return
 	}
 	e.buf = append(e.buf, '"')
-	e.buf = t.UTC().AppendFormat(e.buf, correlate.TimeLayout)
+	e.buf = appendTime(e.buf, t.Time)
 	e.buf = append(e.buf, '"')
+}
+
+// appendTime appends t in UTC as t.UTC().AppendFormat(dst,
+// correlate.TimeLayout) does ("2006-01-02T15:04:05.0000000Z"), digit by
+// digit for the years 0 to 9999 and by AppendFormat for the others.
+func appendTime(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, correlate.TimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	frac := t.Nanosecond() / 100
+	var b [28]byte
+	digits(b[0:4], year)
+	b[4] = '-'
+	digits(b[5:7], int(month))
+	b[7] = '-'
+	digits(b[8:10], day)
+	b[10] = 'T'
+	digits(b[11:13], hour)
+	b[13] = ':'
+	digits(b[14:16], minute)
+	b[16] = ':'
+	digits(b[17:19], sec)
+	b[19] = '.'
+	digits(b[20:27], frac)
+	b[27] = 'Z'
+	return append(dst, b[:]...)
+}
+
+// digits writes n in decimal into b, zero-padded to len(b).
+func digits(b []byte, n int) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
 }
 
 // Fields, one call per struct field, named after the field's tag: Omit
@@ -231,6 +275,10 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plain8(s, i) {
+			i += 8
+			continue
+		}
 		b := s[i]
 		if b < utf8.RuneSelf {
 			if b >= 0x20 && b != '"' && b != '\\' {
@@ -275,4 +323,18 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plain8 reports whether the 8 bytes of s at i are all printable ASCII
+// other than '"' and '\\', which JSON writes as they are: one test for
+// eight bytes of the plain text most strings are made of. A byte below
+// 0x20 makes x-0x20 borrow into its top bit; a '"' or '\\' is a zero byte
+// of x^'"' or x^'\\'; a byte of 0x80 or more has its top bit set.
+func plain8(s string, i int) bool {
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	quote, backslash := x^(ones*'"'), x^(ones*'\\')
+	control := (x - ones*0x20) &^ x
+	return (x|control|(quote-ones)&^quote|(backslash-ones)&^backslash)&tops == 0
 }

@@ -33,4 +33,3 @@ func ndjsonLine[T any](e *jsonWriter, kind string, v *T, fields func(*jsonWriter
 	e.buf = append(e.buf, '\n')
 	e.flushIfFull()
 }
-
