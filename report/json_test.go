@@ -282,6 +282,12 @@ func TestJSONWriteError(t *testing.T) {
 // with the single-pass writers and with the encoding/json ones they
 // replace: the report of $EVTXSCAN_BENCH_FILE when set (e.g. a 1 GiB
 // member log of internal/cmd/genlog), else of a generated 4 MiB log.
+//
+// On a 1 GiB member log (genlog -size 1GiB -seed 1 -mix
+// member; 89.5 MB of JSON), 2-core machine under load, best of 2 runs of 5:
+// json 266 ms/op and 2 allocs/op against json-encoding 1544 ms/op and
+// 497,076 allocs/op (0.17×); ndjson 125 ms/op, 2 allocs/op against
+// ndjson-encoding 380 ms/op, 551,410 allocs/op (0.33×).
 func BenchmarkJSON(b *testing.B) {
 	path := os.Getenv("EVTXSCAN_BENCH_FILE")
 	if path == "" {
