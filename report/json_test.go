@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,8 +57,61 @@ func sameBytes(t *testing.T, name string, want, got []byte) {
 	}
 	i := firstDiff(string(want), string(got))
 	lo := max(i-120, 0)
-	t.Errorf("%s: differs from encoding/json at byte %d (len %d, want %d)\nwant …%s…\ngot  …%s…",
-		name, i, len(got), len(want), want[lo:min(i+120, len(want))], got[lo:min(i+120, len(got))])
+	t.Errorf("%s: differs from encoding/json at byte %d (len %d, want %d)%s\nwant …%s…\ngot  …%s…",
+		name, i, len(got), len(want), describeDiff(want, got),
+		want[lo:min(i+120, len(want))], got[lo:min(i+120, len(got))])
+}
+
+// describeDiff names the first member where two JSON documents differ
+// (": attempts[0].events[0].join: missing"), "" when either is not one
+// document.
+func describeDiff(want, got []byte) string {
+	var w, g any
+	if json.Unmarshal(want, &w) != nil || json.Unmarshal(got, &g) != nil {
+		return ""
+	}
+	if d := valueDiff("", w, g); d != "" {
+		return ": " + d
+	}
+	return ": the same values in another order"
+}
+
+func valueDiff(path string, want, got any) string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return path + ": not an object"
+		}
+		for _, k := range slices.Sorted(maps.Keys(w)) {
+			if _, ok := g[k]; !ok {
+				return path + "." + k + ": missing"
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(g)) {
+			if _, ok := w[k]; !ok {
+				return path + "." + k + ": written, but encoding/json leaves it out"
+			}
+			if d := valueDiff(path+"."+k, w[k], g[k]); d != "" {
+				return d
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return fmt.Sprintf("%s: %v, want %d elements", path, got, len(w))
+		}
+		for i := range w {
+			if d := valueDiff(fmt.Sprintf("%s[%d]", path, i), w[i], g[i]); d != "" {
+				return d
+			}
+		}
+	default:
+		if !reflect.DeepEqual(want, got) {
+			return fmt.Sprintf("%s: %v, want %v", path, got, want)
+		}
+	}
+	return ""
 }
 
 // checkReport compares JSON and NDJSON of rep with the encoding/json
@@ -108,7 +163,7 @@ func TestJSONSameAsReference(t *testing.T) {
 // writers of jsontypes.go do not write fails here.
 func TestJSONEveryField(t *testing.T) {
 	for seed := range uint64(300) {
-		f := filler{r: rand.New(rand.NewPCG(seed, 16)), full: seed == 0}
+		f := filler{r: rand.New(rand.NewPCG(seed, 16)), full: seed == 0, strings: fillStrings()}
 		var rep scan.Report
 		f.fill(t, reflect.ValueOf(&rep).Elem(), "Report")
 		name := fmt.Sprintf("seed %d", seed)
@@ -125,17 +180,20 @@ func TestJSONEveryField(t *testing.T) {
 // A filler sets values by reflection: non-zero everywhere when full, else
 // zero or not at random.
 type filler struct {
-	r    *rand.Rand
-	full bool
+	r       *rand.Rand
+	full    bool
+	strings []string // fillStrings
 }
 
 var timeType = reflect.TypeFor[correlate.Time]()
 
-// fillStrings holds what a string field gets: text that needs escaping, wide
-// text, invalid UTF-8, and text that must stay as it is.
-var fillStrings = []string{
-	"plain", `<script>&"quote"\back`, "tab\there\nline\r\x00\x1f\x7f", "\u2028\u2029",
-	"bad\xff\xfe utf-8 \xe2\x82", "日本語 José Ñúñez 🙂", "\b\f",
+// fillStrings returns what a string field gets: text that needs escaping,
+// wide text, invalid UTF-8, and text that must stay as it is.
+func fillStrings() []string {
+	return []string{
+		"plain", `<script>&"quote"\back`, "tab\there\nline\r\x00\x1f\x7f", "\u2028\u2029",
+		"bad\xff\xfe utf-8 \xe2\x82", "日本語 José Ñúñez 🙂", "\b\f",
+	}
 }
 
 func (f *filler) zero() bool { return !f.full && f.r.IntN(3) == 0 }
@@ -156,7 +214,7 @@ func (f *filler) fill(t *testing.T, v reflect.Value, path string) {
 	switch v.Kind() {
 	case reflect.String:
 		if !f.zero() {
-			v.SetString(fillStrings[f.r.IntN(len(fillStrings))])
+			v.SetString(f.strings[f.r.IntN(len(f.strings))])
 		}
 	case reflect.Int, reflect.Int64:
 		if !f.zero() {
@@ -233,7 +291,7 @@ func jsonString(t *testing.T, s string) []byte {
 }
 
 func FuzzJSONString(f *testing.F) {
-	for _, s := range fillStrings {
+	for _, s := range fillStrings() {
 		f.Add(s)
 	}
 	f.Add("ERR_: MMS(5012): admaexport.cpp(3026): ldap_modify_s failed on CN=José Ñúñez,OU=Madrid")
