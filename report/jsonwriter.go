@@ -250,7 +250,8 @@ func listField[T any](e *jsonWriter, k string, list []T, one func(*jsonWriter, *
 
 // writeList writes list as an array, each element with one: null for a nil
 // slice, [] for an empty one, as encoding/json does. The buffer is flushed
-// between elements, so a long list never sits in memory whole.
+// between elements, so a long list never sits in memory whole; once w has
+// failed the rest of the list is not written (it would be dropped).
 func writeList[T any](e *jsonWriter, list []T, one func(*jsonWriter, *T)) {
 	if list == nil {
 		e.null()
@@ -261,6 +262,9 @@ func writeList[T any](e *jsonWriter, list []T, one func(*jsonWriter, *T)) {
 		e.elem()
 		one(e, &list[i])
 		e.flushIfFull()
+		if e.err != nil {
+			break
+		}
 	}
 	e.close(']')
 }

@@ -12,13 +12,13 @@ import (
 // escaping) with "kind" as its first member, written as JSON writes.
 func NDJSON(w io.Writer, rep *scan.Report) error {
 	e := newJSONWriter(w, true)
-	for i := range rep.Attempts {
+	for i := 0; i < len(rep.Attempts) && e.err == nil; i++ {
 		ndjsonLine(e, "attempt", &rep.Attempts[i], writeAttemptFields)
 	}
-	for i := range rep.Findings {
+	for i := 0; i < len(rep.Findings) && e.err == nil; i++ {
 		ndjsonLine(e, "finding", &rep.Findings[i], writeFindingFields)
 	}
-	for i := range rep.Unattributed {
+	for i := 0; i < len(rep.Unattributed) && e.err == nil; i++ {
 		ndjsonLine(e, "unattributed", &rep.Unattributed[i], writeUnattributedFields)
 	}
 	return e.flush()
