@@ -41,3 +41,20 @@ func interruptedText(in *scan.Interruption) string {
 	}
 	return s + "Everything below covers those records only: attempts may lack their result, and nothing after the stop is known."
 }
+
+// writeInterruption writes in as encoding/json writes a scan.Interruption.
+func writeInterruption(e *jsonWriter, in *scan.Interruption) {
+	e.open('{')
+	writeInterruptionFields(e, in)
+	e.close('}')
+}
+
+func writeInterruptionFields(e *jsonWriter, in *scan.Interruption) {
+	e.stringField("stopped_by", in.StoppedBy)
+	e.stringsField("read", in.Read)
+	e.stringsField("partly_read", in.PartlyRead)
+	e.stringsField("not_read", in.NotRead)
+	e.stringOmit("stopped_in", in.StoppedIn)
+	e.intField("records", in.Records)
+	e.intField("events", in.Events)
+}
