@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,4 +178,43 @@ func TestSignal(t *testing.T) {
 	t.Run("partial report", func(t *testing.T) { signalPartialReport(t, bin) })
 	t.Run("cannot finish", func(t *testing.T) { signalCannotFinish(t, bin) })
 	t.Run("dump", func(t *testing.T) { signalStopsDump(t, bin) })
+}
+
+// A scan whose context has ended before it began (a signal at once) still
+// writes its report, in every format: marked partial, every input not
+// read, no record read; and exits 130.
+func TestScanInterruptedBeforeReading(t *testing.T) {
+	in := filepath.Join("..", "..", "testdata", "evtx", "healthy-day.evtx")
+	for _, tc := range []struct {
+		format string
+		want   string
+	}{
+		{"text", "INTERRUPTED — partial results:\nstopped by SIGTERM; not read: " + in + "; 0 records read, 0 events kept."},
+		{"json", "  \"interrupted\": {\n    \"stopped_by\": \"SIGTERM\",\n    \"read\": [],\n    \"partly_read\": [],\n    \"not_read\": [\n      \"" + in + "\"\n    ],\n    \"records\": 0,\n    \"events\": 0\n  },\n  \"verdict\": "},
+		{"ndjson", `{"kind":"interrupted","stopped_by":"SIGTERM","read":[],"partly_read":[],"not_read":["` + in + `"],"records":0,"events":0}` + "\n"},
+		{"html", `role="alert">INTERRUPTED — partial results: stopped by SIGTERM; not read: ` + in + `; 0 records read`},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			ctx, cancel := context.WithCancelCause(context.Background())
+			cancel(signalError{syscall.SIGTERM})
+			var out, errb bytes.Buffer
+			code := run(ctx, []string{"scan", "--format", tc.format, in}, &out, &errb)
+			if code != exitInterrupted {
+				t.Errorf("exit %d, want %d\n%s", code, exitInterrupted, errb.String())
+			}
+			got := out.String()
+			if tc.format == "text" { // wrapped to the width: compare the words
+				got, tc.want = strings.Join(strings.Fields(got), " "), strings.Join(strings.Fields(tc.want), " ")
+				if !strings.HasPrefix(got, "INTERRUPTED") {
+					t.Errorf("the text report does not start with INTERRUPTED: %.100q", got)
+				}
+			}
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("output does not hold %q:\n%.1200s", tc.want, out.String())
+			}
+			if want := "evtxscan scan: interrupted by SIGTERM: partial results on standard output (marked INTERRUPTED): 0 of 1 inputs read to the end, 0 records read\n"; errb.String() != want {
+				t.Errorf("standard error %q, want %q", errb.String(), want)
+			}
+		})
+	}
 }
