@@ -161,7 +161,12 @@ func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 		notify(Note{Kind: NoteDuplicate, Tenant: d.Tenant,
 			Text: fmt.Sprintf("%s: tenant %q is also the name of %s; skipped (rename one, or give --tenant)", d.Paths[0], d.Tenant, d.Other)})
 	}
-	w := &writer{lake: lk, cfg: &cfg, options: cfg.Options(), st: st, notify: notify}
+	// One pool of decoders for the batch: the jobs share its goroutines,
+	// batch buffers and template plans instead of making their own for
+	// every tenant.
+	pool := parser.NewPool(max(cfg.Read.Workers, 1))
+	defer pool.Close() // after the jobs are done (wg.Wait below)
+	w := &writer{lake: lk, cfg: &cfg, options: cfg.Options(), st: st, notify: notify, pool: pool}
 	start := time.Now()
 	work := make(chan Unit)
 	var wg sync.WaitGroup
@@ -199,6 +204,7 @@ type writer struct {
 	options string
 	st      *Stats
 	notify  func(Note)
+	pool    *parser.Pool // the decoders of every job
 }
 
 // run reads and writes one tenant, and counts the outcome.
@@ -256,6 +262,12 @@ func (w *writer) write(ctx context.Context, u Unit) (*scan.Report, error) {
 	conv := &lake.Converter{Tenant: u.Tenant, PartID: id, Roots: u.Paths, Pseudonymizer: w.cfg.Pseudonymizer}
 	ro := w.cfg.Read
 	ro.Stdin = nil
+	ro.Pool = w.pool
+	if ro.Prepare == nil {
+		// Fields extracted once, by the decoders, for the correlator
+		// and the events table alike.
+		ro.Prepare = lake.Prepare
+	}
 	rep, err := scan.Analyze(ctx, u.Paths, scan.Options{ReadOptions: ro, Tenant: u.Tenant, Catalog: w.cfg.Catalog, Tool: lk.Version(),
 		Each: func(ev *parser.Event) error {
 			row := conv.Event(ev)

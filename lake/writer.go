@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -556,6 +557,13 @@ type table[T any, P rowPtr[T]] struct {
 	next map[string]int          // next file number in each partition folder
 	done []finished
 	rows int64
+
+	// The partition folder of the last row added, by its UTC day (the
+	// folder depends on nothing finer): consecutive rows of a log fall
+	// in one day, and are not escaped and joined again.
+	lastDay  int64
+	lastDir  string
+	haveLast bool
 }
 
 func newTable[T any, P rowPtr[T]](w *Writer, name string) *table[T, P] {
@@ -565,7 +573,7 @@ func newTable[T any, P rowPtr[T]](w *Writer, name string) *table[T, P] {
 func (t *table[T, P]) tableName() string { return t.name }
 
 func (t *table[T, P]) add(r P) error {
-	dir := t.w.lake.opts.Partitioning.partitionDir(t.name, t.w.tenant, r.partitionTime())
+	dir := t.dirOf(r.partitionTime())
 	pf := t.open[dir]
 	if pf == nil {
 		var err error
@@ -582,6 +590,24 @@ func (t *table[T, P]) add(r P) error {
 	t.rows++
 	return nil
 }
+
+// dirOf returns the partition folder of a row whose time is us.
+func (t *table[T, P]) dirOf(us int64) string {
+	day := int64(math.MinInt64) // no time: the default partition
+	if us != 0 {
+		day = us / dayMicros
+		if us%dayMicros < 0 {
+			day-- // before 1970: floor, not truncation
+		}
+	}
+	if !t.haveLast || day != t.lastDay {
+		t.lastDir = t.w.lake.opts.Partitioning.partitionDir(t.name, t.w.tenant, us)
+		t.lastDay, t.haveLast = day, true
+	}
+	return t.lastDir
+}
+
+const dayMicros = 24 * 60 * 60 * 1_000_000
 
 func (t *table[T, P]) openFile(dir string) (*partFile[T], error) {
 	for len(t.open) >= t.w.lake.opts.MaxOpenFiles {
