@@ -168,14 +168,31 @@ func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 	defer pool.Close() // after the jobs are done (wg.Wait below)
 	w := &writer{lake: lk, cfg: &cfg, options: cfg.Options(), st: st, notify: notify, pool: pool}
 	start := time.Now()
+	// The jobs analyse tenants and hand each one, its files written, to
+	// the committers, which close, sync and put its parts in place: a job
+	// goes on with the next tenant while the last one's files are synced
+	// (milliseconds of waiting per file on a disk). At most Jobs tenants
+	// wait to be committed, each holding its last row group in memory.
 	work := make(chan Unit)
-	var wg sync.WaitGroup
+	commits := make(chan *pending)
+	var wg, cwg sync.WaitGroup
 	for range min(cfg.Jobs, max(len(units), 1)) {
+		cwg.Add(1)
+		go func() {
+			defer cwg.Done()
+			for p := range commits {
+				w.commit(ctx, p)
+				st.Done.Add(1)
+			}
+		}()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for u := range work {
-				w.run(ctx, u)
+				if p := w.run(ctx, u); p != nil {
+					commits <- p
+					continue
+				}
 				st.Done.Add(1)
 			}
 		}()
@@ -190,6 +207,8 @@ feed:
 	}
 	close(work)
 	wg.Wait()
+	close(commits)
+	cwg.Wait()
 	res.Elapsed = time.Since(start)
 	res.Written, res.Skipped, res.Failed, res.Damaged = st.Written.Load(), st.Skipped.Load(), st.Failed.Load(), st.Damaged.Load()
 	res.Records, res.Events, res.Attempts, res.FailedAtt = st.Records.Load(), st.Events.Load(), st.Attempts.Load(), st.FailedAtt.Load()
@@ -207,20 +226,51 @@ type writer struct {
 	pool    *parser.Pool // the decoders of every job
 }
 
-// run reads and writes one tenant, and counts the outcome.
-func (w *writer) run(ctx context.Context, u Unit) {
-	rep, err := w.write(ctx, u)
+// A pending tenant has its rows written to temporary files, to be
+// committed.
+type pending struct {
+	unit Unit
+	pw   *lake.Writer
+	m    lake.Manifest
+	rep  *scan.Report
+}
+
+// run reads one tenant and writes its rows. It returns the tenant to
+// commit, or nil when it is done with it: skipped by Resume, or failed
+// (counted and told).
+func (w *writer) run(ctx context.Context, u Unit) *pending {
+	p, err := w.write(ctx, u)
 	switch {
 	case err != nil:
-		w.st.Failed.Add(1)
-		if ctx.Err() == nil {
-			w.notify(Note{Kind: NoteFailed, Tenant: u.Tenant, Text: err.Error()})
-		}
-		return
-	case rep == nil:
+		w.fail(ctx, u, err)
+		return nil
+	case p == nil:
 		w.st.Skipped.Add(1)
+		return nil
+	}
+	return p
+}
+
+func (w *writer) fail(ctx context.Context, u Unit, err error) {
+	w.st.Failed.Add(1)
+	if ctx.Err() == nil {
+		w.notify(Note{Kind: NoteFailed, Tenant: u.Tenant, Text: err.Error()})
+	}
+}
+
+// commit puts the parts of a pending tenant in place, and counts the
+// outcome.
+func (w *writer) commit(ctx context.Context, p *pending) {
+	defer p.pw.Abort() // no effect after Commit
+	err := ctx.Err()
+	if err == nil {
+		err = p.pw.Commit(p.m)
+	}
+	if err != nil {
+		w.fail(ctx, p.unit, err)
 		return
 	}
+	rep := p.rep
 	w.st.Written.Add(1)
 	for _, f := range rep.Inputs {
 		w.st.Records.Add(int64(f.Records))
@@ -233,13 +283,14 @@ func (w *writer) run(ctx context.Context, u Unit) {
 		if len(rep.Inputs) == 0 {
 			text = "no EVTX file could be read"
 		}
-		w.notify(Note{Kind: NoteDamaged, Tenant: u.Tenant, Text: text, Report: rep})
+		w.notify(Note{Kind: NoteDamaged, Tenant: p.unit.Tenant, Text: text, Report: rep})
 	}
 }
 
-// write writes the parts of one tenant and returns its report, or nil
-// when Resume found them written already.
-func (w *writer) write(ctx context.Context, u Unit) (*scan.Report, error) {
+// write reads one tenant and writes its rows to the temporary files of a
+// lake.Writer; it returns the tenant to commit, or nil when Resume found
+// its parts written already.
+func (w *writer) write(ctx context.Context, u Unit) (_ *pending, err error) {
 	sum, err := lake.ContentHash(ctx, u.Paths)
 	if err != nil {
 		return nil, err
@@ -258,7 +309,11 @@ func (w *writer) write(ctx context.Context, u Unit) (*scan.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer pw.Abort() // no effect after Commit
+	defer func() {
+		if err != nil {
+			pw.Abort()
+		}
+	}()
 	conv := &lake.Converter{Tenant: u.Tenant, PartID: id, Roots: u.Paths, Pseudonymizer: w.cfg.Pseudonymizer}
 	ro := w.cfg.Read
 	ro.Stdin = nil
@@ -284,10 +339,7 @@ func (w *writer) write(ctx context.Context, u Unit) (*scan.Report, error) {
 		return nil, err
 	}
 	m := lake.Manifest{Inputs: relInputs(u.Paths), ContentSHA256: sum, Options: w.options}
-	if err := pw.Commit(m); err != nil {
-		return nil, err
-	}
-	return rep, nil
+	return &pending{unit: u, pw: pw, m: m, rep: rep}, nil
 }
 
 // writeRows writes the rows of every table but events from the report.
