@@ -323,9 +323,10 @@ func (w *writer) write(ctx context.Context, u Unit) (_ *pending, err error) {
 		// and the events table alike.
 		ro.Prepare = lake.Prepare
 	}
+	var row lake.EventRow // one for every event: WriteEvent copies it
 	rep, err := scan.Analyze(ctx, u.Paths, scan.Options{ReadOptions: ro, Tenant: u.Tenant, Catalog: w.cfg.Catalog, Tool: lk.Version(),
 		Each: func(ev *parser.Event) error {
-			row := conv.Event(ev)
+			row = conv.Event(ev)
 			w.st.Events.Add(1)
 			return pw.WriteEvent(&row)
 		}})
