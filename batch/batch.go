@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/correlate"
 	"github.com/evtxscan/evtxscan/input"
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/parser"
@@ -333,38 +334,89 @@ func (w *writer) write(ctx context.Context, u Unit) (_ *pending, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeRows(pw, conv, u, sum, lk.Version(), w.options, rep); err != nil {
+	v := wholeView(u.Tenant, rep)
+	if err := writeRows(pw, conv, u.Paths, sum, lk.Version(), w.options, v); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m := lake.Manifest{Inputs: relInputs(u.Paths), ContentSHA256: sum, Options: w.options}
+	m := lake.Manifest{Inputs: relInputs(u.Paths), ContentSHA256: sum, Options: w.options, Servers: manifestServers(conv, v)}
 	return &pending{unit: u, pw: pw, m: m, rep: rep}, nil
 }
 
-// writeRows writes the rows of every table but events from the report.
-func writeRows(pw *lake.Writer, conv *lake.Converter, u Unit, sum, version, options string, rep *scan.Report) error {
-	attempts := make([]lake.AttemptRow, len(rep.Attempts))
-	for i := range rep.Attempts {
-		attempts[i] = conv.Attempt(&rep.Attempts[i])
+// A view is the part of an analysis that one tenant's rows are made of:
+// the whole Report when the tenant was analysed alone (wholeView), or its
+// share of the Report of tenants analysed together (see join.go).
+type view struct {
+	tenant   string
+	attempts []correlate.Attempt
+	findings []correlate.Finding
+	service  []scan.Service
+	servers  []scan.Server
+	verdict  string
+	counts   correlate.Counts
+	inputs   []scan.Input
+	skipped  []input.Skipped
+	errors   []error
+	damaged  bool // some input damaged or unreadable, or none read
+}
+
+// wholeView is the view of a Report of one tenant.
+func wholeView(tenant string, rep *scan.Report) *view {
+	v := &view{tenant: tenant, attempts: rep.Attempts, findings: rep.Findings, service: rep.Service,
+		verdict: rep.Verdict, counts: rep.Counts, inputs: rep.Inputs, damaged: len(rep.Inputs) == 0 || rep.Damaged()}
+	for _, t := range rep.Tenants {
+		if t.Name == tenant {
+			v.verdict = t.Verdict
+			v.servers = append(v.servers, t.Servers...)
+		}
 	}
-	findings := make([]lake.FindingRow, len(rep.Findings))
-	for i := range rep.Findings {
-		findings[i] = conv.Finding(&rep.Findings[i])
+	if sum := rep.Summary(); sum != nil {
+		v.skipped, v.errors = sum.Skipped, sum.Errors
 	}
-	service := make([]lake.ServiceRow, len(rep.Service))
-	for i := range rep.Service {
-		service[i] = conv.Service(rep.Service[i].Server, &rep.Service[i].Service)
+	return v
+}
+
+// manifestServers are the servers of v as its manifest records them.
+func manifestServers(conv *lake.Converter, v *view) []lake.ManifestServer {
+	var out []lake.ManifestServer
+	for _, s := range v.servers {
+		if s.Name != "" {
+			out = append(out, lake.ManifestServer{Name: serverKey(conv, s.Name), EntraTenantID: s.TenantID})
+		}
 	}
-	tr := tenantRow(conv, u, sum, version, options, rep)
+	return out
+}
+
+// serverKey is the name a server is told by across tenants: its computer
+// name in lower case (as scan compares them), or its token.
+func serverKey(conv *lake.Converter, name string) string {
+	return conv.Computer(strings.ToLower(name))
+}
+
+// writeRows writes the rows of every table but events from the view.
+func writeRows(pw *lake.Writer, conv *lake.Converter, paths []string, sum, version, options string, v *view) error {
+	attempts := make([]lake.AttemptRow, len(v.attempts))
+	for i := range v.attempts {
+		attempts[i] = conv.Attempt(&v.attempts[i])
+	}
+	findings := make([]lake.FindingRow, len(v.findings))
+	for i := range v.findings {
+		findings[i] = conv.Finding(&v.findings[i])
+	}
+	service := make([]lake.ServiceRow, len(v.service))
+	for i := range v.service {
+		service[i] = conv.Service(v.service[i].Server, &v.service[i].Service)
+	}
+	tr := tenantRow(conv, paths, sum, version, options, v)
 	if err := pw.WriteAttempts(attempts); err != nil {
 		return err
 	}
 	if err := pw.WriteFindings(findings); err != nil {
 		return err
 	}
-	if err := pw.WriteInputs(inputRows(conv, u, sum, rep)); err != nil {
+	if err := pw.WriteInputs(inputRows(conv, paths, sum, v)); err != nil {
 		return err
 	}
 	if err := pw.WriteService(service); err != nil {
@@ -384,45 +436,39 @@ func relInputs(paths []string) []string {
 
 // tenantRow is the row of the tenants table: the verdict, the servers and
 // the totals.
-func tenantRow(conv *lake.Converter, u Unit, sum, version, options string, rep *scan.Report) lake.TenantRow {
+func tenantRow(conv *lake.Converter, paths []string, sum, version, options string, v *view) lake.TenantRow {
 	r := lake.TenantRow{
 		SchemaVersion: lake.SchemaVersion,
-		Tenant:        u.Tenant,
+		Tenant:        v.tenant,
 		PartID:        conv.PartID,
-		Verdict:       conv.Text(rep.Verdict),
+		Verdict:       conv.Text(v.verdict),
 		Servers:       []lake.ServerRef{},
-		Input:         conv.Text(strings.Join(relInputs(u.Paths), " ")),
+		Input:         conv.Text(strings.Join(relInputs(paths), " ")),
 		ContentSHA256: sum,
 		ToolVersion:   version,
 		Options:       options,
-		Files:         int64(len(rep.Inputs)),
-		Attempts:      int64(rep.Counts.Attempts),
-		Succeeded:     int64(rep.Counts.Succeeded),
-		Failed:        int64(rep.Counts.Failed),
-		Incomplete:    int64(rep.Counts.Incomplete),
-		Findings:      int64(len(rep.Findings)),
-		Heartbeats:    int64(rep.Counts.Heartbeats),
-		ServiceErrors: int64(rep.Counts.ServiceErrors),
-		DamagedChunks: int64(rep.Counts.DamagedChunks),
-		Damaged:       len(rep.Inputs) == 0 || rep.Damaged(),
+		Files:         int64(len(v.inputs)),
+		Attempts:      int64(v.counts.Attempts),
+		Succeeded:     int64(v.counts.Succeeded),
+		Failed:        int64(v.counts.Failed),
+		Incomplete:    int64(v.counts.Incomplete),
+		Findings:      int64(len(v.findings)),
+		Heartbeats:    int64(v.counts.Heartbeats),
+		ServiceErrors: int64(v.counts.ServiceErrors),
+		DamagedChunks: int64(v.counts.DamagedChunks),
+		Damaged:       v.damaged,
 	}
-	for _, t := range rep.Tenants {
-		if t.Name != u.Tenant {
-			continue
-		}
-		r.Verdict = conv.Text(t.Verdict)
-		for _, s := range t.Servers {
-			r.Servers = append(r.Servers, lake.ServerRef{
-				Name: conv.Computer(s.Name), EntraTenantID: s.TenantID, Verdict: conv.Text(s.Verdict),
-				Attempts: int64(s.Counts.Attempts), Failed: int64(s.Counts.Failed),
-			})
-		}
+	for _, s := range v.servers {
+		r.Servers = append(r.Servers, lake.ServerRef{
+			Name: conv.Computer(s.Name), EntraTenantID: s.TenantID, Verdict: conv.Text(s.Verdict),
+			Attempts: int64(s.Counts.Attempts), Failed: int64(s.Counts.Failed),
+		})
 	}
-	for _, f := range rep.Inputs {
+	for _, f := range v.inputs {
 		r.Records += int64(f.Records)
 		r.Events += int64(f.Events)
 	}
-	for _, s := range rep.Service {
+	for _, s := range v.service {
 		if from := lake.Micros(s.LogFrom.Time); from != 0 && (r.LogFrom == 0 || from < r.LogFrom) {
 			r.LogFrom = from
 		}
@@ -433,18 +479,18 @@ func tenantRow(conv *lake.Converter, u Unit, sum, version, options string, rep *
 
 // inputRows are the rows of the inputs table: each EVTX stream read, each
 // file or entry skipped, each error not already told by a stream's row.
-func inputRows(conv *lake.Converter, u Unit, sum string, rep *scan.Report) []lake.InputRow {
+func inputRows(conv *lake.Converter, paths []string, sum string, v *view) []lake.InputRow {
 	base := lake.InputRow{
 		SchemaVersion: lake.SchemaVersion,
-		Tenant:        u.Tenant,
+		Tenant:        v.tenant,
 		PartID:        conv.PartID,
-		Input:         conv.Text(strings.Join(relInputs(u.Paths), " ")),
+		Input:         conv.Text(strings.Join(relInputs(paths), " ")),
 		ContentSHA256: sum,
 		Servers:       []string{},
 	}
 	var rows []lake.InputRow
 	seen := map[string]bool{}
-	for _, f := range rep.Inputs {
+	for _, f := range v.inputs {
 		r := base
 		r.Kind = lake.InputEVTX
 		r.Servers = make([]string, len(f.Servers))
@@ -465,28 +511,32 @@ func inputRows(conv *lake.Converter, u Unit, sum string, rep *scan.Report) []lak
 		rows = append(rows, r)
 		seen[f.Path] = true
 	}
-	if sum := rep.Summary(); sum != nil {
-		for _, s := range sum.Skipped {
-			r := base
-			r.Kind, r.Path, r.Reason = lake.InputSkipped, conv.Path(s.Path), s.Reason
-			rows = append(rows, r)
+	for _, s := range v.skipped {
+		r := base
+		r.Kind, r.Path, r.Reason = lake.InputSkipped, conv.Path(s.Path), s.Reason
+		rows = append(rows, r)
+	}
+	for _, e := range v.errors {
+		name := errorPath(e)
+		if seen[name] {
+			continue // told by the stream's row
 		}
-		for _, e := range sum.Errors {
-			name := ""
-			var ie *input.Error
-			if errors.As(e, &ie) {
-				name = ie.Path
-				if ie.Entry != "" {
-					name += "!" + ie.Entry
-				}
-			}
-			if seen[name] {
-				continue // told by the stream's row
-			}
-			r := base
-			r.Kind, r.Path, r.Error = lake.InputError, conv.Path(name), conv.Text(e.Error())
-			rows = append(rows, r)
-		}
+		r := base
+		r.Kind, r.Path, r.Error = lake.InputError, conv.Path(name), conv.Text(e.Error())
+		rows = append(rows, r)
 	}
 	return rows
+}
+
+// errorPath is the path an input error names ("" when none): the file,
+// then "!" and the entry.
+func errorPath(e error) string {
+	var ie *input.Error
+	if !errors.As(e, &ie) {
+		return ""
+	}
+	if ie.Entry != "" {
+		return ie.Path + "!" + ie.Entry
+	}
+	return ie.Path
 }

@@ -158,7 +158,20 @@ type Manifest struct {
 	Complete      bool             `json:"complete"`
 	Files         []string         `json:"files"` // relative to the lake's root, with "/"
 	Rows          map[string]int64 `json:"rows"`  // by table
-	Written       time.Time        `json:"written"`
+	// Servers, set by the caller, are the servers whose records the
+	// tenant's inputs hold (see ServerRef): a batch joins the tenants
+	// whose inputs hold one server's records, those it skips with
+	// --resume included.
+	Servers []ManifestServer `json:"servers,omitempty"`
+	Written time.Time        `json:"written"`
+}
+
+// A ManifestServer is a server a tenant's inputs hold records of: its
+// computer name in lower case (its token when pseudonymized) and the
+// Entra tenant id its heartbeats name, when they do.
+type ManifestServer struct {
+	Name          string `json:"name"`
+	EntraTenantID string `json:"entra_tenant_id,omitempty"`
 }
 
 // Current reports whether the manifest m records a complete write of
@@ -443,6 +456,40 @@ func (w *Writer) Commit(m Manifest) error {
 	m.Complete = true
 	m.Files = keys(files)
 	return w.writeManifest(&m)
+}
+
+// Remove removes the parts and the manifest of tenant: a batch that joins
+// the logs of one server given as two inputs writes them as the tenant of
+// the first and removes the tenant of the second. The manifest is first
+// replaced by one marked incomplete (so a crash leaves a manifest that
+// lists whatever is left), then the files it lists are removed, then the
+// manifest. A tenant without a manifest is no error.
+func (l *Lake) Remove(ctx context.Context, tenant string) error {
+	m, err := l.manifest(ctx, tenant)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w := &Writer{lake: l, tenant: tenant, ctx: ctx}
+	m.Complete = false
+	if err := w.writeManifest(m); err != nil {
+		return err
+	}
+	for _, rel := range m.Files {
+		if !safeRel(rel) {
+			continue
+		}
+		if err := l.st.remove(ctx, rel); err != nil {
+			return fmt.Errorf("lake: removing a part of %q: %w", tenant, err)
+		}
+		l.st.prune(path.Dir(rel))
+	}
+	if err := l.st.remove(ctx, manifestKey(tenant)); err != nil {
+		return fmt.Errorf("lake: removing the manifest of %q: %w", tenant, err)
+	}
+	return nil
 }
 
 // Abort removes the temporary files written so far. It may be called after
