@@ -77,6 +77,7 @@ type Stats struct {
 	Total                                   atomic.Int64 // tenants of this shard, set once they are known
 	Done, Written, Skipped, Failed, Damaged atomic.Int64
 	Records, Events, Attempts, FailedAtt    atomic.Int64
+	Joined                                  atomic.Int64 // tenants joined into another's (see Run)
 }
 
 // Result sums up a batch.
@@ -91,6 +92,7 @@ type Result struct {
 	Events      int64
 	Attempts    int64
 	FailedAtt   int64
+	Joined      int64 // written, then joined into the tenant of an earlier input
 	Elapsed     time.Duration
 	Interrupted bool // ctx was cancelled: run again with Resume
 }
@@ -112,6 +114,12 @@ func (c *Config) Options() string {
 // Run writes the tenants of inputs to the lake. The error is for what
 // stops the whole batch (the lake cannot be opened, no input); a tenant
 // that fails is counted in Result.Failed and told by Notify.
+//
+// Each tenant is analysed alone (scan.Analyze of its inputs), Jobs at
+// once; the tenants whose inputs turn out to hold one server's records are
+// then analysed again together and written as scan would tell them apart
+// (see join.go): the tenant of the first input takes the server, and a
+// tenant left without a server is removed (Result.Joined).
 func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 	if cfg.Jobs < 1 {
 		cfg.Jobs = 1
@@ -164,17 +172,19 @@ func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 	}
 	// One pool of decoders for the batch: the jobs share its goroutines,
 	// batch buffers and template plans instead of making their own for
-	// every tenant.
-	pool := parser.NewPool(max(cfg.Read.Workers, 1))
+	// every tenant. Its size is what the jobs had between them (Workers
+	// each), so that many jobs of one worker still decode side by side.
+	pool := parser.NewPool(max(cfg.Read.Workers, 1) * cfg.Jobs)
 	defer pool.Close() // after the jobs are done (wg.Wait below)
-	w := &writer{lake: lk, cfg: &cfg, options: cfg.Options(), st: st, notify: notify, pool: pool}
+	w := &writer{lake: lk, cfg: &cfg, options: cfg.Options(), st: st, notify: notify, pool: pool,
+		units: units, done: map[int]unitDone{}}
 	start := time.Now()
 	// The jobs analyse tenants and hand each one, its files written, to
 	// the committers, which close, sync and put its parts in place: a job
 	// goes on with the next tenant while the last one's files are synced
 	// (milliseconds of waiting per file on a disk). At most Jobs tenants
 	// wait to be committed, each holding its last row group in memory.
-	work := make(chan Unit)
+	work := make(chan int) // index in units
 	commits := make(chan *pending)
 	var wg, cwg sync.WaitGroup
 	for range min(cfg.Jobs, max(len(units), 1)) {
@@ -189,8 +199,8 @@ func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for u := range work {
-				if p := w.run(ctx, u); p != nil {
+			for i := range work {
+				if p := w.run(ctx, i); p != nil {
 					commits <- p
 					continue
 				}
@@ -199,9 +209,9 @@ func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 		}()
 	}
 feed:
-	for _, u := range units {
+	for i := range units {
 		select {
-		case work <- u:
+		case work <- i:
 		case <-ctx.Done():
 			break feed
 		}
@@ -210,9 +220,15 @@ feed:
 	wg.Wait()
 	close(commits)
 	cwg.Wait()
+	if ctx.Err() == nil {
+		// One server's logs given as several inputs: those tenants are
+		// written again together, as scan would analyse them.
+		w.join(ctx)
+	}
 	res.Elapsed = time.Since(start)
 	res.Written, res.Skipped, res.Failed, res.Damaged = st.Written.Load(), st.Skipped.Load(), st.Failed.Load(), st.Damaged.Load()
 	res.Records, res.Events, res.Attempts, res.FailedAtt = st.Records.Load(), st.Events.Load(), st.Attempts.Load(), st.FailedAtt.Load()
+	res.Joined = st.Joined.Load()
 	res.Interrupted = ctx.Err() != nil
 	return res, nil
 }
@@ -225,30 +241,51 @@ type writer struct {
 	st      *Stats
 	notify  func(Note)
 	pool    *parser.Pool // the decoders of every job
+	units   []Unit
+
+	mu   sync.Mutex
+	done map[int]unitDone // by index in units: the tenants written or skipped
+}
+
+// unitDone is what join needs of a tenant written alone.
+type unitDone struct {
+	servers          []lake.ManifestServer
+	attempts, failed int64 // counted in Stats
+	damaged          bool  // counted in Stats
+}
+
+func (w *writer) record(i int, d unitDone) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.done[i] = d
 }
 
 // A pending tenant has its rows written to temporary files, to be
 // committed.
 type pending struct {
-	unit Unit
-	pw   *lake.Writer
-	m    lake.Manifest
-	rep  *scan.Report
+	index int // in writer.units
+	unit  Unit
+	pw    *lake.Writer
+	m     lake.Manifest
+	rep   *scan.Report
 }
 
 // run reads one tenant and writes its rows. It returns the tenant to
 // commit, or nil when it is done with it: skipped by Resume, or failed
 // (counted and told).
-func (w *writer) run(ctx context.Context, u Unit) *pending {
-	p, err := w.write(ctx, u)
+func (w *writer) run(ctx context.Context, i int) *pending {
+	u := w.units[i]
+	p, current, err := w.write(ctx, u)
 	switch {
 	case err != nil:
 		w.fail(ctx, u, err)
 		return nil
 	case p == nil:
 		w.st.Skipped.Add(1)
+		w.record(i, unitDone{servers: current.Servers})
 		return nil
 	}
+	p.index = i
 	return p
 }
 
@@ -278,7 +315,9 @@ func (w *writer) commit(ctx context.Context, p *pending) {
 	}
 	w.st.Attempts.Add(int64(rep.Counts.Attempts))
 	w.st.FailedAtt.Add(int64(rep.Counts.Failed))
-	if len(rep.Inputs) == 0 || rep.Damaged() {
+	damaged := len(rep.Inputs) == 0 || rep.Damaged()
+	w.record(p.index, unitDone{servers: p.m.Servers, attempts: int64(rep.Counts.Attempts), failed: int64(rep.Counts.Failed), damaged: damaged})
+	if damaged {
 		w.st.Damaged.Add(1)
 		text := "damaged input"
 		if len(rep.Inputs) == 0 {
@@ -289,26 +328,23 @@ func (w *writer) commit(ctx context.Context, p *pending) {
 }
 
 // write reads one tenant and writes its rows to the temporary files of a
-// lake.Writer; it returns the tenant to commit, or nil when Resume found
-// its parts written already.
-func (w *writer) write(ctx context.Context, u Unit) (_ *pending, err error) {
+// lake.Writer; it returns the tenant to commit, or, when Resume found its
+// parts written already, nil and the tenant's manifest.
+func (w *writer) write(ctx context.Context, u Unit) (_ *pending, current *lake.Manifest, err error) {
 	sum, err := lake.ContentHash(ctx, u.Paths)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	id := lake.PartID(u.Tenant, sum)
 	lk := w.lake
 	if w.cfg.Resume {
 		if m, err := lk.Manifest(u.Tenant); err == nil && lk.Current(m, id, sum, w.options) {
-			return nil, nil
+			return nil, m, nil
 		}
 	}
-	pw, err := lk.CreateContext(ctx, u.Tenant, id, map[string]string{
-		"evtxscan.content_sha256": sum,
-		"evtxscan.options":        w.options,
-	})
+	pw, err := w.create(ctx, u.Tenant, id, sum)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -316,14 +352,7 @@ func (w *writer) write(ctx context.Context, u Unit) (_ *pending, err error) {
 		}
 	}()
 	conv := &lake.Converter{Tenant: u.Tenant, PartID: id, Roots: u.Paths, Pseudonymizer: w.cfg.Pseudonymizer}
-	ro := w.cfg.Read
-	ro.Stdin = nil
-	ro.Pool = w.pool
-	if ro.Prepare == nil {
-		// Fields extracted once, by the decoders, for the correlator
-		// and the events table alike.
-		ro.Prepare = lake.Prepare
-	}
+	ro := w.readOptions()
 	var row lake.EventRow // one for every event: WriteEvent copies it
 	rep, err := scan.Analyze(ctx, u.Paths, scan.Options{ReadOptions: ro, Tenant: u.Tenant, Catalog: w.cfg.Catalog, Tool: lk.Version(),
 		Each: func(ev *parser.Event) error {
@@ -332,17 +361,38 @@ func (w *writer) write(ctx context.Context, u Unit) (_ *pending, err error) {
 			return pw.WriteEvent(&row)
 		}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v := wholeView(u.Tenant, rep)
 	if err := writeRows(pw, conv, u.Paths, sum, lk.Version(), w.options, v); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	m := lake.Manifest{Inputs: relInputs(u.Paths), ContentSHA256: sum, Options: w.options, Servers: manifestServers(conv, v)}
-	return &pending{unit: u, pw: pw, m: m, rep: rep}, nil
+	m := lake.Manifest{Inputs: relInputs(u.Paths), ContentSHA256: sum, Options: w.options, Servers: w.manifestServers(v)}
+	return &pending{unit: u, pw: pw, m: m, rep: rep}, nil, nil
+}
+
+// create starts the lake.Writer of tenant.
+func (w *writer) create(ctx context.Context, tenant, id, sum string) (*lake.Writer, error) {
+	return w.lake.CreateContext(ctx, tenant, id, map[string]string{
+		"evtxscan.content_sha256": sum,
+		"evtxscan.options":        w.options,
+	})
+}
+
+// readOptions are the options every tenant is read with.
+func (w *writer) readOptions() scan.ReadOptions {
+	ro := w.cfg.Read
+	ro.Stdin = nil
+	ro.Pool = w.pool
+	if ro.Prepare == nil {
+		// Fields extracted once, by the decoders, for the correlator
+		// and the events table alike.
+		ro.Prepare = lake.Prepare
+	}
+	return ro
 }
 
 // A view is the part of an analysis that one tenant's rows are made of:
@@ -379,20 +429,24 @@ func wholeView(tenant string, rep *scan.Report) *view {
 }
 
 // manifestServers are the servers of v as its manifest records them.
-func manifestServers(conv *lake.Converter, v *view) []lake.ManifestServer {
+func (w *writer) manifestServers(v *view) []lake.ManifestServer {
 	var out []lake.ManifestServer
 	for _, s := range v.servers {
 		if s.Name != "" {
-			out = append(out, lake.ManifestServer{Name: serverKey(conv, s.Name), EntraTenantID: s.TenantID})
+			out = append(out, lake.ManifestServer{Name: w.serverKey(s.Name), EntraTenantID: s.TenantID})
 		}
 	}
 	return out
 }
 
 // serverKey is the name a server is told by across tenants: its computer
-// name in lower case (as scan compares them), or its token.
-func serverKey(conv *lake.Converter, name string) string {
-	return conv.Computer(strings.ToLower(name))
+// name in lower case (scan compares them so), or its token.
+func (w *writer) serverKey(name string) string {
+	name = strings.ToLower(name)
+	if p := w.cfg.Pseudonymizer; p != nil {
+		return p.Token(pseudonym.KindComputer, name)
+	}
+	return name
 }
 
 // writeRows writes the rows of every table but events from the view.

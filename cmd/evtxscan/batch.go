@@ -131,8 +131,12 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 	if !shard.Whole() {
 		fmt.Fprintf(&b, " (shard %s of %d, from %s)", shard, res.AllTenants, shard.From)
 	}
-	fmt.Fprintf(&b, " in %.1f s (%.1f/s): %d written, %d skipped by --resume, %d failed, %d damaged; %d records, %d events, %d attempts (%d failed); lake %s\n",
-		el.Seconds(), float64(n)/max(el.Seconds(), 1e-3), res.Written, res.Skipped, res.Failed, res.Damaged,
+	fmt.Fprintf(&b, " in %.1f s (%.1f/s): %d written, %d skipped by --resume, %d failed, %d damaged",
+		el.Seconds(), float64(n+res.Joined)/max(el.Seconds(), 1e-3), res.Written, res.Skipped, res.Failed, res.Damaged)
+	if res.Joined > 0 {
+		fmt.Fprintf(&b, ", %d joined to the tenant of an earlier input (one server's logs)", res.Joined)
+	}
+	fmt.Fprintf(&b, "; %d records, %d events, %d attempts (%d failed); lake %s\n",
 		res.Records, res.Events, res.Attempts, res.FailedAtt, lake.Redact(sf.out))
 	con.printf("%s", b.String())
 	switch {
