@@ -9,6 +9,13 @@ import "io"
 
 // Sizes of a readahead: blocks of raBlock bytes, up to raDepth of them
 // inflated ahead of Read; entries smaller than raMinSize are read directly.
+// A block is a batch of the parser's (16 chunks). On the 1 GiB member
+// log's zip, the share of time the scan's processors sat idle was the same
+// with raDepth 6 as with 2 (14–19% both, mostly the report written after
+// the last record): the inflater does not wait for room, it is the
+// decoders that wait for it. Read's copy of a block into the caller's
+// buffer is 3% of that scan's CPU (0.15 of 5.5 s); a parser taking the
+// blocks themselves would save it.
 const (
 	raBlock   = 1 << 20
 	raDepth   = 2
