@@ -205,6 +205,9 @@ func TestScanInterruptedBeforeReading(t *testing.T) {
 			got := out.String()
 			if tc.format == "text" { // wrapped to the width: compare the words
 				got, tc.want = strings.Join(strings.Fields(got), " "), strings.Join(strings.Fields(tc.want), " ")
+				if !strings.Contains(got, "INPUT 0 files read without damage up to the stop (INTERRUPTED, see the top)") {
+					t.Errorf("the INPUT line does not say the read was interrupted:\n%s", out.String())
+				}
 				if !strings.HasPrefix(got, "INTERRUPTED") {
 					t.Errorf("the text report does not start with INTERRUPTED: %.100q", got)
 				}
