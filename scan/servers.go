@@ -194,7 +194,12 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 // tenantIDOf returns the Entra tenant id a heartbeat names: the first GUID
 // of its endpoint "<tenant id>_<guid>".
 func tenantIDOf(ev *parser.Event) string {
-	ep := correlate.Extract(ev.Provider, ev.EventID, ev.Data).Endpoint
+	var ep string
+	if f, ok := correlate.PreparedFields(ev); ok {
+		ep = f.Endpoint // extracted by the decoders
+	} else {
+		ep = correlate.Extract(ev.Provider, ev.EventID, ev.Data).Endpoint
+	}
 	if i := strings.IndexByte(ep, '_'); i > 0 {
 		return strings.ToLower(ep[:i])
 	}
