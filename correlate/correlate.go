@@ -397,8 +397,8 @@ func (c *Correlator) addBeat(r ref) {
 	c.nbeats++
 	if n := len(c.beats); n > 0 {
 		cur := &c.beats[n-1]
-		if r.path == cur.last.path && !r.t.Before(cur.first.t) && r.t.Sub(cur.last.t) <= c.cfg.HeartbeatGap {
-			if r.t.After(cur.last.t) {
+		if r.path == cur.last.path && !r.time().Before(cur.first.time()) && r.time().Sub(cur.last.time()) <= c.cfg.HeartbeatGap {
+			if r.time().After(cur.last.time()) {
 				cur.last = r
 			}
 			return
@@ -413,8 +413,8 @@ func (c *Correlator) beatRuns() []beatRun {
 	slices.SortStableFunc(runs, func(a, b beatRun) int { return refCmp(a.first, b.first) })
 	var out []beatRun
 	for _, r := range runs {
-		if n := len(out); n > 0 && r.first.t.Sub(out[n-1].last.t) <= c.cfg.HeartbeatGap {
-			if r.last.t.After(out[n-1].last.t) {
+		if n := len(out); n > 0 && r.first.time().Sub(out[n-1].last.time()) <= c.cfg.HeartbeatGap {
+			if r.last.time().After(out[n-1].last.time()) {
 				out[n-1].last = r.last
 			}
 			continue
@@ -424,19 +424,34 @@ func (c *Correlator) beatRuns() []beatRun {
 	return out
 }
 
-// ref locates one record compactly.
+// ref locates one record compactly: its time as seconds and nanoseconds
+// since 1970 (no pointer, so that lists of refs cost the collector
+// nothing), its input, event id and record id.
 type ref struct {
-	t    time.Time
+	sec  int64
+	rec  uint64
+	nsec int32
 	path int32
 	id   uint16
-	rec  uint64
 }
+
+// newRef returns the ref of a record at t.
+func newRef(t time.Time, path int32, id uint16, rec uint64) ref {
+	return ref{sec: t.Unix(), nsec: int32(t.Nanosecond()), path: path, id: id, rec: rec}
+}
+
+// time returns the time of the record, in UTC (the zero Time for a record
+// without one).
+func (r ref) time() time.Time { return time.Unix(r.sec, int64(r.nsec)).UTC() }
 
 // refCmp orders records by time, then input (in the order first fed),
 // then record id.
 func refCmp(a, b ref) int {
-	if c := a.t.Compare(b.t); c != 0 {
-		return c
+	if a.sec != b.sec {
+		return cmp.Compare(a.sec, b.sec)
+	}
+	if a.nsec != b.nsec {
+		return cmp.Compare(a.nsec, b.nsec)
 	}
 	if a.path != b.path {
 		return cmp.Compare(a.path, b.path)
@@ -638,7 +653,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 	case kindOther:
 		c.counts.Other++
 		if kn := c.knownEvent(ev.Provider, ev.EventID); kn.known {
-			r := ref{t: ev.Time, path: c.pathOf(ev.Path), id: ev.EventID, rec: ev.RecordID}
+			r := newRef(ev.Time, c.pathOf(ev.Path), ev.EventID, ev.RecordID)
 			c.addUnattributed(r, ev.Provider, ReasonNoPart, kn.name, "", 0)
 		}
 		return
@@ -649,7 +664,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 		c.counts.HashSync++
 		return
 	}
-	r := ref{t: ev.Time, path: c.pathOf(ev.Path), id: ev.EventID, rec: ev.RecordID}
+	r := newRef(ev.Time, c.pathOf(ev.Path), ev.EventID, ev.RecordID)
 	f := &c.f
 	if pf, ok := PreparedFields(ev); ok {
 		*f = *pf // extracted by the decoder (Prepare)

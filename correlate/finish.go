@@ -127,7 +127,7 @@ func (c *Correlator) unattributed(fs *findingSet) []Unattributed {
 			Tenant: c.cfg.Tenant, Server: c.cfg.Server,
 			Provider: g.key.provider, EventID: int(g.key.id), Name: g.name,
 			Reason: g.key.reason, Count: g.count,
-			First: Time{g.first.t}, Last: Time{g.last.t},
+			First: Time{g.first.time()}, Last: Time{g.last.time()},
 			Evidence: c.refList(&g.refs),
 		}
 		if g.sample != "" {
@@ -142,7 +142,7 @@ func (c *Correlator) unattributed(fs *findingSet) []Unattributed {
 				k, _, ok := c.diag.Diagnose(scope, ev)
 				if ok && !fallbackCause(k.ID) {
 					u.Cause = k.ID
-					fs.addRefs(k, g.count, g.first.t, g.last.t, &g.refs)
+					fs.addRefs(k, g.count, g.first.time(), g.last.time(), &g.refs)
 					break
 				}
 			}
@@ -211,7 +211,7 @@ type attemptState struct {
 
 func newAttemptState(a *attempt) *attemptState {
 	sortEvents(a.evs)
-	s := &attemptState{a: a, from: a.evs[0].t, to: a.evs[len(a.evs)-1].t}
+	s := &attemptState{a: a, from: a.evs[0].time(), to: a.evs[len(a.evs)-1].time()}
 	for _, e := range a.evs {
 		if s.anchor == "" && validAnchor(e.anchor) {
 			s.anchor = e.anchor
@@ -264,7 +264,7 @@ func (c *Correlator) join(atts []*attemptState) []attEvent {
 		var best *attemptState
 		var bestD time.Duration
 		for _, s := range byAnchor[e.anchor] { // in start order
-			if d := s.distance(e.t); d <= win && (best == nil || d < bestD) {
+			if d := s.distance(e.time()); d <= win && (best == nil || d < bestD) {
 				best, bestD = s, d
 			}
 		}
@@ -289,15 +289,15 @@ func (c *Correlator) join(atts []*attemptState) []attEvent {
 		anchored := validAnchor(e.anchor)
 		var best *attemptState
 		var bestKey [3]int64
-		lo := sort.Search(len(atts), func(j int) bool { return !atts[j].from.Before(e.t.Add(-win - maxSpan)) })
+		lo := sort.Search(len(atts), func(j int) bool { return !atts[j].from.Before(e.time().Add(-win - maxSpan)) })
 		for _, s := range atts[lo:] {
-			if s.from.After(e.t.Add(win)) {
+			if s.from.After(e.time().Add(win)) {
 				break
 			}
 			if s.success || (anchored && s.anchor != "") {
 				continue
 			}
-			d := s.distance(e.t)
+			d := s.distance(e.time())
 			if d > win {
 				continue
 			}
@@ -332,7 +332,7 @@ func (c *Correlator) join(atts []*attemptState) []attEvent {
 		if anchored {
 			best.notes = append(best.notes, fmt.Sprintf(
 				"ADSync 6329 at %s names AAD anchor %s, which no event of this attempt carries; joined by hresult and time",
-				FormatTime(e.t), e.anchor))
+				FormatTime(e.time()), e.anchor))
 		}
 	}
 	c.counts.Joined6329 = len(c.sets) - len(left)
@@ -377,8 +377,8 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 		Tenant:     c.cfg.Tenant,
 		Server:     c.cfg.Server,
 		TrackingID: s.a.tid,
-		Start:      Time{evs[0].t},
-		End:        Time{evs[len(evs)-1].t},
+		Start:      Time{evs[0].time()},
+		End:        Time{evs[len(evs)-1].time()},
 		EventIDs:   take(&c.idSlab, len(evs)),
 		Events:     take(&c.evSlab, len(evs)),
 		Notes:      s.notes,
@@ -411,7 +411,7 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 				at.CloudAnchor = e.anchor
 			case validAnchor(e.anchor) && e.anchor != at.CloudAnchor:
 				at.Notes = append(at.Notes, fmt.Sprintf("event %d at %s carries cloudAnchor %s, not %s",
-					e.id, FormatTime(e.t), e.anchor, at.CloudAnchor))
+					e.id, FormatTime(e.time()), e.anchor, at.CloudAnchor))
 			}
 		}
 		if strings.Contains(strings.ToLower(e.status), "unlock") {
@@ -530,15 +530,15 @@ func operationFromFrames(evs []attEvent) string {
 // that could hold it, or the log ending right after it.
 func (c *Correlator) incompleteNotes(evs []attEvent) []string {
 	var notes []string
-	from, to := evs[0].t, evs[len(evs)-1].t.Add(c.cfg.JoinWindow)
+	from, to := evs[0].time(), evs[len(evs)-1].time().Add(c.cfg.JoinWindow)
 	inInput := func(d Damage) bool {
 		return slices.ContainsFunc(evs, func(e attEvent) bool { return c.paths[e.path] == d.Path })
 	}
 	if n := c.damageNote(from, to, inInput, "its result"); n != "" {
 		notes = append(notes, n)
 	}
-	if !c.to.IsZero() && c.to.Sub(evs[len(evs)-1].t) <= c.cfg.JoinWindow {
-		notes = append(notes, fmt.Sprintf("the log ends %s after the attempt's last event", c.to.Sub(evs[len(evs)-1].t)))
+	if !c.to.IsZero() && c.to.Sub(evs[len(evs)-1].time()) <= c.cfg.JoinWindow {
+		notes = append(notes, fmt.Sprintf("the log ends %s after the attempt's last event", c.to.Sub(evs[len(evs)-1].time())))
 	}
 	return notes
 }
@@ -591,7 +591,7 @@ func (c *Correlator) publicEvent(e attEvent) AttemptEvent {
 	return AttemptEvent{
 		Path:     c.paths[e.path],
 		RecordID: e.rec,
-		Time:     Time{e.t},
+		Time:     Time{e.time()},
 		Provider: e.provider.String(),
 		EventID:  int(e.id),
 		Status:   e.status,
