@@ -280,9 +280,9 @@ func (w *writer) write(ctx context.Context, u Unit) (*scan.Report, error) {
 
 // writeRows writes the rows of every table but events from the report.
 func writeRows(pw *lake.Writer, conv *lake.Converter, u Unit, sum, version, options string, rep *scan.Report) error {
-	attempts := make([]lake.AttemptRow, len(rep.Attempts))
-	for i := range rep.Attempts {
-		attempts[i] = conv.Attempt(&rep.Attempts[i])
+	attempts := make([]lake.AttemptRow, rep.Attempts.Len())
+	for i, a := range rep.Attempts.All() {
+		attempts[i] = conv.Attempt(&a)
 	}
 	findings := make([]lake.FindingRow, len(rep.Findings))
 	for i := range rep.Findings {

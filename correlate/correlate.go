@@ -57,7 +57,7 @@ type Config struct {
 type Result struct {
 	Tenant       string         `json:"tenant"`
 	Server       string         `json:"server,omitempty"`
-	Attempts     []Attempt      `json:"attempts"`      // by start time, then tracking id
+	Attempts     AttemptList    `json:"attempts"`      // by start time, then tracking id
 	Unjoined     []AttemptEvent `json:"unjoined_6329"` // ADSync 6329 events no attempt took
 	Unattributed []Unattributed `json:"unattributed"`  // known events in no attempt and no service record
 	Findings     []Finding      `json:"findings"`      // roots before their consequences; by severity, count (both descending), cause id
@@ -300,10 +300,10 @@ type Correlator struct {
 	pathIdx  map[string]int32
 	lastPath int32
 
-	attempts  map[string]*attempt
-	order     []*attempt // the attempts as first seen: nearly in start order, for Finish's sort
-	sets      []attEvent // ADSync 6329
-	beats     []beatRun  // 31019, as runs without a gap
+	st        *attemptStore
+	attIdx    map[string]int32 // attempts by TrackingId, until Finish
+	sets      []attEvent       // ADSync 6329
+	beats     []beatRun        // 31019, as runs without a gap
 	nbeats    int
 	lifecycle []ref // 31015, 31016
 	boarding  []boardEvent
@@ -328,7 +328,7 @@ type Correlator struct {
 	lastWbChan string
 	haveWbChan bool
 
-	tidSvc   []attEvent              // service events with a TrackingId, decided in Finish
+	tidSvc   []tidEvent              // service events with a TrackingId, decided in Finish
 	unattr   map[uint32]*unattrGroup // see Unattributed; by smallKey
 	unkeyed  []unkeyedFailure        // failures without TrackingId, diagnosed
 	known    map[uint32]knownEvent   // catalog lookups of events with no part; by smallKey
@@ -338,10 +338,25 @@ type Correlator struct {
 
 	f      Fields // scratch
 	result *Result
-	// Finish cuts the attempts' event lists from these (few large arrays
-	// instead of a million small ones).
-	evSlab []AttemptEvent
-	idSlab []int
+
+	// With a matcher, each attempt event keeps its catalog.Matches (one
+	// of the few distinct values in matches) instead of its text; texts
+	// holds the text of the events diagnosed without (no matcher, or too
+	// many distinct Matches).
+	match    matcher
+	matches  []catalog.Matches
+	matchIdx map[catalog.Matches]uint16
+	texts    map[textKey]string
+	// causeCache holds the causes DiagnoseMatches named.
+	causeCache map[string]catalog.Cause
+}
+
+// tidEvent is a service event with a TrackingId, kept with its text until
+// Finish decides whether it is an attempt's result.
+type tidEvent struct {
+	e    attEvent
+	tid  string
+	text string
 }
 
 // chanSpan is the time span of the records of one channel.
@@ -461,24 +476,6 @@ func refCmp(a, b ref) int {
 
 func refLess(a, b ref) bool { return refCmp(a, b) < 0 }
 
-// attEvent is an attempt's event (or a 6329) with what Finish needs.
-type attEvent struct {
-	ref
-	kind     kind
-	op       word // an Op… constant
-	provider word // a source, spelled canonically
-	join     word // JoinAnchor, JoinHRNearest or ""
-	status   string
-	hr       uint32
-	tid      string
-	upn      string
-	admin    string
-	anchor   string // cloudAnchor, or the AAD anchor of a 6329
-	source   string
-	text     string // data joined with "\n": the evidence text
-	message  string
-}
-
 // A word is one of the few constant strings of an attEvent in a byte, to
 // keep the events of a million open attempts small.
 type word uint8
@@ -519,11 +516,6 @@ func (w word) String() string {
 		return sourceDirSync
 	}
 	return ""
-}
-
-type attempt struct {
-	tid string
-	evs []attEvent
 }
 
 type boardEvent struct {
@@ -573,7 +565,7 @@ func New(cfg Config) *Correlator {
 		diag:      d,
 		pathIdx:   make(map[string]int32),
 		lastPath:  -1,
-		attempts:  make(map[string]*attempt),
+		attIdx:    make(map[string]int32),
 		errs:      make(map[errKey]*errGroup),
 		errKinds:  make(map[errKind]int),
 		relays:    make(map[string]struct{}),
@@ -585,6 +577,10 @@ func New(cfg Config) *Correlator {
 		wbChans:   make(map[string]string),
 		unattr:    make(map[uint32]*unattrGroup),
 		known:     make(map[uint32]knownEvent),
+	}
+	c.st = &attemptStore{tenant: cfg.Tenant, server: cfg.Server, paths: &c.paths, causeIdx: map[string]uint16{}}
+	if m, ok := d.(matcher); ok {
+		c.match, c.matchIdx = m, make(map[catalog.Matches]uint16)
 	}
 	if ec, ok := d.(interface {
 		Event(source string, id int) (catalog.Event, bool)
@@ -681,7 +677,8 @@ func (c *Correlator) Add(ev *parser.Event) {
 	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) {
 		// The result of an attempt when one carries its TrackingId, else a
 		// service event: decided in Finish, when every attempt is known.
-		c.tidSvc = append(c.tidSvc, c.newAttEvent(r, kindFailure, "", ev.Provider))
+		e := c.newAttEvent(r, kindFailure, "", ev.Provider, false)
+		c.tidSvc = append(c.tidSvc, tidEvent{e, strings.Clone(f.TrackingID), f.Text})
 		return
 	}
 	switch k {
@@ -694,9 +691,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 		if a := connectorAccount(f.Text); a != "" {
 			addSet(c.accounts, a)
 		}
-		e := c.newAttEvent(r, k, "", ev.Provider)
-		e.anchor = f.AADAnchor
-		c.sets = append(c.sets, e)
+		c.sets = append(c.sets, c.newAttEvent(r, k, "", ev.Provider, false))
 	case kindHeartbeat:
 		c.counts.Heartbeats++
 		c.addBeat(r)
@@ -833,14 +828,49 @@ func (c *Correlator) pathOf(p string) int32 {
 	return i
 }
 
-func (c *Correlator) newAttEvent(r ref, k kind, op, provider string) attEvent {
+// newAttEvent makes the attEvent of the event whose fields are in c.f.
+// compact lets it keep only the pieces of the text an output names: the
+// event is diagnosed from its Matches (with a matcher), or its text is
+// kept in c.texts.
+func (c *Correlator) newAttEvent(r ref, k kind, op, provider string, keepText bool) attEvent {
 	f := &c.f
-	return attEvent{
+	e := attEvent{
 		ref: r, kind: k, op: wordOf(op), provider: wordOf(canonicalSource(provider)),
-		status: f.Status, hr: f.HResult, tid: f.TrackingID,
-		upn: f.UPN, admin: f.AdminUPN, anchor: f.CloudAnchor, source: f.SourceAnchor,
-		text: f.Text, message: summary(f),
+		hr: f.HResult, match: noMatch, next: -1,
 	}
+	switch {
+	case strings.Contains(f.Text, "CredentialManager.ChangePassword("):
+		e.flags |= flagChange
+	case strings.Contains(f.Text, "CredentialManager.ResetUserPassword("):
+		e.flags |= flagReset
+	}
+	if c.match != nil {
+		m := c.match.Match(catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: f.Text})
+		i, ok := c.matchIdx[m]
+		if !ok && len(c.matches) < noMatch {
+			i, ok = uint16(len(c.matches)), true
+			c.matches = append(c.matches, m)
+			c.matchIdx[m] = i
+		}
+		if ok {
+			e.match = i
+		}
+	}
+	keepText = keepText || e.match == noMatch
+	anchor := f.CloudAnchor
+	if k == kindPasswordSet {
+		anchor = f.AADAnchor
+	}
+	msg, inText := summaryPiece(f)
+	pieces := [nPieces]string{pStatus: f.Status, pUPN: f.UPN, pAdmin: f.AdminUPN, pAnchor: anchor, pSource: f.SourceAnchor, pMessage: msg}
+	c.st.setPieces(&e, f.Text, &pieces, inText, keepText)
+	if keepText && e.flags&flagText == 0 {
+		if c.texts == nil {
+			c.texts = make(map[textKey]string)
+		}
+		c.texts[e.key()] = f.Text
+	}
+	return e
 }
 
 func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
@@ -852,19 +882,23 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
 		kn := c.knownEvent(provider, r.id)
 		c.addUnattributed(r, provider, ReasonNoTrackingID, kn.name, c.f.Text, c.f.HResult)
 		if k == kindFailure {
-			e := c.newAttEvent(r, k, op, provider)
-			cause, _ := c.failureCause([]catalog.Evidence{evidence(e)})
+			ev := catalog.Evidence{Source: canonicalSource(provider), EventID: int(r.id), HResult: c.f.HResult, Text: c.f.Text}
+			cause, _ := c.failureCause(c.evidenceDiagnoser(ev))
 			c.unkeyed = append(c.unkeyed, unkeyedFailure{r, cause})
 		}
 		return
 	}
-	a := c.attempts[tid]
-	if a == nil {
-		a = &attempt{tid: tid}
-		c.attempts[tid] = a
-		c.order = append(c.order, a)
+	e := c.newAttEvent(r, k, op, provider, false)
+	ai, ok := c.attIdx[tid]
+	if !ok {
+		if e.flags&flagText == 0 {
+			tid = strings.Clone(tid) // the text is not kept
+		}
+		ai = int32(len(c.st.atts))
+		c.st.atts = append(c.st.atts, attempt{tid: tid, head: -1, tail: -1, notes: -1})
+		c.attIdx[tid] = ai
 	}
-	a.evs = append(a.evs, c.newAttEvent(r, k, op, provider))
+	c.st.link(&c.st.atts[ai], c.st.push(e))
 }
 
 func (c *Correlator) addServiceError(r ref, provider, text string, hr uint32) {
@@ -923,13 +957,21 @@ func addSet(m map[string]struct{}, s string) {
 	}
 }
 
-// summary returns a one-line description of an event: the reason of a
+// summary returns a one-line description of an event (at most
+// maxMessage bytes, see summaryPiece).
+func summary(f *Fields) string {
+	s, _ := summaryPiece(f)
+	return truncate(s, maxMessage)
+}
+
+// summaryPiece returns the one-line description of an event before it is
+// truncated (inText: a substring of f.Text, else made of two): the reason of a
 // failure; for a 6329 the first trace line that names the failure (the
 // engine's benign lines skipped) and, when another, the line that carries
 // its hresult, joined by " | "; else the first line.
-func summary(f *Fields) string {
+func summaryPiece(f *Fields) (msg string, inText bool) {
 	if f.Reason != "" {
-		return truncate(f.Reason, maxMessage)
+		return f.Reason, true
 	}
 	first := -1
 	for i, t := range f.Trace {
@@ -941,19 +983,19 @@ func summary(f *Fields) string {
 	for i := len(f.Trace) - 1; i >= 0; i-- {
 		if f.Trace[i].HResult != 0 && f.Trace[i].HResult == f.HResult {
 			if first >= 0 && first < i {
-				return truncate(f.Trace[first].Raw+" | "+f.Trace[i].Raw, maxMessage)
+				return f.Trace[first].Raw + " | " + f.Trace[i].Raw, false
 			}
-			return truncate(f.Trace[i].Raw, maxMessage)
+			return f.Trace[i].Raw, true
 		}
 	}
 	if first >= 0 {
-		return truncate(f.Trace[first].Raw, maxMessage)
+		return f.Trace[first].Raw, true
 	}
 	s := f.Text
 	for {
 		line := strings.TrimSpace(s[:lineEnd(s)])
 		if line != "" || lineEnd(s) == len(s) {
-			return truncate(line, maxMessage)
+			return line, true
 		}
 		s = strings.TrimLeft(s[lineEnd(s):], "\r\n")
 	}

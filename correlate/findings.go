@@ -51,7 +51,7 @@ func (g *findingAgg) seen(from, to time.Time) {
 
 // addEvents counts one attempt (or one unjoined 6329) explained by cause,
 // with evs as its evidence, referred to under tid.
-func (fs *findingSet) addEvents(cause catalog.Cause, tid string, evs []attEvent) {
+func (fs *findingSet) addEvents(cause catalog.Cause, tid string, evs []*attEvent) {
 	g := fs.get(cause)
 	g.count++
 	for _, e := range evs {

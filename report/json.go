@@ -16,15 +16,8 @@ func JSON(w io.Writer, rep *scan.Report) error {
 	type field struct {
 		key  string
 		val  any
-		list []any // written element by element when not nil
-	}
-	attempts := make([]any, len(rep.Attempts))
-	for i := range rep.Attempts {
-		attempts[i] = &rep.Attempts[i]
-	}
-	findings := make([]any, len(rep.Findings))
-	for i := range rep.Findings {
-		findings[i] = &rep.Findings[i]
+		n    int             // elements written one by one, when not 0
+		elem func(i int) any // element i
 	}
 	fields := []field{
 		{key: "schema", val: rep.Schema},
@@ -34,8 +27,8 @@ func JSON(w io.Writer, rep *scan.Report) error {
 		{key: "inputs", val: rep.Inputs},
 		{key: "skipped", val: rep.Skipped},
 		{key: "errors", val: rep.Errors},
-		{key: "attempts", val: rep.Attempts, list: attempts},
-		{key: "findings", val: rep.Findings, list: findings},
+		{key: "attempts", val: rep.Attempts, n: rep.Attempts.Len(), elem: func(i int) any { a := rep.Attempts.At(i); return &a }},
+		{key: "findings", val: rep.Findings, n: len(rep.Findings), elem: func(i int) any { return &rep.Findings[i] }},
 		{key: "service", val: rep.Service},
 		{key: "counts", val: rep.Counts},
 		{key: "unjoined_6329", val: rep.Unjoined},
@@ -58,14 +51,14 @@ func JSON(w io.Writer, rep *scan.Report) error {
 	bw.WriteString("{\n")
 	for i, f := range fields {
 		bw.WriteString(`  "` + f.key + `": `)
-		if len(f.list) > 0 {
+		if f.n > 0 {
 			bw.WriteString("[\n")
-			for j, e := range f.list {
+			for j := range f.n {
 				bw.WriteString("    ")
-				if err := put(e, "    "); err != nil {
+				if err := put(f.elem(j), "    "); err != nil {
 					return err
 				}
-				if j < len(f.list)-1 {
+				if j < f.n-1 {
 					bw.WriteString(",")
 				}
 				bw.WriteString("\n")

@@ -13,11 +13,11 @@ import (
 func NDJSON(w io.Writer, rep *scan.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	for i := range rep.Attempts {
+	for _, a := range rep.Attempts.All() {
 		if err := enc.Encode(struct {
 			Kind string `json:"kind"`
 			*correlate.Attempt
-		}{"attempt", &rep.Attempts[i]}); err != nil {
+		}{"attempt", &a}); err != nil {
 			return err
 		}
 	}

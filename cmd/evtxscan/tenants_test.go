@@ -67,10 +67,10 @@ func TestScanThreeTenants(t *testing.T) {
 	if !slices.Equal(got, names) {
 		t.Fatalf("tenants %v, want %v", got, names)
 	}
-	if len(rep.Attempts) != len(wantTenant) {
-		t.Errorf("%d attempts, want %d", len(rep.Attempts), len(wantTenant))
+	if rep.Attempts.Len() != len(wantTenant) {
+		t.Errorf("%d attempts, want %d", rep.Attempts.Len(), len(wantTenant))
 	}
-	for _, a := range rep.Attempts {
+	for _, a := range rep.Attempts.All() {
 		if a.Tenant != wantTenant[a.TrackingID] || a.Server != wantServer[a.Tenant] {
 			t.Errorf("attempt %s of %s/%s, want %s", a.TrackingID, a.Tenant, a.Server, wantTenant[a.TrackingID])
 		}
@@ -125,7 +125,7 @@ func TestScanThreeTenants(t *testing.T) {
 		}
 		n++
 	}
-	if want := len(rep.Attempts) + len(rep.Findings) + len(rep.Unattributed); n != want {
+	if want := rep.Attempts.Len() + len(rep.Findings) + len(rep.Unattributed); n != want {
 		t.Errorf("%d ndjson lines, want %d", n, want)
 	}
 

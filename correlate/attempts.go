@@ -1,0 +1,455 @@
+package correlate
+
+import (
+	"encoding/json"
+	"iter"
+	"strings"
+	"unsafe"
+
+	"github.com/evtxscan/evtxscan/catalog"
+)
+
+// An AttemptList is the list of attempts of a Result (or of several, in a
+// scan report), in their order. The attempts a Correlator finishes are
+// kept compactly — each event's text only as far as an output names it,
+// the tenant, server and input paths once — and At builds an Attempt when
+// it is asked for, so a million attempts take a fraction of the memory of
+// a million Attempts. The zero value is an empty list; it is not safe to
+// change a list while another goroutine reads it.
+type AttemptList struct {
+	segs []attemptSeg
+	n    int
+}
+
+// attemptSeg is a run of a list: attempts lo to hi of a store, or of a
+// plain list.
+type attemptSeg struct {
+	st     *attemptStore
+	plain  []Attempt
+	lo, hi int
+}
+
+// AttemptsOf returns the list of the given attempts (which it keeps).
+func AttemptsOf(as ...Attempt) AttemptList {
+	if len(as) == 0 {
+		return AttemptList{}
+	}
+	return AttemptList{segs: []attemptSeg{{plain: as, hi: len(as)}}, n: len(as)}
+}
+
+// Len returns the number of attempts.
+func (l AttemptList) Len() int { return l.n }
+
+// seg returns the run of attempt i and i's index in it.
+func (l AttemptList) seg(i int) (*attemptSeg, int) {
+	if i < 0 || i >= l.n {
+		panic("correlate: attempt index out of range")
+	}
+	for k := range l.segs {
+		s := &l.segs[k]
+		if n := s.hi - s.lo; i < n {
+			return s, s.lo + i
+		}
+		i -= s.hi - s.lo
+	}
+	panic("correlate: attempt list inconsistent")
+}
+
+// At returns attempt i, with its events, event ids and notes.
+func (l AttemptList) At(i int) Attempt {
+	s, j := l.seg(i)
+	if s.st == nil {
+		return s.plain[j]
+	}
+	return s.st.attempt(j, true)
+}
+
+// Summary returns attempt i without its lists (Events, EventIDs and Notes
+// nil): what a table of attempts shows, built without allocating.
+func (l AttemptList) Summary(i int) Attempt {
+	s, j := l.seg(i)
+	if s.st == nil {
+		a := s.plain[j]
+		a.Events, a.EventIDs, a.Notes = nil, nil, nil
+		return a
+	}
+	return s.st.attempt(j, false)
+}
+
+// Owner returns the tenant and server of attempt i.
+func (l AttemptList) Owner(i int) (tenant, server string) {
+	s, j := l.seg(i)
+	if s.st == nil {
+		return s.plain[j].Tenant, s.plain[j].Server
+	}
+	return s.st.tenant, s.st.server
+}
+
+// All yields every attempt (as At) with its index.
+func (l AttemptList) All() iter.Seq2[int, Attempt] {
+	return func(yield func(int, Attempt) bool) {
+		for i := 0; i < l.n; i++ {
+			if !yield(i, l.At(i)) {
+				return
+			}
+		}
+	}
+}
+
+// List returns every attempt in a new slice.
+func (l AttemptList) List() []Attempt {
+	out := make([]Attempt, 0, l.n)
+	for _, a := range l.All() {
+		out = append(out, a)
+	}
+	return out
+}
+
+// Slice returns attempts lo to hi (excluded), sharing their storage.
+func (l AttemptList) Slice(lo, hi int) AttemptList {
+	if lo < 0 || hi > l.n || lo > hi {
+		panic("correlate: attempt slice out of range")
+	}
+	var out AttemptList
+	skip := lo
+	for _, s := range l.segs {
+		n := s.hi - s.lo
+		if skip >= n {
+			skip -= n
+			continue
+		}
+		s.lo += skip
+		skip = 0
+		if take := hi - lo - out.n; s.hi-s.lo > take {
+			s.hi = s.lo + take
+		}
+		out.segs = append(out.segs, s)
+		out.n += s.hi - s.lo
+		if out.n == hi-lo {
+			break
+		}
+	}
+	return out
+}
+
+// Append returns the attempts of l followed by those of m.
+func (l AttemptList) Append(m AttemptList) AttemptList {
+	if m.n == 0 {
+		return l
+	}
+	out := AttemptList{segs: make([]attemptSeg, 0, len(l.segs)+len(m.segs)), n: l.n + m.n}
+	out.segs = append(append(out.segs, l.segs...), m.segs...)
+	return out
+}
+
+// SetServer names server in every attempt of l (and of the lists that
+// share their storage).
+func (l AttemptList) SetServer(server string) {
+	for _, s := range l.segs {
+		if s.st != nil {
+			s.st.server = server
+			continue
+		}
+		for i := s.lo; i < s.hi; i++ {
+			s.plain[i].Server = server
+		}
+	}
+}
+
+// MarshalJSON writes the list as encoding/json writes a []Attempt.
+func (l AttemptList) MarshalJSON() ([]byte, error) {
+	return json.Marshal(l.List())
+}
+
+// UnmarshalJSON reads a list written by MarshalJSON.
+func (l *AttemptList) UnmarshalJSON(b []byte) error {
+	var as []Attempt
+	if err := json.Unmarshal(b, &as); err != nil {
+		return err
+	}
+	*l = AttemptsOf(as...)
+	return nil
+}
+
+// attemptStore holds the attempts of one Correlator and their events.
+type attemptStore struct {
+	tenant, server string
+	paths          *[]string // the Correlator's inputs
+	atts           []attempt
+	evs            [][]attEvent // chunks of evChunk events
+	notes          [][]string
+	causes         []string // ids, by attempt.cause
+	causeIdx       map[string]uint16
+	big            map[textKey]*[nPieces]string // pieces of events with flagBig
+}
+
+const evChunk = 4096
+
+// ev returns event i.
+func (st *attemptStore) ev(i int32) *attEvent { return &st.evs[i/evChunk][i%evChunk] }
+
+// push stores e and returns its index.
+func (st *attemptStore) push(e attEvent) int32 {
+	n := len(st.evs)
+	if n == 0 || len(st.evs[n-1]) == evChunk {
+		st.evs = append(st.evs, make([]attEvent, 0, evChunk))
+		n++
+	}
+	i := int32((n-1)*evChunk + len(st.evs[n-1]))
+	e.next = -1
+	st.evs[n-1] = append(st.evs[n-1], e)
+	return i
+}
+
+// link appends event i to attempt a.
+func (st *attemptStore) link(a *attempt, i int32) {
+	if a.head < 0 {
+		a.head = i
+	} else {
+		st.ev(a.tail).next = i
+	}
+	a.tail = i
+}
+
+// cause returns the index of cause id.
+func (st *attemptStore) cause(id string) uint16 {
+	k, ok := st.causeIdx[id]
+	if !ok {
+		k = uint16(len(st.causes))
+		st.causes = append(st.causes, id)
+		st.causeIdx[id] = k
+	}
+	return k
+}
+
+// attempt is one attempt: its TrackingId and its chain of events (in time
+// order after Finish), and what Finish found.
+type attempt struct {
+	tid        string
+	head, tail int32 // first and last event in the store
+	notes      int32 // index in notes, -1 for none
+	hr         uint32
+	cause      uint16
+	outcome    uint8 // outcome…
+	op         word
+	success    bool // its last result is a success (the join's view)
+	has6329    bool // a 6329 joined it
+}
+
+// Outcomes as attempt.outcome.
+const (
+	outcomeIncomplete uint8 = iota
+	outcomeSuccess
+	outcomeFailure
+)
+
+func outcomeName(o uint8) string {
+	switch o {
+	case outcomeSuccess:
+		return OutcomeSuccess
+	case outcomeFailure:
+		return OutcomeFailure
+	}
+	return OutcomeIncomplete
+}
+
+// attempt builds the public Attempt j; full adds its lists.
+func (st *attemptStore) attempt(j int, full bool) Attempt {
+	a := &st.atts[j]
+	at := Attempt{
+		Tenant: st.tenant, Server: st.server, TrackingID: a.tid,
+		Operation: a.op.String(), Outcome: outcomeName(a.outcome),
+		HResult: HResult(a.hr), Cause: st.causes[a.cause],
+		Start: Time{st.ev(a.head).time()}, End: Time{st.ev(a.tail).time()},
+	}
+	n := 0
+	for i := a.head; i >= 0; {
+		e := st.ev(i)
+		n++
+		if at.UPN == "" {
+			at.UPN = st.piece(e, pUPN)
+		}
+		if at.AdminUPN == "" {
+			at.AdminUPN = st.piece(e, pAdmin)
+		}
+		if at.SourceAnchor == "" {
+			at.SourceAnchor = st.piece(e, pSource)
+		}
+		if anchor := st.piece(e, pAnchor); e.kind != kindPasswordSet && anchor != "" &&
+			(at.CloudAnchor == "" || (!validAnchor(at.CloudAnchor) && validAnchor(anchor))) {
+			at.CloudAnchor = anchor
+		}
+		i = e.next
+	}
+	if !full {
+		return at
+	}
+	at.EventIDs = make([]int, 0, n)
+	at.Events = make([]AttemptEvent, 0, n)
+	for i := a.head; i >= 0; i = st.ev(i).next {
+		e := st.ev(i)
+		at.EventIDs = append(at.EventIDs, int(e.id))
+		at.Events = append(at.Events, st.publicEvent(e))
+	}
+	at.Notes = []string{} // lists are always written
+	if a.notes >= 0 {
+		at.Notes = st.notes[a.notes]
+	}
+	return at
+}
+
+func (st *attemptStore) publicEvent(e *attEvent) AttemptEvent {
+	return AttemptEvent{
+		Path:     (*st.paths)[e.path],
+		RecordID: e.rec,
+		Time:     Time{e.time()},
+		Provider: e.provider.String(),
+		EventID:  int(e.id),
+		Status:   st.piece(e, pStatus),
+		HResult:  HResult(e.hr),
+		Join:     e.join.String(),
+		Message:  st.piece(e, pMessage),
+	}
+}
+
+// Pieces of an event's text that an output names.
+const (
+	pStatus  = iota
+	pUPN     // UserPrincipalName
+	pAdmin   // the admin's UPN
+	pAnchor  // cloudAnchor, or the AAD anchor of a 6329
+	pSource  // SourceAnchorValue
+	pMessage // the one-line summary
+	nPieces
+)
+
+// span is a piece of attEvent.str.
+type span struct{ off, n uint16 }
+
+// attEvent is an attempt's event (or a 6329, or a service event with a
+// TrackingId) with what Finish and the outputs need. Its text is kept only
+// as far as the pieces need it: str is the text itself when the pieces lie
+// in it and it is not much longer than they are (flagText), else the
+// pieces alone, one after the other.
+type attEvent struct {
+	ref
+	str   string
+	hr    uint32
+	next  int32  // next event of its attempt, -1 for none
+	match uint16 // index of its catalog.Matches in Correlator.matches, noMatch when none
+	kind  kind
+	op    word // an Op… constant
+	// provider is a source, spelled canonically; join is JoinAnchor,
+	// JoinHRNearest or "".
+	provider, join word
+	flags          uint8
+	sp             [nPieces]span
+}
+
+// Flags of an attEvent.
+const (
+	flagText   = 1 << iota // str is the whole text
+	flagTrunc              // the message is truncate(piece, maxMessage)
+	flagBig                // the pieces are in attemptStore.big (too long for a span)
+	flagChange             // the text names CredentialManager.ChangePassword(
+	flagReset              // the text names CredentialManager.ResetUserPassword(
+)
+
+// noMatch marks an event without Matches: it is diagnosed from its text
+// (Correlator.texts).
+const noMatch = 0xFFFF
+
+// textKey names one record of one input.
+type textKey struct {
+	path int32
+	rec  uint64
+}
+
+func (e *attEvent) key() textKey { return textKey{e.path, e.rec} }
+
+// piece returns piece p of e.
+func (st *attemptStore) piece(e *attEvent, p int) string {
+	if e.flags&flagBig != 0 {
+		return st.big[e.key()][p]
+	}
+	sp := e.sp[p]
+	s := e.str[sp.off : int(sp.off)+int(sp.n)]
+	if p == pMessage && e.flags&flagTrunc != 0 {
+		s = truncate(s, maxMessage)
+	}
+	return s
+}
+
+// setPieces keeps the pieces of text in e. keepText asks for the whole
+// text (the event is diagnosed from it later).
+func (st *attemptStore) setPieces(e *attEvent, text string, pieces *[nPieces]string, msgInText bool, keepText bool) {
+	if msgInText && len(pieces[pMessage]) > maxMessage {
+		e.flags |= flagTrunc
+	} else {
+		pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
+	}
+	total := 0
+	inText := true
+	for p := range pieces {
+		s := pieces[p]
+		total += len(s)
+		if s == "" {
+			continue
+		}
+		off, ok := offsetIn(text, s)
+		if !ok || off+len(s) > 0xFFFF || (p == pMessage && !msgInText) {
+			inText = false
+			break
+		}
+		e.sp[p] = span{uint16(off), uint16(len(s))}
+	}
+	if inText && (keepText || len(text) <= 2*total+64) {
+		e.str = text
+		e.flags |= flagText
+		return
+	}
+	e.sp = [nPieces]span{}
+	if e.flags&flagTrunc != 0 {
+		e.flags &^= flagTrunc
+		pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
+	}
+	if total > 0xFFFF {
+		if st.big == nil {
+			st.big = make(map[textKey]*[nPieces]string)
+		}
+		cp := new([nPieces]string)
+		for p, s := range pieces {
+			cp[p] = strings.Clone(s)
+		}
+		st.big[e.key()] = cp
+		e.flags |= flagBig
+		return
+	}
+	var b strings.Builder
+	b.Grow(total)
+	for p, s := range pieces {
+		e.sp[p] = span{uint16(b.Len()), uint16(len(s))}
+		b.WriteString(s)
+	}
+	e.str = b.String()
+}
+
+// offsetIn returns where sub lies in s, when it is a substring of s's
+// memory (as the Fields of an extraction are of its Text).
+func offsetIn(s, sub string) (int, bool) {
+	if len(sub) == 0 || len(s) == 0 {
+		return 0, false
+	}
+	d := uintptr(unsafe.Pointer(unsafe.StringData(sub))) - uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	if d > uintptr(len(s)-len(sub)) {
+		return 0, false
+	}
+	return int(d), true
+}
+
+// matcher is a Diagnoser that diagnoses from catalog.Matches
+// (*catalog.Catalog): the correlator then keeps no event's whole text.
+type matcher interface {
+	Match(e catalog.Evidence) catalog.Matches
+	DiagnoseMatches(scope catalog.Scope, ms []catalog.Matches) (id string, matched []int, ok bool)
+}
