@@ -169,6 +169,8 @@ type Catalog struct {
 	// each by its number, with Source and Patterns in lower case (Match).
 	compiled [][]sigNode
 	sigs     []Signature
+	sigPats  [][]int    // per signature, its patterns' indexes in pats (-1: not there)
+	pats     patternSet // the patterns of sigs, found in one pass
 
 	eventIndex map[eventKey][]int // positions in events
 	hrIndex    map[uint32]int

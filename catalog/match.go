@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 )
@@ -52,11 +53,94 @@ func (c *Catalog) Match(e Evidence) Matches {
 	var m Matches
 	it := item{source: e.Source, id: e.EventID, raw: e.Text, hr: e.HResult}
 	for i := range c.sigs {
-		if matchItem(&c.sigs[i], &it) {
+		if c.matchItem(i, &it) {
 			m.set(i)
 		}
 	}
 	return m
+}
+
+// patternSet finds in one pass which of a few lower-case ASCII patterns
+// (at least two bytes each) an ASCII text contains, ignoring case: what
+// strings.Contains(strings.ToLower(text), p) says of each, without the
+// copy and a pass per pattern.
+type patternSet struct {
+	pats                 []string
+	first, second, third [256]uint64 // the patterns by their first three bytes (third: any byte for two-byte ones)
+}
+
+// add returns the index of p in the set, -1 when it cannot hold it.
+func (ps *patternSet) add(p string) int {
+	if i := slices.Index(ps.pats, p); i >= 0 {
+		return i
+	}
+	if len(p) < 2 || len(ps.pats) == 64 {
+		return -1
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] >= 0x80 || ('A' <= p[i] && p[i] <= 'Z') {
+			return -1
+		}
+	}
+	i := len(ps.pats)
+	ps.pats = append(ps.pats, p)
+	ps.first[p[0]] |= 1 << i
+	ps.second[p[1]] |= 1 << i
+	if 'a' <= p[0] && p[0] <= 'z' {
+		ps.first[p[0]-'a'+'A'] |= 1 << i
+	}
+	if 'a' <= p[1] && p[1] <= 'z' {
+		ps.second[p[1]-'a'+'A'] |= 1 << i
+	}
+	for b := range 256 {
+		if len(p) == 2 || byte(b) == p[2] || ('a' <= p[2] && p[2] <= 'z' && byte(b) == p[2]-'a'+'A') {
+			ps.third[b] |= 1 << i
+		}
+	}
+	return i
+}
+
+// find returns the patterns text contains; ok is false when text is not
+// ASCII (its lower case may differ in more than ASCII letters).
+func (ps *patternSet) find(text string) (found uint64, ok bool) {
+	if len(text) > 0 && text[len(text)-1] >= 0x80 {
+		return 0, false
+	}
+	for i := 0; i+1 < len(text); i++ {
+		if text[i] >= 0x80 {
+			return 0, false
+		}
+		cand := ps.first[text[i]] & ps.second[text[i+1]] &^ found
+		if cand == 0 {
+			continue
+		}
+		if i+2 < len(text) {
+			cand &= ps.third[text[i+2]]
+		}
+		for cand != 0 {
+			k := bits.TrailingZeros64(cand)
+			cand &= cand - 1
+			if p := ps.pats[k]; len(text)-i >= len(p) && hasPrefixFold(text[i:], p) {
+				found |= 1 << k
+			}
+		}
+	}
+	return found, true
+}
+
+// hasPrefixFold reports whether ASCII s begins with p, a lower-case ASCII
+// string, ignoring case.
+func hasPrefixFold(s, p string) bool {
+	for j := 0; j < len(p); j++ {
+		b := s[j]
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if b != p[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // DiagnoseMatches is Diagnose for evidence reduced by Match: the same
@@ -111,6 +195,11 @@ func (c *Catalog) compile(s []Signature) []sigNode {
 		}
 		out[i].bit = len(c.sigs)
 		c.sigs = append(c.sigs, g)
+		pats := make([]int, len(g.Patterns))
+		for j, p := range g.Patterns {
+			pats[j] = c.pats.add(p)
+		}
+		c.sigPats = append(c.sigPats, pats)
 		out[i].requires = c.compile(g.Requires)
 	}
 	return out
@@ -130,6 +219,9 @@ type item struct {
 	textDone  bool
 	hrs       []uint32 // hr and those of the text, once hrsDone
 	hrsDone   bool
+	found     uint64 // the patterns of Catalog.pats in the text, once foundDone
+	foundOK   bool   // found is valid: the text is ASCII
+	foundDone bool
 }
 
 func (it *item) lowerSource() string {
@@ -191,10 +283,11 @@ func lowerSignatures(s []Signature) []Signature {
 	return out
 }
 
-// matchItem reports whether one item satisfies every field of s (Requires
-// aside); s must come from lowerSignatures. A signature without any field
+// matchItem reports whether one item satisfies every field of signature
+// i (Requires aside). A signature without any field
 // matches nothing.
-func matchItem(s *Signature, it *item) bool {
+func (c *Catalog) matchItem(i int, it *item) bool {
+	s := &c.sigs[i]
 	if s.Source == "" && len(s.EventIDs) == 0 && len(s.HResults) == 0 && len(s.Patterns) == 0 {
 		return false
 	}
@@ -209,7 +302,19 @@ func matchItem(s *Signature, it *item) bool {
 	}) {
 		return false
 	}
-	for _, p := range s.Patterns {
+	for j, p := range s.Patterns {
+		if k := c.sigPats[i][j]; k >= 0 {
+			if !it.foundDone {
+				it.found, it.foundOK = c.pats.find(it.raw)
+				it.foundDone = true
+			}
+			if it.foundOK {
+				if it.found&(1<<k) == 0 {
+					return false
+				}
+				continue
+			}
+		}
 		if !strings.Contains(it.lowerText(), p) {
 			return false
 		}
@@ -228,7 +333,9 @@ func scanHResults(text string) []uint32 {
 		switch {
 		case text[i] == '0' && (text[i+1] == 'x' || text[i+1] == 'X'):
 			start = i + 2
-		case i+3 <= len(text) && strings.EqualFold(text[i:i+3], "hr="):
+		case i+3 <= len(text) && text[i]|0x20 == 'h' && text[i+1]|0x20 == 'r' && text[i+2] == '=':
+			// (strings.EqualFold(text[i:i+3], "hr="): no other rune folds
+			// to these letters)
 			start = i + 3
 		default:
 			continue

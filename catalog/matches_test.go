@@ -122,3 +122,67 @@ func TestMatchesRoom(t *testing.T) {
 		t.Errorf("%d signatures, room for %d", n, MaxSignatures)
 	}
 }
+
+// TestPatternSet checks find against strings.Contains of the lower-case
+// text, pattern by pattern.
+func TestPatternSet(t *testing.T) {
+	var ps patternSet
+	pats := []string{"clock skew", "ad object is not present", "0x6ba", "aa", "aab", "ÿx", "x"}
+	idx := make([]int, len(pats))
+	for i, p := range pats {
+		idx[i] = ps.add(p)
+	}
+	if idx[5] != -1 || idx[6] != -1 || ps.add("clock skew") != idx[0] {
+		t.Fatalf("indexes %v", idx)
+	}
+	for _, text := range []string{
+		"", "a", "CLOCK SKEW", "the Clock Skew is too great", "AD Object Is Not Present.", "clock ske", "Failed: 0x6BA",
+		"aaab", "xaab", "aAB", "Ωclock skew", "clock skewclock skew",
+	} {
+		found, ok := ps.find(text)
+		if !ok {
+			if isASCII(text) {
+				t.Errorf("%q: not ASCII?", text)
+			}
+			continue
+		}
+		for i, p := range pats {
+			if idx[i] < 0 {
+				continue
+			}
+			if got, want := found&(1<<idx[i]) != 0, strings.Contains(strings.ToLower(text), p); got != want {
+				t.Errorf("%q contains %q: %v, want %v", text, p, got, want)
+			}
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzPatternSet checks find against strings.Contains of the lower-case
+// text for the catalog's patterns.
+func FuzzPatternSet(f *testing.F) {
+	f.Add("An unexpected error: Clock Skew; AD object is NOT present; 0x6Ba")
+	c := New()
+	f.Fuzz(func(t *testing.T, text string) {
+		found, ok := c.pats.find(text)
+		if !ok {
+			if isASCII(text) {
+				t.Fatalf("%q: ASCII, but not ok", text)
+			}
+			return
+		}
+		for k, p := range c.pats.pats {
+			if got, want := found&(1<<k) != 0, strings.Contains(strings.ToLower(text), p); got != want {
+				t.Fatalf("%q contains %q: %v, want %v", text, p, got, want)
+			}
+		}
+	})
+}

@@ -192,7 +192,11 @@ func (st *attemptStore) ev(i int32) *attEvent { return &st.evs[i/evChunk][i%evCh
 func (st *attemptStore) push(e attEvent) int32 {
 	n := len(st.evs)
 	if n == 0 || len(st.evs[n-1]) == evChunk {
-		st.evs = append(st.evs, make([]attEvent, 0, evChunk))
+		size := evChunk
+		if n == 0 {
+			size = 16 // the first grows as it fills: small logs stay small
+		}
+		st.evs = append(st.evs, make([]attEvent, 0, size))
 		n++
 	}
 	i := int32((n-1)*evChunk + len(st.evs[n-1]))
@@ -380,39 +384,59 @@ func (st *attemptStore) piece(e *attEvent, p int) string {
 	return s
 }
 
-// setPieces keeps the pieces of text in e. keepText asks for the whole
-// text (the event is diagnosed from it later).
-func (st *attemptStore) setPieces(e *attEvent, text string, pieces *[nPieces]string, msgInText bool, keepText bool) {
-	if msgInText && len(pieces[pMessage]) > maxMessage {
-		e.flags |= flagTrunc
-	} else {
-		pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
-	}
-	total := 0
-	inText := true
-	for p := range pieces {
-		s := pieces[p]
-		total += len(s)
+// keepsText reports whether setPieces keeps the whole text for these
+// pieces (without keepText): they lie in it and it is not much longer
+// than they are.
+func (st *attemptStore) keepsText(text string, pieces *[nPieces]string, msgInText bool) bool {
+	_, ok := spansIn(text, pieces, msgInText)
+	return ok && shortText(text, pieces)
+}
+
+// spansIn returns where the pieces lie in text, when they all do (the
+// message only when msgInText) within reach of a span.
+func spansIn(text string, pieces *[nPieces]string, msgInText bool) (sp [nPieces]span, ok bool) {
+	for p, s := range pieces {
 		if s == "" {
 			continue
 		}
-		off, ok := offsetIn(text, s)
-		if !ok || off+len(s) > 0xFFFF || (p == pMessage && !msgInText) {
-			inText = false
-			break
+		off, in := offsetIn(text, s)
+		if !in || off+len(s) > 0xFFFF || (p == pMessage && !msgInText) {
+			return sp, false
 		}
-		e.sp[p] = span{uint16(off), uint16(len(s))}
+		sp[p] = span{uint16(off), uint16(len(s))}
 	}
-	if inText && (keepText || len(text) <= 2*total+64) {
-		e.str = text
+	return sp, true
+}
+
+// shortText reports whether text is not much longer than the pieces an
+// output names of it, so that keeping it costs little.
+func shortText(text string, pieces *[nPieces]string) bool {
+	total := 0
+	for _, s := range pieces {
+		total += min(len(s), maxMessage+len("…"))
+	}
+	return len(text) <= 2*total+64
+}
+
+// setPieces keeps the pieces of text in e: as spans of the text itself
+// when they lie in it and keepText asks for it (the event is diagnosed
+// from its text later) or it is short; else as a string of their own.
+// The message is then cut to maxMessage bytes.
+func (st *attemptStore) setPieces(e *attEvent, text string, pieces *[nPieces]string, msgInText bool, keepText bool) {
+	if sp, ok := spansIn(text, pieces, msgInText); ok && (keepText || shortText(text, pieces)) {
+		e.sp, e.str = sp, text
 		e.flags |= flagText
+		if len(pieces[pMessage]) > maxMessage {
+			e.flags |= flagTrunc
+		}
 		return
 	}
-	e.sp = [nPieces]span{}
-	if e.flags&flagTrunc != 0 {
-		e.flags &^= flagTrunc
-		pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
+	pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
+	total := 0
+	for _, s := range pieces {
+		total += len(s)
 	}
+	e.sp = [nPieces]span{}
 	if total > 0xFFFF {
 		if st.big == nil {
 			st.big = make(map[textKey]*[nPieces]string)

@@ -844,7 +844,14 @@ func (c *Correlator) newAttEvent(r ref, k kind, op, provider string, keepText bo
 	case strings.Contains(f.Text, "CredentialManager.ResetUserPassword("):
 		e.flags |= flagReset
 	}
-	if c.match != nil {
+	anchor := f.CloudAnchor
+	if k == kindPasswordSet {
+		anchor = f.AADAnchor
+	}
+	msg, inText := summaryPiece(f)
+	pieces := [nPieces]string{pStatus: f.Status, pUPN: f.UPN, pAdmin: f.AdminUPN, pAnchor: anchor, pSource: f.SourceAnchor, pMessage: msg}
+	if !keepText && c.match != nil && !c.st.keepsText(f.Text, &pieces, inText) {
+		// The text is cut to its pieces: keep what the diagnosis needs of it.
 		m := c.match.Match(catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: f.Text})
 		i, ok := c.matchIdx[m]
 		if !ok && len(c.matches) < noMatch {
@@ -857,12 +864,6 @@ func (c *Correlator) newAttEvent(r ref, k kind, op, provider string, keepText bo
 		}
 	}
 	keepText = keepText || e.match == noMatch
-	anchor := f.CloudAnchor
-	if k == kindPasswordSet {
-		anchor = f.AADAnchor
-	}
-	msg, inText := summaryPiece(f)
-	pieces := [nPieces]string{pStatus: f.Status, pUPN: f.UPN, pAdmin: f.AdminUPN, pAnchor: anchor, pSource: f.SourceAnchor, pMessage: msg}
 	c.st.setPieces(&e, f.Text, &pieces, inText, keepText)
 	if keepText && e.flags&flagText == 0 {
 		if c.texts == nil {
