@@ -181,6 +181,56 @@ type attemptStore struct {
 	causes         []string // ids, by attempt.cause
 	causeIdx       map[string]uint16
 	big            map[textKey]*[nPieces]string // pieces of events with flagBig
+	// arena holds the kept texts and pieces, written once, in chunks of
+	// at most arenaChunk bytes: events and attempts point into it by
+	// offset, so that they hold no pointer and cost the collector nothing.
+	arena   [][]byte
+	bigTIDs []string // see keepTID
+}
+
+const (
+	arenaChunk  = 1 << 20
+	arenaChunks = 1 << 12 // a loc holds the chunk in its top 12 bits
+	noLoc       = ^uint32(0)
+)
+
+// keep copies s (at most 0xFFFF bytes) into the arena and returns where
+// it lies, noLoc when the arena is full.
+func (st *attemptStore) keep(s string) uint32 {
+	loc, b := st.reserve(len(s))
+	copy(b, s)
+	return loc
+}
+
+// reserve returns n bytes of the arena to write once, and where they lie
+// (noLoc and nil when the arena is full).
+func (st *attemptStore) reserve(n int) (uint32, []byte) {
+	k := len(st.arena)
+	if k == 0 || len(st.arena[k-1])+n > cap(st.arena[k-1]) {
+		if k == arenaChunks {
+			return noLoc, nil
+		}
+		size := arenaChunk
+		if k == 0 {
+			size = 1 << 14 // small logs stay small
+		}
+		st.arena = append(st.arena, make([]byte, 0, max(size, n)))
+		k++
+	}
+	c := &st.arena[k-1]
+	off := len(*c)
+	*c = (*c)[:off+n]
+	return uint32(k-1)<<20 | uint32(off), (*c)[off:]
+}
+
+// at returns the n bytes at loc in the arena, as a string that shares
+// their memory (never written again).
+func (st *attemptStore) at(loc uint32, n uint16) string {
+	if n == 0 {
+		return ""
+	}
+	c := st.arena[loc>>20]
+	return unsafe.String(&c[loc&(arenaChunk-1)], int(n))
 }
 
 const evChunk = 4096
@@ -229,7 +279,8 @@ func (st *attemptStore) cause(id string) uint16 {
 // attempt is one attempt: its TrackingId and its chain of events (in time
 // order after Finish), and what Finish found.
 type attempt struct {
-	tid        string
+	tidLoc     uint32 // the TrackingId in the arena
+	tidLen     uint16
 	head, tail int32 // first and last event in the store
 	notes      int32 // index in notes, -1 for none
 	hr         uint32
@@ -238,6 +289,26 @@ type attempt struct {
 	op         word
 	success    bool // its last result is a success (the join's view)
 	has6329    bool // a 6329 joined it
+}
+
+// tid returns a's TrackingId.
+func (st *attemptStore) tid(a *attempt) string {
+	if a.tidLen == 0 {
+		return st.bigTIDs[a.tidLoc]
+	}
+	return st.at(a.tidLoc, a.tidLen)
+}
+
+// keepTID keeps a TrackingId: in the arena, or when it is too long or the
+// arena full, in bigTIDs (tidLen 0: an id is never empty).
+func (st *attemptStore) keepTID(tid string) (loc uint32, n uint16) {
+	if len(tid) <= 0xFFFF {
+		if loc := st.keep(tid); loc != noLoc {
+			return loc, uint16(len(tid))
+		}
+	}
+	st.bigTIDs = append(st.bigTIDs, strings.Clone(tid))
+	return uint32(len(st.bigTIDs) - 1), 0
 }
 
 // Outcomes as attempt.outcome.
@@ -261,7 +332,7 @@ func outcomeName(o uint8) string {
 func (st *attemptStore) attempt(j int, full bool) Attempt {
 	a := &st.atts[j]
 	at := Attempt{
-		Tenant: st.tenant, Server: st.server, TrackingID: a.tid,
+		Tenant: st.tenant, Server: st.server, TrackingID: st.tid(a),
 		Operation: a.op.String(), Outcome: outcomeName(a.outcome),
 		HResult: HResult(a.hr), Cause: st.causes[a.cause],
 		Start: Time{st.ev(a.head).time()}, End: Time{st.ev(a.tail).time()},
@@ -327,17 +398,19 @@ const (
 	nPieces
 )
 
-// span is a piece of attEvent.str.
+// span is a piece of an attEvent's string.
 type span struct{ off, n uint16 }
 
 // attEvent is an attempt's event (or a 6329, or a service event with a
 // TrackingId) with what Finish and the outputs need. Its text is kept only
-// as far as the pieces need it: str is the text itself when the pieces lie
-// in it and it is not much longer than they are (flagText), else the
-// pieces alone, one after the other.
+// as far as the pieces need it: its string (slen bytes at loc in the
+// arena) is the text itself when the pieces lie in it and it is not much
+// longer than they are (flagText), else the pieces alone, one after the
+// other. It holds no pointer.
 type attEvent struct {
 	ref
-	str   string
+	loc   uint32
+	slen  uint16
 	hr    uint32
 	next  int32  // next event of its attempt, -1 for none
 	match uint16 // index of its catalog.Matches in Correlator.matches, noMatch when none
@@ -377,7 +450,7 @@ func (st *attemptStore) piece(e *attEvent, p int) string {
 		return st.big[e.key()][p]
 	}
 	sp := e.sp[p]
-	s := e.str[sp.off : int(sp.off)+int(sp.n)]
+	s := st.at(e.loc+uint32(sp.off), sp.n)
 	if p == pMessage && e.flags&flagTrunc != 0 {
 		s = truncate(s, maxMessage)
 	}
@@ -423,13 +496,15 @@ func shortText(text string, pieces *[nPieces]string) bool {
 // from its text later) or it is short; else as a string of their own.
 // The message is then cut to maxMessage bytes.
 func (st *attemptStore) setPieces(e *attEvent, text string, pieces *[nPieces]string, msgInText bool, keepText bool) {
-	if sp, ok := spansIn(text, pieces, msgInText); ok && (keepText || shortText(text, pieces)) {
-		e.sp, e.str = sp, text
-		e.flags |= flagText
-		if len(pieces[pMessage]) > maxMessage {
-			e.flags |= flagTrunc
+	if sp, ok := spansIn(text, pieces, msgInText); ok && len(text) <= 0xFFFF && (keepText || shortText(text, pieces)) {
+		if loc := st.keep(text); loc != noLoc {
+			e.sp, e.loc, e.slen = sp, loc, uint16(len(text))
+			e.flags |= flagText
+			if len(pieces[pMessage]) > maxMessage {
+				e.flags |= flagTrunc
+			}
+			return
 		}
-		return
 	}
 	pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
 	total := 0
@@ -437,26 +512,30 @@ func (st *attemptStore) setPieces(e *attEvent, text string, pieces *[nPieces]str
 		total += len(s)
 	}
 	e.sp = [nPieces]span{}
-	if total > 0xFFFF {
-		if st.big == nil {
-			st.big = make(map[textKey]*[nPieces]string)
+	if total <= 0xFFFF {
+		if loc, b := st.reserve(total); loc != noLoc {
+			off := 0
+			for p, s := range pieces {
+				e.sp[p] = span{uint16(off), uint16(len(s))}
+				off += copy(b[off:], s)
+			}
+			e.loc, e.slen = loc, uint16(total)
+			return
 		}
-		cp := new([nPieces]string)
-		for p, s := range pieces {
-			cp[p] = strings.Clone(s)
-		}
-		st.big[e.key()] = cp
-		e.flags |= flagBig
-		return
 	}
-	var b strings.Builder
-	b.Grow(total)
+	if st.big == nil {
+		st.big = make(map[textKey]*[nPieces]string)
+	}
+	cp := new([nPieces]string)
 	for p, s := range pieces {
-		e.sp[p] = span{uint16(b.Len()), uint16(len(s))}
-		b.WriteString(s)
+		cp[p] = strings.Clone(s)
 	}
-	e.str = b.String()
+	st.big[e.key()] = cp
+	e.flags |= flagBig
 }
+
+// str returns e's string: its text, with flagText.
+func (st *attemptStore) str(e *attEvent) string { return st.at(e.loc, e.slen) }
 
 // offsetIn returns where sub lies in s, when it is a substring of s's
 // memory (as the Fields of an extraction are of its Text).

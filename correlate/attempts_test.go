@@ -137,10 +137,10 @@ func TestTextsNotKept(t *testing.T) {
 	c.Add(in.ev(at(time.Second), sourcePasswordReset, 33002, fail))
 	a := &c.st.atts[0]
 	first, second := c.st.ev(a.head), c.st.ev(a.tail)
-	if first.flags&flagText == 0 || first.str != start {
-		t.Errorf("start event: flags %b, str %q", first.flags, first.str)
+	if first.flags&flagText == 0 || c.st.str(first) != start {
+		t.Errorf("start event: flags %b, str %q", first.flags, c.st.str(first))
 	}
-	if second.flags&flagText != 0 || len(second.str) >= len(fail)/2 || second.match == noMatch {
-		t.Errorf("failure event: flags %b, %d of %d bytes kept, match %d", second.flags, len(second.str), len(fail), second.match)
+	if second.flags&flagText != 0 || int(second.slen) >= len(fail)/2 || second.match == noMatch {
+		t.Errorf("failure event: flags %b, %d of %d bytes kept, match %d", second.flags, second.slen, len(fail), second.match)
 	}
 }

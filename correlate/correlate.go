@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
@@ -300,10 +301,14 @@ type Correlator struct {
 	pathIdx  map[string]int32
 	lastPath int32
 
-	st        *attemptStore
-	attIdx    map[string]int32 // attempts by TrackingId, until Finish
-	sets      []attEvent       // ADSync 6329
-	beats     []beatRun        // 31019, as runs without a gap
+	st *attemptStore
+	// The attempts by TrackingId, until Finish: by its maphash, and by
+	// the id itself when another id has that hash.
+	attIdx    map[uint64]int32
+	attMore   map[string]int32
+	seed      maphash.Seed
+	sets      []attEvent // ADSync 6329
+	beats     []beatRun  // 31019, as runs without a gap
 	nbeats    int
 	lifecycle []ref // 31015, 31016
 	boarding  []boardEvent
@@ -565,7 +570,8 @@ func New(cfg Config) *Correlator {
 		diag:      d,
 		pathIdx:   make(map[string]int32),
 		lastPath:  -1,
-		attIdx:    make(map[string]int32),
+		attIdx:    make(map[uint64]int32),
+		seed:      maphash.MakeSeed(),
 		errs:      make(map[errKey]*errGroup),
 		errKinds:  make(map[errKind]int),
 		relays:    make(map[string]struct{}),
@@ -890,16 +896,41 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
 		return
 	}
 	e := c.newAttEvent(r, k, op, provider, false)
-	ai, ok := c.attIdx[tid]
+	ai, ok := c.lookup(tid)
 	if !ok {
-		if e.flags&flagText == 0 {
-			tid = strings.Clone(tid) // the text is not kept
-		}
 		ai = int32(len(c.st.atts))
-		c.st.atts = append(c.st.atts, attempt{tid: tid, head: -1, tail: -1, notes: -1})
-		c.attIdx[tid] = ai
+		a := attempt{head: -1, tail: -1, notes: -1}
+		if off, in := offsetIn(c.f.Text, tid); in && e.flags&flagText != 0 && off+len(tid) <= 0xFFFF {
+			a.tidLoc, a.tidLen = e.loc+uint32(off), uint16(len(tid)) // in the kept text
+		} else {
+			a.tidLoc, a.tidLen = c.st.keepTID(tid)
+		}
+		c.st.atts = append(c.st.atts, a)
+		c.index(tid, ai)
 	}
 	c.st.link(&c.st.atts[ai], c.st.push(e))
+}
+
+// lookup returns the attempt of TrackingId tid.
+func (c *Correlator) lookup(tid string) (int32, bool) {
+	i, ok := c.attIdx[maphash.String(c.seed, tid)]
+	if ok && c.st.tid(&c.st.atts[i]) != tid {
+		i, ok = c.attMore[tid]
+	}
+	return i, ok
+}
+
+// index records attempt i under tid.
+func (c *Correlator) index(tid string, i int32) {
+	h := maphash.String(c.seed, tid)
+	if _, taken := c.attIdx[h]; !taken {
+		c.attIdx[h] = i
+		return
+	}
+	if c.attMore == nil {
+		c.attMore = make(map[string]int32)
+	}
+	c.attMore[strings.Clone(tid)] = i
 }
 
 func (c *Correlator) addServiceError(r ref, provider, text string, hr uint32) {

@@ -33,14 +33,14 @@ func (c *Correlator) Finish() *Result {
 	// event (see the package rules).
 	slices.SortStableFunc(c.tidSvc, func(a, b tidEvent) int { return refCmp(a.e.ref, b.e.ref) })
 	for _, s := range c.tidSvc {
-		if ai, ok := c.attIdx[s.tid]; ok {
+		if ai, ok := c.lookup(s.tid); ok {
 			st.link(&st.atts[ai], st.push(s.e))
 			continue
 		}
 		c.counts.ServiceWithID++
 		c.serviceEvent(s.e.ref, s.e.provider.String(), s.text, s.e.hr)
 	}
-	c.tidSvc, c.attIdx = nil, nil
+	c.tidSvc, c.attIdx, c.attMore = nil, nil, nil
 	slices.SortStableFunc(c.damage, func(a, b Damage) int {
 		if a.Path != b.Path {
 			return strings.Compare(a.Path, b.Path)
@@ -59,7 +59,7 @@ func (c *Correlator) Finish() *Result {
 		if x := timeCmp(st.ev(a.head).ref, st.ev(b.head).ref); x != 0 {
 			return x
 		}
-		return strings.Compare(a.tid, b.tid)
+		return strings.Compare(st.tid(&a), st.tid(&b))
 	}
 	if !slices.IsSortedFunc(st.atts, byStart) {
 		slices.SortFunc(st.atts, byStart)
@@ -215,7 +215,7 @@ func (c *Correlator) causeOf(id string) catalog.Cause {
 func (c *Correlator) evidence(e *attEvent) catalog.Evidence {
 	text := c.texts[e.key()]
 	if e.flags&flagText != 0 {
-		text = e.str
+		text = c.st.str(e)
 	}
 	return catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: text}
 }
@@ -580,7 +580,7 @@ func (c *Correlator) finishAttempt(a *attempt, fs *findingSet, evs []*attEvent) 
 				c.addNote(a, "the joined ADSync events point to cause "+k.ID)
 			}
 		}
-		fs.addEvents(cause, a.tid, evs)
+		fs.addEvents(cause, st.tid(a), evs)
 	case outcomeFailure:
 		c.counts.Failed++
 		cause, matched := c.failureCause(c.diagnoser(evs))
@@ -594,7 +594,7 @@ func (c *Correlator) finishAttempt(a *attempt, fs *findingSet, evs []*attEvent) 
 				}
 			}
 		}
-		fs.addEvents(cause, a.tid, used)
+		fs.addEvents(cause, st.tid(a), used)
 	}
 	return evs
 }
