@@ -138,7 +138,16 @@ func (l AttemptList) Append(m AttemptList) AttemptList {
 		return l
 	}
 	out := AttemptList{segs: make([]attemptSeg, 0, len(l.segs)+len(m.segs)), n: l.n + m.n}
-	out.segs = append(append(out.segs, l.segs...), m.segs...)
+	out.segs = append(out.segs, l.segs...)
+	for _, s := range m.segs {
+		// A run that goes on where the last ends joins it.
+		if k := len(out.segs) - 1; k >= 0 && out.segs[k].st == s.st && out.segs[k].hi == s.lo &&
+			(s.st != nil || (len(s.plain) > 0 && len(out.segs[k].plain) > 0 && &out.segs[k].plain[0] == &s.plain[0])) {
+			out.segs[k].hi = s.hi
+			continue
+		}
+		out.segs = append(out.segs, s)
+	}
 	return out
 }
 

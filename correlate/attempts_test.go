@@ -64,6 +64,13 @@ func TestAttemptListParts(t *testing.T) {
 	if err := json.Unmarshal(got, &back); err != nil || !reflect.DeepEqual(back.List(), l.List()) {
 		t.Errorf("round trip: %v, %+v", err, back.List())
 	}
+	var one AttemptList
+	for i := range l.Len() {
+		one = one.Append(l.Slice(i, i+1))
+	}
+	if len(one.segs) != 2 || !reflect.DeepEqual(one.List(), l.List()) {
+		t.Errorf("appended one by one: %d runs, %+v", len(one.segs), one.List())
+	}
 	r.Attempts.SetServer("s2")
 	if a := l.At(4); a.Server != "s2" {
 		t.Errorf("SetServer: server %q", a.Server)
