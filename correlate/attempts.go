@@ -219,10 +219,7 @@ func (st *attemptStore) reserve(n int) (uint32, []byte) {
 		if k == arenaChunks {
 			return noLoc, nil
 		}
-		size := arenaChunk
-		if k == 0 {
-			size = 1 << 14 // small logs stay small
-		}
+		size := min(1<<14<<k, arenaChunk) // small logs stay small
 		st.arena = append(st.arena, make([]byte, 0, max(size, n)))
 		k++
 	}

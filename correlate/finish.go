@@ -377,6 +377,11 @@ func (c *Correlator) join() []attEvent {
 		st.link(&atts[i], st.push(*e))
 		atts[i].has6329 = true
 	}
+	// atts is sorted by start; no candidate starts before t-win-maxSpan.
+	var maxSpan time.Duration
+	for _, s := range spans {
+		maxSpan = max(maxSpan, s.to.Sub(s.from))
+	}
 	joined := make([]bool, len(c.sets))
 	for i := range c.sets {
 		e := &c.sets[i]
@@ -387,7 +392,12 @@ func (c *Correlator) join() []attEvent {
 		best := -1
 		var bestD time.Duration
 		t := e.time()
-		for _, j := range byAnchor[anchor] { // in start order
+		list := byAnchor[anchor] // in start order
+		lo := sort.Search(len(list), func(k int) bool { return !spans[list[k]].from.Before(t.Add(-win - maxSpan)) })
+		for _, j := range list[lo:] {
+			if spans[j].from.After(t.Add(win)) {
+				break
+			}
 			if d := spans[j].distance(t); d <= win && (best < 0 || d < bestD) {
 				best, bestD = j, d
 			}
@@ -396,11 +406,6 @@ func (c *Correlator) join() []attEvent {
 			take(best, e, JoinAnchor)
 			joined[i] = true
 		}
-	}
-	// atts is sorted by start; no candidate starts before t-win-maxSpan.
-	var maxSpan time.Duration
-	for _, s := range spans {
-		maxSpan = max(maxSpan, s.to.Sub(s.from))
 	}
 	var left []attEvent
 	for i := range c.sets {
