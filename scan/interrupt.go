@@ -57,7 +57,3 @@ func (s *ReadSummary) interruption(ctx context.Context, paths []string) *Interru
 	}
 	return in
 }
-
-// Interrupted reports whether the read stopped before the end of the
-// inputs (the context ended).
-func (s *ReadSummary) Interrupted() bool { return s != nil && s.stopped }
