@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
 
 	"github.com/evtxscan/evtxscan/scan"
 )
@@ -29,6 +30,7 @@ func referenceJSON(w io.Writer, rep *scan.Report) error {
 	fields := []field{
 		{key: "schema", val: rep.Schema},
 		{key: "tool", val: rep.Tool},
+		{key: "interrupted", val: rep.Interrupted}, // omitempty: dropped below when nil
 		{key: "verdict", val: rep.Verdict},
 		{key: "tenants", val: rep.Tenants},
 		{key: "inputs", val: rep.Inputs},
@@ -54,6 +56,9 @@ func referenceJSON(w io.Writer, rep *scan.Report) error {
 		}
 		_, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		return err
+	}
+	if rep.Interrupted == nil {
+		fields = slices.DeleteFunc(fields, func(f field) bool { return f.key == "interrupted" })
 	}
 	bw.WriteString("{\n")
 	for i, f := range fields {

@@ -14,6 +14,10 @@ func writeReport(e *jsonWriter, r *scan.Report) {
 	e.open('{')
 	e.stringField("schema", r.Schema)
 	e.stringField("tool", r.Tool)
+	if r.Interrupted != nil { // omitempty (interrupted.go)
+		e.key("interrupted")
+		writeInterruption(e, r.Interrupted)
+	}
 	e.stringField("verdict", r.Verdict)
 	listField(e, "tenants", r.Tenants, writeTenant)
 	listField(e, "inputs", r.Inputs, writeInput)

@@ -9,9 +9,14 @@ import (
 // NDJSON writes one attempt, finding or unattributed group per line, each
 // with a "kind": every attempt, then every finding, then every group. Each
 // line is what encoding/json writes for the object (compact, no HTML
-// escaping) with "kind" as its first member, written as JSON writes.
+// escaping) with "kind" as its first member, written as JSON writes. A
+// report of an interrupted analysis starts with a line of kind
+// "interrupted" (scan.Interruption: how far the inputs were read).
 func NDJSON(w io.Writer, rep *scan.Report) error {
 	e := newJSONWriter(w, true)
+	if rep.Interrupted != nil {
+		ndjsonLine(e, "interrupted", rep.Interrupted, writeInterruptionFields)
+	}
 	for i := 0; i < len(rep.Attempts) && e.err == nil; i++ {
 		ndjsonLine(e, "attempt", &rep.Attempts[i], writeAttemptFields)
 	}

@@ -13,6 +13,14 @@ import (
 func referenceNDJSON(w io.Writer, rep *scan.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	if rep.Interrupted != nil {
+		if err := enc.Encode(struct {
+			Kind string `json:"kind"`
+			*scan.Interruption
+		}{"interrupted", rep.Interrupted}); err != nil {
+			return err
+		}
+	}
 	for i := range rep.Attempts {
 		if err := enc.Encode(struct {
 			Kind string `json:"kind"`
