@@ -185,7 +185,11 @@ type filler struct {
 	strings []string // fillStrings
 }
 
-var timeType = reflect.TypeFor[correlate.Time]()
+var (
+	timeType        = reflect.TypeFor[correlate.Time]()
+	attemptListType = reflect.TypeFor[correlate.AttemptList]()
+	marshalerType   = reflect.TypeFor[json.Marshaler]()
+)
 
 // fillStrings returns what a string field gets: text that needs escaping,
 // wide text, invalid UTF-8, and text that must stay as it is.
@@ -211,6 +215,12 @@ func (f *filler) fill(t *testing.T, v reflect.Value, path string) {
 		v.Set(reflect.ValueOf(correlate.Time{Time: tm}))
 		return
 	}
+	if v.Type() == attemptListType {
+		var list []correlate.Attempt
+		f.fill(t, reflect.ValueOf(&list).Elem(), path)
+		v.Set(reflect.ValueOf(correlate.AttemptsOf(list...)))
+		return
+	}
 	switch v.Kind() {
 	case reflect.String:
 		if !f.zero() {
@@ -227,6 +237,10 @@ func (f *filler) fill(t *testing.T, v reflect.Value, path string) {
 	case reflect.Bool:
 		v.SetBool(f.full || f.r.IntN(2) == 0)
 	case reflect.Struct:
+		if v.Type().Implements(marshalerType) || reflect.PointerTo(v.Type()).Implements(marshalerType) {
+			// Its exported fields, if any, are not what it writes.
+			t.Fatalf("%s: %s marshals itself: teach the filler to fill it", path, v.Type())
+		}
 		for i := range v.NumField() {
 			if v.Type().Field(i).IsExported() {
 				f.fill(t, v.Field(i), path+"."+v.Type().Field(i).Name)
