@@ -219,7 +219,10 @@ func (st *attemptStore) reserve(n int) (uint32, []byte) {
 		if k == arenaChunks {
 			return noLoc, nil
 		}
-		size := min(1<<14<<k, arenaChunk) // small logs stay small
+		size := arenaChunk
+		if k < 6 {
+			size = 1 << 14 << k // small logs stay small
+		}
 		st.arena = append(st.arena, make([]byte, 0, max(size, n)))
 		k++
 	}

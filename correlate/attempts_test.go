@@ -171,3 +171,37 @@ func BenchmarkFinish(b *testing.B) {
 		c.Finish()
 	}
 }
+
+// TestArena checks that the arena gives back what it kept, in few chunks
+// of at most arenaChunk bytes (small ones first), and says when it is full.
+func TestArena(t *testing.T) {
+	var st attemptStore
+	const n, size = 300_000, 100
+	locs := make([]uint32, n)
+	for i := range n {
+		locs[i] = st.keep(fmt.Sprintf("%0*d", size, i))
+	}
+	if max := n*size/arenaChunk + 8; len(st.arena) > max || cap(st.arena[0]) >= arenaChunk {
+		t.Errorf("%d chunks (at most %d), the first of %d bytes", len(st.arena), max, cap(st.arena[0]))
+	}
+	for _, c := range st.arena {
+		if cap(c) > arenaChunk {
+			t.Errorf("chunk of %d bytes", cap(c))
+		}
+	}
+	for _, i := range []int{0, 1, 163, n / 2, n - 1} {
+		if got := st.at(locs[i], size); got != fmt.Sprintf("%0*d", size, i) {
+			t.Errorf("string %d: %q", i, got)
+		}
+	}
+	full := attemptStore{arena: make([][]byte, arenaChunks)}
+	for i := range full.arena {
+		full.arena[i] = make([]byte, 0)
+	}
+	if loc := full.keep("x"); loc != noLoc {
+		t.Errorf("full arena kept at %#x", loc)
+	}
+	if loc, l := full.keepTID("tid"); l != 0 || full.tid(&attempt{tidLoc: loc}) != "tid" {
+		t.Errorf("TrackingId beside the full arena: %d %d", loc, l)
+	}
+}
