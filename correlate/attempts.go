@@ -469,7 +469,7 @@ func (st *attemptStore) piece(e *attEvent, p int) string {
 // keepsText reports whether setPieces keeps the whole text for these
 // pieces (without keepText): they lie in it and it is not much longer
 // than they are.
-func (st *attemptStore) keepsText(text string, pieces *[nPieces]string, msgInText bool) bool {
+func keepsText(text string, pieces *[nPieces]string, msgInText bool) bool {
 	_, ok := spansIn(text, pieces, msgInText)
 	return ok && shortText(text, pieces)
 }

@@ -205,3 +205,43 @@ func TestArena(t *testing.T) {
 		t.Errorf("TrackingId beside the full arena: %d %d", loc, l)
 	}
 }
+
+// TestPrepareFor checks that events prepared by PrepareFor (fields
+// extracted and long texts matched by the decoders) give the Result of
+// events Add extracts itself, and that the long ones were matched.
+func TestPrepareFor(t *testing.T) {
+	cat := catalog.New()
+	result := func(prepare func(*parser.Event) any) ([]byte, int) {
+		evs := addBenchEvents()
+		in := &input{path: "Application.evtx", rec: 10_000}
+		evs = append(evs,
+			in.ev(at(30*time.Hour), sourcePasswordReset, 32004, "TrackingId: "+tidN(7)+", Error Connecting to ServiceBus. "+strings.Repeat("stack ", 100)),
+			in.ev(at(31*time.Hour), sourcePasswordReset, 33004, text33004))
+		matched := 0
+		for _, e := range evs {
+			e.Prepared = nil
+			if prepare != nil {
+				e.Prepared = prepare(e)
+			}
+			if _, ok := e.Prepared.(*preparedMatch); ok {
+				matched++
+			}
+		}
+		b, err := json.Marshal(feed(New(Config{Catalog: cat}), evs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, matched
+	}
+	want, _ := result(nil)
+	got, matched := result(PrepareFor(cat))
+	if string(got) != string(want) {
+		t.Errorf("prepared events give another Result:\n%s\nwant\n%s", got, want)
+	}
+	if matched < 200 {
+		t.Errorf("%d events matched by the decoders", matched)
+	}
+	if p := PrepareFor(newFake()); reflect.ValueOf(p).Pointer() != reflect.ValueOf(Prepare).Pointer() {
+		t.Errorf("PrepareFor of a Diagnoser without Matches is not Prepare")
+	}
+}
