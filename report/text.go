@@ -456,9 +456,12 @@ func (t *textWriter) inputs(rep *scan.Report) {
 			unread++
 		}
 	}
-	if damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0 {
+	switch {
+	case rep.Interrupted != nil && damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0:
+		t.printf("%s read without damage up to the stop (INTERRUPTED, see the top)", plural(len(rep.Inputs), "file"))
+	case damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0:
 		t.printf("%s read cleanly", plural(len(rep.Inputs), "file"))
-	} else {
+	default:
 		t.printf("%s; %s, %s", plural(len(rep.Inputs), "file"), plural(damaged, "damaged chunk"), plurals(skippedRecs, "unreadable record or area", "unreadable records or areas"))
 	}
 	if unread > 0 {
