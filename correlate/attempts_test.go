@@ -245,3 +245,23 @@ func TestPrepareFor(t *testing.T) {
 		t.Errorf("PrepareFor of a Diagnoser without Matches is not Prepare")
 	}
 }
+
+// BenchmarkAddPreparedFor is BenchmarkAdd/prepared with the events
+// prepared as scan prepares them (PrepareFor: the long texts matched by
+// the decoders): what Add costs on its one goroutine.
+func BenchmarkAddPreparedFor(b *testing.B) {
+	evs := addBenchEvents()
+	cat := catalog.New()
+	prepare := PrepareFor(cat)
+	for _, e := range evs {
+		e.Prepared = prepare(e)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c := New(Config{Catalog: cat})
+		for _, e := range evs {
+			c.Add(e)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+}
