@@ -423,30 +423,33 @@ func parseTraceLine(line string) (TraceLine, bool) {
 // extractDirSync reads the Anchor, Dn and Result values of Directory
 // Synchronization 656/657 (one user per line, up to 50 lines).
 func extractDirSync(f *Fields, s string) {
-	for i := 0; i < len(s); {
-		v := sepKey(s, i, "Anchor", ':')
-		if v < 0 {
-			break
-		}
+	// The first of each key from one pass over the colons; the rest (656
+	// and 657 only) key by key.
+	va, vd := firstAnchorDn(s)
+	for v := va; v >= 0; {
 		a := token(s[v:])
 		if a != "" {
 			f.Anchors = append(f.Anchors, a)
 		}
-		i = v + len(a)
-	}
-	for i := 0; i < len(s); {
-		v := sepKey(s, i, "Dn", ':')
-		if v < 0 {
+		i := v + len(a)
+		if i >= len(s) {
 			break
 		}
+		v = sepKey(s, i, "Anchor", ':')
+	}
+	for v := vd; v >= 0; {
 		dn := s[v : v+dnEnd(s[v:])]
 		if dn = strings.TrimSpace(dn); dn != "" {
 			f.DNs = append(f.DNs, dn)
 		}
-		i = v + len(dn)
+		i := v + len(dn)
 		if len(dn) == 0 {
 			i++
 		}
+		if i >= len(s) {
+			break
+		}
+		v = sepKey(s, i, "Dn", ':')
 	}
 	if f.Status == "" && f.TrackingID == "" && len(f.Anchors) > 0 {
 		if r := fieldValue(s, "Result"); r != "" {
@@ -528,6 +531,35 @@ func sepKey(s string, from int, key string, sep byte) int {
 		return skipBlanks(s, q+1)
 	}
 	return -1
+}
+
+// firstAnchorDn returns sepKey(s, 0, "Anchor", ':') and
+// sepKey(s, 0, "Dn", ':') from one pass over the colons of s.
+func firstAnchorDn(s string) (anchor, dn int) {
+	anchor, dn = -1, -1
+	for i := 0; i < len(s) && (anchor < 0 || dn < 0); {
+		q := strings.IndexByte(s[i:], ':')
+		if q < 0 {
+			break
+		}
+		q += i
+		i = q + 1
+		e := q
+		for e > 0 && (s[e-1] == ' ' || s[e-1] == '\t') {
+			e--
+		}
+		b := e
+		for b > 0 && isWordByte(s[b-1]) {
+			b--
+		}
+		switch {
+		case anchor < 0 && e-b == len("Anchor") && equalFoldASCII(s[b:e], "Anchor"):
+			anchor = skipBlanks(s, q+1)
+		case dn < 0 && e-b == len("Dn") && equalFoldASCII(s[b:e], "Dn"):
+			dn = skipBlanks(s, q+1)
+		}
+	}
+	return anchor, dn
 }
 
 // keyValue finds key in s as a whole word (not preceded by a letter or
@@ -968,11 +1000,31 @@ func upper(c byte) byte {
 	return c
 }
 
+// byteClass holds for each byte value its classes: classWord (an ASCII
+// letter or digit), classHex (a hex digit) and classHost (a letter, digit,
+// "." or "-"). TestByteClass checks it against their definitions.
+const byteClass = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x04\x00\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x00\x00\x00\x00\x00\x00" +
+	"\x00\x07\x07\x07\x07\x07\x07\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x00\x00\x00\x00\x00" +
+	"\x00\x07\x07\x07\x07\x07\x07\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+// The classes of byteClass.
+const (
+	classWord = 1 << iota
+	classHex
+	classHost
+)
+
 func isDigit(c byte) bool    { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool   { return (c|0x20)-'a' < 26 }
-func isWordByte(c byte) bool { return (c|0x20)-'a' < 26 || c-'0' < 10 }
-func isHexByte(c byte) bool  { return c-'0' < 10 || (c|0x20)-'a' < 6 }
-func isHostByte(c byte) bool { return isWordByte(c) || c == '.' || c == '-' }
+func isWordByte(c byte) bool { return byteClass[c]&classWord != 0 }
+func isHexByte(c byte) bool  { return byteClass[c]&classHex != 0 }
+func isHostByte(c byte) bool { return byteClass[c]&classHost != 0 }
 
 func isUpperWord(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -79,6 +79,8 @@ func diffTexts() []extractCase {
 		{"fuzz seeds", ads, 6329, []string{"BAIL: MMS(1) 0x8", "AAD anchor = User_", "Dn : ,", "0x80230405 ("}},
 		{"cut trace", ads, 6329, []string{"ERR_: MMS(9032): a.cpp(1", "1.2.3"}},
 		{"remote SAM", ads, 6329, []string{"ERR_: MMS(4120): admaexport.cpp(2944): Failed to acquire user information: Contoso\\MSOL_0123456789ab. Error Code: ERROR_ACCESS_DENIED\r\nBAIL: MMS(4120): admaexport.cpp(2963): 0x80070005 (Access is denied.)"}},
+		{"keys many times", prs, 33002, []string{strings.Repeat("TrackingId x, Context: y, Reason  z, hr = 1, message = m, Context : ", 6) + "cloudAnchor, CLOUDANCHOR: a, cloudAnchor b, cloudanchor c, cloudAnchor:d, cloudAnchor: e, Details: f, Details g, details h, DETAILS i, Details j, DeTaIlS: k"}},
+		{"dirsync keys many times", ds, 657, []string{strings.Repeat("Anchor : a, Dn : CN=x\\, y,OU=z, Anchor: , Dn:, Result : Success.\r\n", 7)}},
 		{"PHS 611", ds, 611, []string{"Password hash synchronization failed for domain: contoso.local, domain controller hostname: DC01, domain controller IP address: 10.0.0.4. Details: Microsoft.Online.PasswordSynchronization.SynchronizationManagerException: Unable to open connection to domain: contoso.local. Error: RPC Error 1722 : The RPC server is unavailable. Error creating the RPC binding handle\r\n   at Microsoft.Online.PasswordSynchronization.DRSConnection.OpenConnection()"}},
 	}
 }
@@ -358,4 +360,61 @@ func FuzzExtractMatchesReference(f *testing.F) {
 		// Again into arrays filled by another extraction.
 		checkSame(t, extractCase{"fuzz again", provider, id, data}, &got, &want)
 	})
+}
+
+// byteClass gives each byte the classes of its definition.
+func TestByteClass(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		word := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+		hex := b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' || b >= '0' && b <= '9'
+		host := word || b == '.' || b == '-'
+		if isWordByte(b) != word || isHexByte(b) != hex || isHostByte(b) != host {
+			t.Errorf("byte %#x: word %v hex %v host %v, want %v %v %v", c, isWordByte(b), isHexByte(b), isHostByte(b), word, hex, host)
+		}
+	}
+}
+
+// headKeys.scan records the whole-word occurrences a byte-by-byte search
+// finds, for every text and variant of the tests and every offset into
+// them (so that runs cross the 64-byte blocks of its mask at every place).
+func TestHeadKeysScan(t *testing.T) {
+	naive := func(h string) headKeys {
+		x := headKeys{h: h}
+		for b := 0; b < len(h); b++ {
+			if !isWordByte(h[b]) || (b > 0 && isWordByte(h[b-1])) {
+				continue
+			}
+			e := b
+			for e < len(h) && isWordByte(h[e]) {
+				e++
+			}
+			for k := 0; k < numHeadKeys; k++ {
+				if strings.EqualFold(h[b:e], headKeyName(k)) {
+					if x.n[k] < maxKeyHits {
+						x.hits[k][x.n[k]] = int32(b)
+					}
+					if x.n[k] <= maxKeyHits {
+						x.n[k]++
+					}
+				}
+			}
+		}
+		return x
+	}
+	seen := map[string]bool{}
+	for _, c := range textCases() {
+		h := strings.Join(c.data, "\n")
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		for i := 0; i < len(h) && i < 130; i++ {
+			var got headKeys
+			got.scan(h[i:])
+			if want := naive(h[i:]); got != want {
+				t.Fatalf("%s at %d: scan %+v, want %+v", c.name, i, got, want)
+			}
+		}
+	}
 }

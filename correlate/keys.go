@@ -1,6 +1,9 @@
 package correlate
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
 // The keys of a PasswordResetService header (see headKeyName).
 const (
@@ -19,29 +22,30 @@ const (
 	numHeadKeys
 )
 
-// headKeyName spells key k (case is ignored where it is compared).
+// headKeyName spells key k in lower case (case is ignored where keys are
+// compared).
 func headKeyName(k int) string {
 	switch k {
 	case hkTrackingID:
-		return "TrackingId"
+		return "trackingid"
 	case hkReason:
-		return "Reason"
+		return "reason"
 	case hkContext:
-		return "Context"
+		return "context"
 	case hkCloudAnchor:
-		return "cloudAnchor"
+		return "cloudanchor"
 	case hkSourceAnchor:
-		return "SourceAnchorValue"
+		return "sourceanchorvalue"
 	case hkUPN:
-		return "UserPrincipalName"
+		return "userprincipalname"
 	case hkAdminUPN:
-		return "AdminUpn"
+		return "adminupn"
 	case hkUnblockUser:
-		return "unblockUser"
+		return "unblockuser"
 	case hkForcePasswordChange:
-		return "ForcePasswordChange"
+		return "forcepasswordchange"
 	case hkDetails:
-		return "Details"
+		return "details"
 	case hkHR:
 		return "hr"
 	}
@@ -69,28 +73,101 @@ type headKeys struct {
 	n    [numHeadKeys]uint8 // occurrences seen (more than maxKeyHits: overflow)
 }
 
-// scan records the keys of h.
+// scan records the keys of h. It finds the runs of letters and digits from
+// a mask of them made 8 bytes at a time, and looks only at the runs whose
+// length and first letter are a key's.
 func (x *headKeys) scan(h string) {
 	x.h = h
-	for i := 0; i < len(h); {
-		if !isWordByte(h[i]) {
-			i++
-			continue
+	start := -1 // the start of a run that goes on in the next block
+	for base := 0; base < len(h); base += 64 {
+		m := wordMask64(h, base)
+		var carry, next uint64
+		if start >= 0 {
+			carry = 1
 		}
-		b := i
-		for i++; i < len(h) && isWordByte(h[i]); i++ {
+		if base+64 < len(h) && isWordByte(h[base+64]) {
+			next = 1 << 63
 		}
-		if n := i - b; n < 32 && headKeyLens&(1<<n) != 0 {
-			if k := headKeyOf(h[b:i]); k >= 0 {
-				if c := x.n[k]; c < maxKeyHits {
-					x.hits[k][c] = int32(b)
-				}
-				if x.n[k] <= maxKeyHits {
-					x.n[k]++
+		starts := m &^ (m<<1 | carry) // first bytes of runs
+		ends := m &^ (m>>1 | next)    // last bytes of runs
+		for ends != 0 {
+			e := base + bits.TrailingZeros64(ends) + 1
+			ends &= ends - 1
+			b := start
+			if b < 0 {
+				b = base + bits.TrailingZeros64(starts)
+				starts &= starts - 1
+			}
+			start = -1
+			if n := e - b; n < 20 && headKeyLens&(1<<n) != 0 {
+				if c := h[b] | 0x20; c == keyFirsts[3*n] || c == keyFirsts[3*n+1] || c == keyFirsts[3*n+2] {
+					x.add(h, b, e)
 				}
 			}
 		}
+		if starts != 0 {
+			start = base + bits.TrailingZeros64(starts)
+		}
 	}
+}
+
+// keyFirsts holds at 3n, 3n+1 and 3n+2 the first letters (lower case) of
+// the keys n bytes long, "-" where there are fewer.
+const keyFirsts = "" +
+	"---" + "---" + "h--" + "---" + "---" + "---" + "r--" + "cdm" + "a--" + "---" + // 0-9
+	"t--" + "cu-" + "---" + "---" + "---" + "---" + "---" + "su-" + "---" + "f--" // 10-19
+
+// add records h[b:e] when it is a key.
+func (x *headKeys) add(h string, b, e int) {
+	if k := headKeyOf(h[b:e]); k >= 0 {
+		if c := x.n[k]; c < maxKeyHits {
+			x.hits[k][c] = int32(b)
+		}
+		if x.n[k] <= maxKeyHits {
+			x.n[k]++
+		}
+	}
+}
+
+// Constants of the 8-bytes-at-a-time tests.
+const (
+	swarOnes  = 0x0101010101010101
+	swarHighs = 0x8080808080808080
+	swarCase  = 0x2020202020202020
+)
+
+// wordMask64 returns the mask of h[base:base+64] with bit j set when
+// h[base+j] is an ASCII letter or digit.
+func wordMask64(h string, base int) uint64 {
+	var m uint64
+	j := 0
+	for ; j < 64 && base+j+8 <= len(h); j += 8 {
+		m |= wordBits8(load8(h, base+j)) << j
+	}
+	for ; j < 64 && base+j < len(h); j++ {
+		if isWordByte(h[base+j]) {
+			m |= 1 << j
+		}
+	}
+	return m
+}
+
+// wordBits8 returns bit i set when byte i of x (bits 8i to 8i+7) is an
+// ASCII letter or digit.
+func wordBits8(x uint64) uint64 {
+	y := x &^ swarHighs // no byte reaches 0x80 in the sums below
+	t := y | swarCase
+	letters := (t + (0x80-'a')*swarOnes) &^ (t + (0x80-'z'-1)*swarOnes)
+	digits := (y + (0x80-'0')*swarOnes) &^ (y + (0x80-'9'-1)*swarOnes)
+	m := (letters | digits) &^ x & swarHighs   // bit 7 of each byte; not for bytes >= 0x80
+	return (m >> 7) * 0x0102040810204080 >> 56 // gather bit 8i into bit i
+}
+
+// load8 returns the 8 bytes of s at i, little-endian.
+func load8(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // headKeyOf returns the key w spells (ASCII case ignored), or -1.
@@ -131,7 +208,7 @@ func headKeyOf(w string) int {
 	default:
 		return -1
 	}
-	if !equalFoldASCII(w, headKeyName(k)) {
+	if !equalFoldLower(w, headKeyName(k)) {
 		return -1
 	}
 	return k
@@ -149,6 +226,30 @@ func equalFoldASCII(s, key string) bool {
 		}
 	}
 	return true
+}
+
+// equalFoldLower is equalFoldASCII for a key of lower-case letters: a
+// byte equals such a letter without case exactly when it does with bit 5
+// set, so 8 bytes compare at once.
+func equalFoldLower(s, key string) bool {
+	n := len(key)
+	if len(s) != n {
+		return false
+	}
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			if s[i]|0x20 != key[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 < n; i += 8 {
+		if load8(s, i)|swarCase != load8(key, i) {
+			return false
+		}
+	}
+	return load8(s, n-8)|swarCase == load8(key, n-8)
 }
 
 // sepValue is the value function of keyValue for the occurrence of a key
@@ -235,7 +336,7 @@ func (x *headKeys) contextSplit(from int) int {
 	}
 	for _, b := range x.hits[hkContext][:x.n[hkContext]] {
 		k := int(b)
-		if k <= from || sepValue(h, k+len("Context"), ':') < 0 {
+		if k <= from || sepValue(h, k+len("context"), ':') < 0 {
 			continue
 		}
 		c := k - 1
