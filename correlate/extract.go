@@ -101,6 +101,11 @@ func Extract(provider string, eventID uint16, data []string) Fields {
 // f.Trace, f.DNs and f.Anchors. f is reset first.
 func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 	*f = Fields{Trace: f.Trace[:0], DNs: f.DNs[:0], Anchors: f.Anchors[:0]}
+	extract(f, provider, eventID, data)
+}
+
+// extract is ExtractInto on a reset f.
+func extract(f *Fields, provider string, eventID uint16, data []string) {
 	switch len(data) {
 	case 0:
 		return
@@ -306,6 +311,15 @@ func traceStartAt(line string, c byte) int {
 		i++
 	}
 	return -1
+}
+
+// trimBreaks is strings.TrimLeft(s, "\r\n \t").
+func trimBreaks(s string) string {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		i++
+	}
+	return s[i:]
 }
 
 // hasBlankOrColon is strings.ContainsAny(s, " \t:").
@@ -624,8 +638,15 @@ func skipBlanks(s string, j int) int {
 // unwrap joins the lines of a header into one: each line break, with the
 // blanks around it, becomes one space. It returns s itself when s has none.
 func unwrap(s string) string {
-	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 {
+	i := lineEnd(s)
+	if i == len(s) {
 		return s
+	}
+	if trimBreaks(s[i:]) == "" {
+		// Only blanks and line breaks follow the first line break (the
+		// CR before the stack of a CRLF text): the first line, with no
+		// copy.
+		return strings.TrimRight(s[:i], " \t")
 	}
 	var b strings.Builder
 	b.Grow(len(s))
