@@ -562,14 +562,12 @@ func firstAnchorDn(s string) (anchor, dn int) {
 		for e > 0 && (s[e-1] == ' ' || s[e-1] == '\t') {
 			e--
 		}
-		b := e
-		for b > 0 && isWordByte(s[b-1]) {
-			b--
-		}
+		// The run of letters and digits before e must be the key: its
+		// last bytes, not following a letter or digit.
 		switch {
-		case anchor < 0 && e-b == len("Anchor") && equalFoldASCII(s[b:e], "Anchor"):
+		case anchor < 0 && e >= 6 && equalFoldLower(s[e-6:e], "anchor") && (e == 6 || !isWordByte(s[e-7])):
 			anchor = skipBlanks(s, q+1)
-		case dn < 0 && e-b == len("Dn") && equalFoldASCII(s[b:e], "Dn"):
+		case dn < 0 && e >= 2 && equalFoldLower(s[e-2:e], "dn") && (e == 2 || !isWordByte(s[e-3])):
 			dn = skipBlanks(s, q+1)
 		}
 	}
