@@ -346,8 +346,13 @@ func (r *Reader) used(seq int) bool {
 // call to Read, which may reuse it: copy what is kept. Its strings and its
 // Data slice are not reused and may be kept.
 func (r *Reader) Read() (*Event, error) {
-	if err := r.start(); err != nil {
-		return nil, err
+	// start only once: afterwards r.fatal may be a read error that came
+	// with the last chunk, whose events are still to be returned (the
+	// loop below returns r.fatal once they are).
+	if !r.started {
+		if err := r.start(); err != nil {
+			return nil, err
+		}
 	}
 	if r.stopped.Load() {
 		if r.fatal == nil {
@@ -437,6 +442,11 @@ func (r *Reader) account(res chunkResult) {
 func (r *Reader) nextChunk() (chunkResult, bool) {
 	if r.self == nil {
 		return r.nextConcurrent()
+	}
+	if r.stopped.Load() {
+		// Stopped: no further chunk is read (the rest of an endless or
+		// slow input included); Read returns why.
+		return chunkResult{}, false
 	}
 	off := r.offset
 	b, err := r.readChunk(r.self.buf)
