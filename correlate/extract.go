@@ -122,13 +122,15 @@ func extract(f *Fields, provider string, eventID uint16, data []string) {
 		// reads as one line.
 		extractWriteback(f, unwrap(head))
 	}
-	if f.Exception == "" {
+	// "Exception" and "0x8" both hold an "x", which most texts lack.
+	x := strings.IndexByte(s, 'x')
+	if f.Exception == "" && x >= 0 {
 		f.Exception = exceptionType(s)
 	}
 	if strings.Contains(s, "MMS(") {
 		extractTrace(f, s)
 	}
-	if f.HResult == 0 && index0x8(s) >= 0 {
+	if f.HResult == 0 && x >= 0 && index0x8(s[max(x-1, 0):]) >= 0 {
 		// A code outside a trace line, as in "0x8023061f (The operation …)".
 		if hr, text, ok := bareHResult(s); ok {
 			f.HResult, f.HRMessage = hr, text

@@ -81,6 +81,8 @@ func diffTexts() []extractCase {
 		{"remote SAM", ads, 6329, []string{"ERR_: MMS(4120): admaexport.cpp(2944): Failed to acquire user information: Contoso\\MSOL_0123456789ab. Error Code: ERROR_ACCESS_DENIED\r\nBAIL: MMS(4120): admaexport.cpp(2963): 0x80070005 (Access is denied.)"}},
 		{"keys many times", prs, 33002, []string{strings.Repeat("TrackingId x, Context: y, Reason  z, hr = 1, message = m, Context : ", 6) + "cloudAnchor, CLOUDANCHOR: a, cloudAnchor b, cloudanchor c, cloudAnchor:d, cloudAnchor: e, Details: f, Details g, details h, DETAILS i, Details j, DeTaIlS: k"}},
 		{"dirsync keys many times", ds, 657, []string{strings.Repeat("Anchor : a, Dn : CN=x\\, y,OU=z, Anchor: , Dn:, Result : Success.\r\n", 7)}},
+		{"x first", ads, 6329, []string{"x0x8023061f (a) 0x80230405 (b)"}},
+		{"0x8 at the start", ads, 6329, []string{"0x8023061f (a)"}},
 		{"PHS 611", ds, 611, []string{"Password hash synchronization failed for domain: contoso.local, domain controller hostname: DC01, domain controller IP address: 10.0.0.4. Details: Microsoft.Online.PasswordSynchronization.SynchronizationManagerException: Unable to open connection to domain: contoso.local. Error: RPC Error 1722 : The RPC server is unavailable. Error creating the RPC binding handle\r\n   at Microsoft.Online.PasswordSynchronization.DRSConnection.OpenConnection()"}},
 	}
 }
