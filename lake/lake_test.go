@@ -584,9 +584,10 @@ func TestDataDictionaryFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 3000
+	// About 2.6 KB each, all distinct.
 	text := func(i int) string {
 		return fmt.Sprintf("%05d %s", i, strings.Repeat(fmt.Sprintf("message %d ", i*7919), 200))
-	} // about 2.6 KB, distinct
+	}
 	total := 0
 	for i := range n {
 		r := event("t", "0f", i+1, day1)
