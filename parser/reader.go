@@ -72,8 +72,10 @@ type Reader struct {
 	// chunks are decoded by the goroutine calling Read.
 	Workers int
 	// Keep, when set, selects records by provider name (or event source
-	// name) before the rest of the record is decoded. With Workers > 1 it
-	// is called from several goroutines at once.
+	// name) before the rest of the record is decoded. Its answer must
+	// depend on the name only: a decoder tells it again for a name it
+	// asked about before in the chunk, instead of asking per record. With Workers > 1 it is called from several
+	// goroutines at once.
 	Keep func(provider string) bool
 	// NeedData, when set, tells for each event Keep kept whether its data
 	// strings are wanted, from its provider (as in Event.Provider) and event
