@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/correlate"
 	"github.com/evtxscan/evtxscan/input"
 	"github.com/evtxscan/evtxscan/lake"
 	"github.com/evtxscan/evtxscan/parser"
@@ -76,6 +77,7 @@ type Stats struct {
 	Total                                   atomic.Int64 // tenants of this shard, set once they are known
 	Done, Written, Skipped, Failed, Damaged atomic.Int64
 	Records, Events, Attempts, FailedAtt    atomic.Int64
+	Joined                                  atomic.Int64 // tenants joined into another's (see Run)
 }
 
 // Result sums up a batch.
@@ -90,6 +92,7 @@ type Result struct {
 	Events      int64
 	Attempts    int64
 	FailedAtt   int64
+	Joined      int64 // written, then joined into the tenant of an earlier input
 	Elapsed     time.Duration
 	Interrupted bool // ctx was cancelled: run again with Resume
 }
@@ -111,6 +114,12 @@ func (c *Config) Options() string {
 // Run writes the tenants of inputs to the lake. The error is for what
 // stops the whole batch (the lake cannot be opened, no input); a tenant
 // that fails is counted in Result.Failed and told by Notify.
+//
+// Each tenant is analysed alone (scan.Analyze of its inputs), Jobs at
+// once; the tenants whose inputs turn out to hold one server's records are
+// then analysed again together and written as scan would tell them apart
+// (see join.go): the tenant of the first input takes the server, and a
+// tenant left without a server is removed (Result.Joined).
 func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 	if cfg.Jobs < 1 {
 		cfg.Jobs = 1
@@ -161,33 +170,65 @@ func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 		notify(Note{Kind: NoteDuplicate, Tenant: d.Tenant,
 			Text: fmt.Sprintf("%s: tenant %q is also the name of %s; skipped (rename one, or give --tenant)", d.Paths[0], d.Tenant, d.Other)})
 	}
-	w := &writer{lake: lk, cfg: &cfg, options: cfg.Options(), st: st, notify: notify}
+	// One pool of decoders for the batch: the jobs share its goroutines,
+	// batch buffers and template plans instead of making their own for
+	// every tenant. Its size is what the jobs had between them (Workers
+	// each), so that many jobs of one worker still decode side by side.
+	pool := parser.NewPool(max(cfg.Read.Workers, 1) * cfg.Jobs)
+	defer pool.Close() // after the jobs are done (wg.Wait below)
+	w := &writer{lake: lk, cfg: &cfg, options: cfg.Options(), st: st, notify: notify, pool: pool,
+		units: units, done: map[int]unitDone{}}
 	start := time.Now()
-	work := make(chan Unit)
-	var wg sync.WaitGroup
+	// The jobs analyse tenants and hand each one, its files written, to
+	// the committers, which close, sync and put its parts in place: a job
+	// goes on with the next tenant while the last one's files are synced
+	// (milliseconds of waiting per file on a disk). At most Jobs tenants
+	// wait to be committed, each holding its last row group in memory.
+	work := make(chan int) // index in units
+	commits := make(chan *pending)
+	var wg, cwg sync.WaitGroup
 	for range min(cfg.Jobs, max(len(units), 1)) {
+		cwg.Add(1)
+		go func() {
+			defer cwg.Done()
+			for p := range commits {
+				w.commit(ctx, p)
+				st.Done.Add(1)
+			}
+		}()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for u := range work {
-				w.run(ctx, u)
+			for i := range work {
+				if p := w.run(ctx, i); p != nil {
+					commits <- p
+					continue
+				}
 				st.Done.Add(1)
 			}
 		}()
 	}
 feed:
-	for _, u := range units {
+	for i := range units {
 		select {
-		case work <- u:
+		case work <- i:
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(work)
 	wg.Wait()
+	close(commits)
+	cwg.Wait()
+	if ctx.Err() == nil {
+		// One server's logs given as several inputs: those tenants are
+		// written again together, as scan would analyse them.
+		w.join(ctx)
+	}
 	res.Elapsed = time.Since(start)
 	res.Written, res.Skipped, res.Failed, res.Damaged = st.Written.Load(), st.Skipped.Load(), st.Failed.Load(), st.Damaged.Load()
 	res.Records, res.Events, res.Attempts, res.FailedAtt = st.Records.Load(), st.Events.Load(), st.Attempts.Load(), st.FailedAtt.Load()
+	res.Joined = st.Joined.Load()
 	res.Interrupted = ctx.Err() != nil
 	return res, nil
 }
@@ -199,107 +240,237 @@ type writer struct {
 	options string
 	st      *Stats
 	notify  func(Note)
+	pool    *parser.Pool // the decoders of every job
+	units   []Unit
+
+	mu   sync.Mutex
+	done map[int]unitDone // by index in units: the tenants written or skipped
 }
 
-// run reads and writes one tenant, and counts the outcome.
-func (w *writer) run(ctx context.Context, u Unit) {
-	rep, err := w.write(ctx, u)
+// unitDone is what join needs of a tenant written alone.
+type unitDone struct {
+	servers          []lake.ManifestServer
+	attempts, failed int64 // counted in Stats
+	damaged          bool  // counted in Stats
+}
+
+func (w *writer) record(i int, d unitDone) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.done[i] = d
+}
+
+// A pending tenant has its rows written to temporary files, to be
+// committed.
+type pending struct {
+	index int // in writer.units
+	unit  Unit
+	pw    *lake.Writer
+	m     lake.Manifest
+	rep   *scan.Report
+}
+
+// run reads one tenant and writes its rows. It returns the tenant to
+// commit, or nil when it is done with it: skipped by Resume, or failed
+// (counted and told).
+func (w *writer) run(ctx context.Context, i int) *pending {
+	u := w.units[i]
+	p, current, err := w.write(ctx, u)
 	switch {
 	case err != nil:
-		w.st.Failed.Add(1)
-		if ctx.Err() == nil {
-			w.notify(Note{Kind: NoteFailed, Tenant: u.Tenant, Text: err.Error()})
-		}
-		return
-	case rep == nil:
+		w.fail(ctx, u, err)
+		return nil
+	case p == nil:
 		w.st.Skipped.Add(1)
+		w.record(i, unitDone{servers: current.Servers})
+		return nil
+	}
+	p.index = i
+	return p
+}
+
+func (w *writer) fail(ctx context.Context, u Unit, err error) {
+	w.st.Failed.Add(1)
+	if ctx.Err() == nil {
+		w.notify(Note{Kind: NoteFailed, Tenant: u.Tenant, Text: err.Error()})
+	}
+}
+
+// commit puts the parts of a pending tenant in place, and counts the
+// outcome.
+func (w *writer) commit(ctx context.Context, p *pending) {
+	defer p.pw.Abort() // no effect after Commit
+	err := ctx.Err()
+	if err == nil {
+		err = p.pw.Commit(p.m)
+	}
+	if err != nil {
+		w.fail(ctx, p.unit, err)
 		return
 	}
+	rep := p.rep
 	w.st.Written.Add(1)
 	for _, f := range rep.Inputs {
 		w.st.Records.Add(int64(f.Records))
 	}
 	w.st.Attempts.Add(int64(rep.Counts.Attempts))
 	w.st.FailedAtt.Add(int64(rep.Counts.Failed))
-	if len(rep.Inputs) == 0 || rep.Damaged() {
+	damaged := len(rep.Inputs) == 0 || rep.Damaged()
+	w.record(p.index, unitDone{servers: p.m.Servers, attempts: int64(rep.Counts.Attempts), failed: int64(rep.Counts.Failed), damaged: damaged})
+	if damaged {
 		w.st.Damaged.Add(1)
 		text := "damaged input"
 		if len(rep.Inputs) == 0 {
 			text = "no EVTX file could be read"
 		}
-		w.notify(Note{Kind: NoteDamaged, Tenant: u.Tenant, Text: text, Report: rep})
+		w.notify(Note{Kind: NoteDamaged, Tenant: p.unit.Tenant, Text: text, Report: rep})
 	}
 }
 
-// write writes the parts of one tenant and returns its report, or nil
-// when Resume found them written already.
-func (w *writer) write(ctx context.Context, u Unit) (*scan.Report, error) {
+// write reads one tenant and writes its rows to the temporary files of a
+// lake.Writer; it returns the tenant to commit, or, when Resume found its
+// parts written already, nil and the tenant's manifest.
+func (w *writer) write(ctx context.Context, u Unit) (_ *pending, current *lake.Manifest, err error) {
 	sum, err := lake.ContentHash(ctx, u.Paths)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	id := lake.PartID(u.Tenant, sum)
 	lk := w.lake
 	if w.cfg.Resume {
 		if m, err := lk.Manifest(u.Tenant); err == nil && lk.Current(m, id, sum, w.options) {
-			return nil, nil
+			return nil, m, nil
 		}
 	}
-	pw, err := lk.CreateContext(ctx, u.Tenant, id, map[string]string{
-		"evtxscan.content_sha256": sum,
-		"evtxscan.options":        w.options,
-	})
+	pw, err := w.create(ctx, u.Tenant, id, sum)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer pw.Abort() // no effect after Commit
+	defer func() {
+		if err != nil {
+			pw.Abort()
+		}
+	}()
 	conv := &lake.Converter{Tenant: u.Tenant, PartID: id, Roots: u.Paths, Pseudonymizer: w.cfg.Pseudonymizer}
-	ro := w.cfg.Read
-	ro.Stdin = nil
+	ro := w.readOptions()
+	var row lake.EventRow // one for every event: WriteEvent copies it
 	rep, err := scan.Analyze(ctx, u.Paths, scan.Options{ReadOptions: ro, Tenant: u.Tenant, Catalog: w.cfg.Catalog, Tool: lk.Version(),
 		Each: func(ev *parser.Event) error {
-			row := conv.Event(ev)
+			row = conv.Event(ev)
 			w.st.Events.Add(1)
 			return pw.WriteEvent(&row)
 		}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := writeRows(pw, conv, u, sum, lk.Version(), w.options, rep); err != nil {
-		return nil, err
+	v := wholeView(u.Tenant, rep)
+	if err := writeRows(pw, conv, u.Paths, sum, lk.Version(), w.options, v); err != nil {
+		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	m := lake.Manifest{Inputs: relInputs(u.Paths), ContentSHA256: sum, Options: w.options}
-	if err := pw.Commit(m); err != nil {
-		return nil, err
-	}
-	return rep, nil
+	m := lake.Manifest{Inputs: relInputs(u.Paths), ContentSHA256: sum, Options: w.options, Servers: w.manifestServers(v)}
+	return &pending{unit: u, pw: pw, m: m, rep: rep}, nil, nil
 }
 
-// writeRows writes the rows of every table but events from the report.
-func writeRows(pw *lake.Writer, conv *lake.Converter, u Unit, sum, version, options string, rep *scan.Report) error {
-	attempts := make([]lake.AttemptRow, len(rep.Attempts))
-	for i := range rep.Attempts {
-		attempts[i] = conv.Attempt(&rep.Attempts[i])
+// create starts the lake.Writer of tenant.
+func (w *writer) create(ctx context.Context, tenant, id, sum string) (*lake.Writer, error) {
+	return w.lake.CreateContext(ctx, tenant, id, map[string]string{
+		"evtxscan.content_sha256": sum,
+		"evtxscan.options":        w.options,
+	})
+}
+
+// readOptions are the options every tenant is read with.
+func (w *writer) readOptions() scan.ReadOptions {
+	ro := w.cfg.Read
+	ro.Stdin = nil
+	ro.Pool = w.pool
+	if ro.Prepare == nil {
+		// Fields extracted once, by the decoders, for the correlator
+		// and the events table alike.
+		ro.Prepare = lake.Prepare
 	}
-	findings := make([]lake.FindingRow, len(rep.Findings))
-	for i := range rep.Findings {
-		findings[i] = conv.Finding(&rep.Findings[i])
+	return ro
+}
+
+// A view is the part of an analysis that one tenant's rows are made of:
+// the whole Report when the tenant was analysed alone (wholeView), or its
+// share of the Report of tenants analysed together (see join.go).
+type view struct {
+	tenant   string
+	attempts []correlate.Attempt
+	findings []correlate.Finding
+	service  []scan.Service
+	servers  []scan.Server
+	verdict  string
+	counts   correlate.Counts
+	inputs   []scan.Input
+	skipped  []input.Skipped
+	errors   []error
+	damaged  bool // some input damaged or unreadable, or none read
+}
+
+// wholeView is the view of a Report of one tenant.
+func wholeView(tenant string, rep *scan.Report) *view {
+	v := &view{tenant: tenant, attempts: rep.Attempts, findings: rep.Findings, service: rep.Service,
+		verdict: rep.Verdict, counts: rep.Counts, inputs: rep.Inputs, damaged: len(rep.Inputs) == 0 || rep.Damaged()}
+	for _, t := range rep.Tenants {
+		if t.Name == tenant {
+			v.verdict = t.Verdict
+			v.servers = append(v.servers, t.Servers...)
+		}
 	}
-	service := make([]lake.ServiceRow, len(rep.Service))
-	for i := range rep.Service {
-		service[i] = conv.Service(rep.Service[i].Server, &rep.Service[i].Service)
+	if sum := rep.Summary(); sum != nil {
+		v.skipped, v.errors = sum.Skipped, sum.Errors
 	}
-	tr := tenantRow(conv, u, sum, version, options, rep)
+	return v
+}
+
+// manifestServers are the servers of v as its manifest records them.
+func (w *writer) manifestServers(v *view) []lake.ManifestServer {
+	var out []lake.ManifestServer
+	for _, s := range v.servers {
+		if s.Name != "" {
+			out = append(out, lake.ManifestServer{Name: w.serverKey(s.Name), EntraTenantID: s.TenantID})
+		}
+	}
+	return out
+}
+
+// serverKey is the name a server is told by across tenants: its computer
+// name in lower case (scan compares them so), or its token.
+func (w *writer) serverKey(name string) string {
+	name = strings.ToLower(name)
+	if p := w.cfg.Pseudonymizer; p != nil {
+		return p.Token(pseudonym.KindComputer, name)
+	}
+	return name
+}
+
+// writeRows writes the rows of every table but events from the view.
+func writeRows(pw *lake.Writer, conv *lake.Converter, paths []string, sum, version, options string, v *view) error {
+	attempts := make([]lake.AttemptRow, len(v.attempts))
+	for i := range v.attempts {
+		attempts[i] = conv.Attempt(&v.attempts[i])
+	}
+	findings := make([]lake.FindingRow, len(v.findings))
+	for i := range v.findings {
+		findings[i] = conv.Finding(&v.findings[i])
+	}
+	service := make([]lake.ServiceRow, len(v.service))
+	for i := range v.service {
+		service[i] = conv.Service(v.service[i].Server, &v.service[i].Service)
+	}
+	tr := tenantRow(conv, paths, sum, version, options, v)
 	if err := pw.WriteAttempts(attempts); err != nil {
 		return err
 	}
 	if err := pw.WriteFindings(findings); err != nil {
 		return err
 	}
-	if err := pw.WriteInputs(inputRows(conv, u, sum, rep)); err != nil {
+	if err := pw.WriteInputs(inputRows(conv, paths, sum, v)); err != nil {
 		return err
 	}
 	if err := pw.WriteService(service); err != nil {
@@ -319,45 +490,39 @@ func relInputs(paths []string) []string {
 
 // tenantRow is the row of the tenants table: the verdict, the servers and
 // the totals.
-func tenantRow(conv *lake.Converter, u Unit, sum, version, options string, rep *scan.Report) lake.TenantRow {
+func tenantRow(conv *lake.Converter, paths []string, sum, version, options string, v *view) lake.TenantRow {
 	r := lake.TenantRow{
 		SchemaVersion: lake.SchemaVersion,
-		Tenant:        u.Tenant,
+		Tenant:        v.tenant,
 		PartID:        conv.PartID,
-		Verdict:       conv.Text(rep.Verdict),
+		Verdict:       conv.Text(v.verdict),
 		Servers:       []lake.ServerRef{},
-		Input:         conv.Text(strings.Join(relInputs(u.Paths), " ")),
+		Input:         conv.Text(strings.Join(relInputs(paths), " ")),
 		ContentSHA256: sum,
 		ToolVersion:   version,
 		Options:       options,
-		Files:         int64(len(rep.Inputs)),
-		Attempts:      int64(rep.Counts.Attempts),
-		Succeeded:     int64(rep.Counts.Succeeded),
-		Failed:        int64(rep.Counts.Failed),
-		Incomplete:    int64(rep.Counts.Incomplete),
-		Findings:      int64(len(rep.Findings)),
-		Heartbeats:    int64(rep.Counts.Heartbeats),
-		ServiceErrors: int64(rep.Counts.ServiceErrors),
-		DamagedChunks: int64(rep.Counts.DamagedChunks),
-		Damaged:       len(rep.Inputs) == 0 || rep.Damaged(),
+		Files:         int64(len(v.inputs)),
+		Attempts:      int64(v.counts.Attempts),
+		Succeeded:     int64(v.counts.Succeeded),
+		Failed:        int64(v.counts.Failed),
+		Incomplete:    int64(v.counts.Incomplete),
+		Findings:      int64(len(v.findings)),
+		Heartbeats:    int64(v.counts.Heartbeats),
+		ServiceErrors: int64(v.counts.ServiceErrors),
+		DamagedChunks: int64(v.counts.DamagedChunks),
+		Damaged:       v.damaged,
 	}
-	for _, t := range rep.Tenants {
-		if t.Name != u.Tenant {
-			continue
-		}
-		r.Verdict = conv.Text(t.Verdict)
-		for _, s := range t.Servers {
-			r.Servers = append(r.Servers, lake.ServerRef{
-				Name: conv.Computer(s.Name), EntraTenantID: s.TenantID, Verdict: conv.Text(s.Verdict),
-				Attempts: int64(s.Counts.Attempts), Failed: int64(s.Counts.Failed),
-			})
-		}
+	for _, s := range v.servers {
+		r.Servers = append(r.Servers, lake.ServerRef{
+			Name: conv.Computer(s.Name), EntraTenantID: s.TenantID, Verdict: conv.Text(s.Verdict),
+			Attempts: int64(s.Counts.Attempts), Failed: int64(s.Counts.Failed),
+		})
 	}
-	for _, f := range rep.Inputs {
+	for _, f := range v.inputs {
 		r.Records += int64(f.Records)
 		r.Events += int64(f.Events)
 	}
-	for _, s := range rep.Service {
+	for _, s := range v.service {
 		if from := lake.Micros(s.LogFrom.Time); from != 0 && (r.LogFrom == 0 || from < r.LogFrom) {
 			r.LogFrom = from
 		}
@@ -368,18 +533,18 @@ func tenantRow(conv *lake.Converter, u Unit, sum, version, options string, rep *
 
 // inputRows are the rows of the inputs table: each EVTX stream read, each
 // file or entry skipped, each error not already told by a stream's row.
-func inputRows(conv *lake.Converter, u Unit, sum string, rep *scan.Report) []lake.InputRow {
+func inputRows(conv *lake.Converter, paths []string, sum string, v *view) []lake.InputRow {
 	base := lake.InputRow{
 		SchemaVersion: lake.SchemaVersion,
-		Tenant:        u.Tenant,
+		Tenant:        v.tenant,
 		PartID:        conv.PartID,
-		Input:         conv.Text(strings.Join(relInputs(u.Paths), " ")),
+		Input:         conv.Text(strings.Join(relInputs(paths), " ")),
 		ContentSHA256: sum,
 		Servers:       []string{},
 	}
 	var rows []lake.InputRow
 	seen := map[string]bool{}
-	for _, f := range rep.Inputs {
+	for _, f := range v.inputs {
 		r := base
 		r.Kind = lake.InputEVTX
 		r.Servers = make([]string, len(f.Servers))
@@ -400,28 +565,32 @@ func inputRows(conv *lake.Converter, u Unit, sum string, rep *scan.Report) []lak
 		rows = append(rows, r)
 		seen[f.Path] = true
 	}
-	if sum := rep.Summary(); sum != nil {
-		for _, s := range sum.Skipped {
-			r := base
-			r.Kind, r.Path, r.Reason = lake.InputSkipped, conv.Path(s.Path), s.Reason
-			rows = append(rows, r)
+	for _, s := range v.skipped {
+		r := base
+		r.Kind, r.Path, r.Reason = lake.InputSkipped, conv.Path(s.Path), s.Reason
+		rows = append(rows, r)
+	}
+	for _, e := range v.errors {
+		name := errorPath(e)
+		if seen[name] {
+			continue // told by the stream's row
 		}
-		for _, e := range sum.Errors {
-			name := ""
-			var ie *input.Error
-			if errors.As(e, &ie) {
-				name = ie.Path
-				if ie.Entry != "" {
-					name += "!" + ie.Entry
-				}
-			}
-			if seen[name] {
-				continue // told by the stream's row
-			}
-			r := base
-			r.Kind, r.Path, r.Error = lake.InputError, conv.Path(name), conv.Text(e.Error())
-			rows = append(rows, r)
-		}
+		r := base
+		r.Kind, r.Path, r.Error = lake.InputError, conv.Path(name), conv.Text(e.Error())
+		rows = append(rows, r)
 	}
 	return rows
+}
+
+// errorPath is the path an input error names ("" when none): the file,
+// then "!" and the entry.
+func errorPath(e error) string {
+	var ie *input.Error
+	if !errors.As(e, &ie) {
+		return ""
+	}
+	if ie.Entry != "" {
+		return ie.Path + "!" + ie.Entry
+	}
+	return ie.Path
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/evtxscan/evtxscan/lake"
 )
 
 // Which inputs are tenants.
@@ -132,5 +134,40 @@ func TestParseShard(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("ParseShard(%q, %d) = %q (%v), want %q", tc.s, tc.count, got, err, tc.want)
 		}
+	}
+}
+
+// Which tenants are written again together: those whose servers meet.
+func TestBatchGroups(t *testing.T) {
+	srv := func(specs ...string) unitDone {
+		var d unitDone
+		for _, s := range specs {
+			name, id, _ := strings.Cut(s, "|")
+			d.servers = append(d.servers, lake.ManifestServer{Name: name, EntraTenantID: id})
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name string
+		n    int
+		done map[int]unitDone
+		want [][]int
+	}{
+		{"no server shared", 3, map[int]unitDone{0: srv("a"), 1: srv("b"), 2: srv("c")}, nil},
+		{"one server in two inputs", 3, map[int]unitDone{0: srv("a"), 1: srv("b"), 2: srv("a")}, [][]int{{0, 2}}},
+		{"through a third input", 4, map[int]unitDone{0: srv("a"), 1: srv("b", "c"), 2: srv("a", "b"), 3: srv("d")}, [][]int{{0, 1, 2}}},
+		{"same tenant id", 2, map[int]unitDone{0: srv("a|t1"), 1: srv("a|t1")}, [][]int{{0, 1}}},
+		{"one side without heartbeats", 2, map[int]unitDone{0: srv("a|t1"), 1: srv("a")}, [][]int{{0, 1}}},
+		{"two customers, one computer name", 3, map[int]unitDone{0: srv("a|t1"), 1: srv("a|t2"), 2: srv("a")}, nil},
+		{"nameless servers join nothing", 2, map[int]unitDone{0: srv(""), 1: srv("")}, nil},
+		{"failed units are left out", 3, map[int]unitDone{0: srv("a"), 2: srv("b")}, nil},
+		{"two groups", 4, map[int]unitDone{0: srv("a"), 1: srv("b"), 2: srv("b"), 3: srv("a")}, [][]int{{0, 3}, {1, 2}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := groups(tc.n, tc.done)
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("groups = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -139,11 +139,32 @@ type Converter struct {
 	lastKwHex string
 }
 
+// Prepare extracts the fields of every event that has data strings, for
+// parser.Reader.Prepare (scan.ReadOptions.Prepare) in a batch: the
+// extraction runs once, on the decoding goroutines, and both the
+// Correlator and Converter.Event take the fields from ev.Prepared. It is
+// correlate.Prepare widened to the events the correlator only counts,
+// whose columns the events table still fills. It keeps no state and may
+// be called from several goroutines at once.
+func Prepare(ev *parser.Event) any {
+	if len(ev.Data) == 0 {
+		return nil
+	}
+	f := new(correlate.Fields)
+	correlate.ExtractInto(f, ev.Provider, ev.EventID, ev.Data)
+	return f
+}
+
 // Event returns the row of one event. The strings it holds are copied from
-// ev or made anew, so the row outlives ev.
+// ev or made anew, so the row outlives ev. The fields read from the text
+// are those of ev.Prepared when the decoders extracted them (Prepare,
+// correlate.Prepare), else extracted here.
 func (c *Converter) Event(ev *parser.Event) EventRow {
-	correlate.ExtractInto(&c.f, ev.Provider, ev.EventID, ev.Data)
-	f := &c.f
+	f, ok := correlate.PreparedFields(ev)
+	if !ok {
+		correlate.ExtractInto(&c.f, ev.Provider, ev.EventID, ev.Data)
+		f = &c.f
+	}
 	anchor := f.CloudAnchor
 	if anchor == "" {
 		anchor = f.AADAnchor

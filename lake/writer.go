@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -157,7 +158,20 @@ type Manifest struct {
 	Complete      bool             `json:"complete"`
 	Files         []string         `json:"files"` // relative to the lake's root, with "/"
 	Rows          map[string]int64 `json:"rows"`  // by table
-	Written       time.Time        `json:"written"`
+	// Servers, set by the caller, are the servers whose records the
+	// tenant's inputs hold (see ServerRef): a batch joins the tenants
+	// whose inputs hold one server's records, those it skips with
+	// --resume included.
+	Servers []ManifestServer `json:"servers,omitempty"`
+	Written time.Time        `json:"written"`
+}
+
+// A ManifestServer is a server a tenant's inputs hold records of: its
+// computer name in lower case (its token when pseudonymized) and the
+// Entra tenant id its heartbeats name, when they do.
+type ManifestServer struct {
+	Name          string `json:"name"`
+	EntraTenantID string `json:"entra_tenant_id,omitempty"`
 }
 
 // Current reports whether the manifest m records a complete write of
@@ -444,6 +458,40 @@ func (w *Writer) Commit(m Manifest) error {
 	return w.writeManifest(&m)
 }
 
+// Remove removes the parts and the manifest of tenant: a batch that joins
+// the logs of one server given as two inputs writes them as the tenant of
+// the first and removes the tenant of the second. The manifest is first
+// replaced by one marked incomplete (so a crash leaves a manifest that
+// lists whatever is left), then the files it lists are removed, then the
+// manifest. A tenant without a manifest is no error.
+func (l *Lake) Remove(ctx context.Context, tenant string) error {
+	m, err := l.manifest(ctx, tenant)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w := &Writer{lake: l, tenant: tenant, ctx: ctx}
+	m.Complete = false
+	if err := w.writeManifest(m); err != nil {
+		return err
+	}
+	for _, rel := range m.Files {
+		if !safeRel(rel) {
+			continue
+		}
+		if err := l.st.remove(ctx, rel); err != nil {
+			return fmt.Errorf("lake: removing a part of %q: %w", tenant, err)
+		}
+		l.st.prune(path.Dir(rel))
+	}
+	if err := l.st.remove(ctx, manifestKey(tenant)); err != nil {
+		return fmt.Errorf("lake: removing the manifest of %q: %w", tenant, err)
+	}
+	return nil
+}
+
 // Abort removes the temporary files written so far. It may be called after
 // Commit, to no effect.
 func (w *Writer) Abort() error {
@@ -556,6 +604,13 @@ type table[T any, P rowPtr[T]] struct {
 	next map[string]int          // next file number in each partition folder
 	done []finished
 	rows int64
+
+	// The partition folder of the last row added, by its UTC day (the
+	// folder depends on nothing finer): consecutive rows of a log fall
+	// in one day, and are not escaped and joined again.
+	lastDay  int64
+	lastDir  string
+	haveLast bool
 }
 
 func newTable[T any, P rowPtr[T]](w *Writer, name string) *table[T, P] {
@@ -565,7 +620,7 @@ func newTable[T any, P rowPtr[T]](w *Writer, name string) *table[T, P] {
 func (t *table[T, P]) tableName() string { return t.name }
 
 func (t *table[T, P]) add(r P) error {
-	dir := t.w.lake.opts.Partitioning.partitionDir(t.name, t.w.tenant, r.partitionTime())
+	dir := t.dirOf(r.partitionTime())
 	pf := t.open[dir]
 	if pf == nil {
 		var err error
@@ -582,6 +637,24 @@ func (t *table[T, P]) add(r P) error {
 	t.rows++
 	return nil
 }
+
+// dirOf returns the partition folder of a row whose time is us.
+func (t *table[T, P]) dirOf(us int64) string {
+	day := int64(math.MinInt64) // no time: the default partition
+	if us != 0 {
+		day = us / dayMicros
+		if us%dayMicros < 0 {
+			day-- // before 1970: floor, not truncation
+		}
+	}
+	if !t.haveLast || day != t.lastDay {
+		t.lastDir = t.w.lake.opts.Partitioning.partitionDir(t.name, t.w.tenant, us)
+		t.lastDay, t.haveLast = day, true
+	}
+	return t.lastDir
+}
+
+const dayMicros = 24 * 60 * 60 * 1_000_000
 
 func (t *table[T, P]) openFile(dir string) (*partFile[T], error) {
 	for len(t.open) >= t.w.lake.opts.MaxOpenFiles {

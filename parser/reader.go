@@ -440,6 +440,11 @@ func (r *Reader) nextChunk() (chunkResult, bool) {
 	if r.self == nil {
 		return r.nextConcurrent()
 	}
+	if r.stopped.Load() {
+		// Stopped: no further chunk is read (the rest of an endless or
+		// slow input included); Read returns why.
+		return chunkResult{}, false
+	}
 	off := r.offset
 	b, err := r.readChunk(r.self.buf)
 	if b == nil && err == nil {

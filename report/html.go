@@ -39,7 +39,7 @@ var htmlJS string
 func HTML(w io.Writer, rep *scan.Report) error {
 	src := &pageSource{
 		Tool: rep.Tool, Schema: rep.Schema, Verdict: rep.Verdict, Counts: rep.Counts,
-		Errors: rep.Errors,
+		Errors: rep.Errors, Interrupted: interruptedText(rep.Interrupted),
 	}
 	for _, s := range rep.Skipped {
 		src.Skipped = append(src.Skipped, htmlSkipped{s.Path, s.Reason})
@@ -89,6 +89,8 @@ type htmlPage struct {
 	Inputs  []htmlInput
 	Skipped []htmlSkipped
 	Errors  []string
+	// Interrupted says how far the inputs were read ("" for a whole read).
+	Interrupted string
 }
 
 type htmlTenant struct {
@@ -201,6 +203,7 @@ type pageSource struct {
 	Inputs                []inputSource
 	Skipped               []htmlSkipped
 	Errors                []string
+	Interrupted           string
 }
 
 type tenantSource struct {
@@ -270,6 +273,8 @@ func buildPage(src *pageSource) *htmlPage {
 		Counts:  src.Counts,
 		Skipped: src.Skipped,
 		Errors:  src.Errors,
+		// A partial report says so in its title and above everything.
+		Interrupted: src.Interrupted,
 	}
 	byPath := map[string]inputSource{}
 	var from, to time.Time
@@ -300,6 +305,9 @@ func buildPage(src *pageSource) *htmlPage {
 			tv.Servers = append(tv.Servers, buildServer(fmt.Sprintf("s%d", n), ts.Name, ss, byPath))
 		}
 		p.Tenants = append(p.Tenants, tv)
+	}
+	if src.Interrupted != "" {
+		p.Title = "INTERRUPTED: " + p.Title
 	}
 	return p
 }

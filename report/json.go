@@ -1,84 +1,19 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"io"
 
 	"github.com/evtxscan/evtxscan/scan"
 )
 
-// JSON writes the report as one indented JSON document, the same bytes as
-// encoding/json writes for the whole value, but element by element for the
-// long lists, so that memory does not hold the whole document.
+// JSON writes the report as one indented JSON document: the bytes
+// encoding/json's Encoder writes for the Report with SetIndent("", "  ")
+// and SetEscapeHTML(false), in one pass and without reflection (jsontypes.go
+// holds one small function per type), through a buffer of 64 KiB that is
+// handed to w as it fills, so memory never holds the whole document.
 func JSON(w io.Writer, rep *scan.Report) error {
-	type field struct {
-		key  string
-		val  any
-		list []any // written element by element when not nil
-	}
-	attempts := make([]any, len(rep.Attempts))
-	for i := range rep.Attempts {
-		attempts[i] = &rep.Attempts[i]
-	}
-	findings := make([]any, len(rep.Findings))
-	for i := range rep.Findings {
-		findings[i] = &rep.Findings[i]
-	}
-	fields := []field{
-		{key: "schema", val: rep.Schema},
-		{key: "tool", val: rep.Tool},
-		{key: "verdict", val: rep.Verdict},
-		{key: "tenants", val: rep.Tenants},
-		{key: "inputs", val: rep.Inputs},
-		{key: "skipped", val: rep.Skipped},
-		{key: "errors", val: rep.Errors},
-		{key: "attempts", val: rep.Attempts, list: attempts},
-		{key: "findings", val: rep.Findings, list: findings},
-		{key: "service", val: rep.Service},
-		{key: "counts", val: rep.Counts},
-		{key: "unjoined_6329", val: rep.Unjoined},
-		{key: "unattributed", val: rep.Unattributed},
-		{key: "damage", val: rep.Damage},
-	}
-	bw := bufio.NewWriter(w)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	put := func(v any, prefix string) error {
-		buf.Reset()
-		enc.SetIndent(prefix, "  ")
-		if err := enc.Encode(v); err != nil {
-			return err
-		}
-		_, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-		return err
-	}
-	bw.WriteString("{\n")
-	for i, f := range fields {
-		bw.WriteString(`  "` + f.key + `": `)
-		if len(f.list) > 0 {
-			bw.WriteString("[\n")
-			for j, e := range f.list {
-				bw.WriteString("    ")
-				if err := put(e, "    "); err != nil {
-					return err
-				}
-				if j < len(f.list)-1 {
-					bw.WriteString(",")
-				}
-				bw.WriteString("\n")
-			}
-			bw.WriteString("  ]")
-		} else if err := put(f.val, "  "); err != nil {
-			return err
-		}
-		if i < len(fields)-1 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n")
-	}
-	bw.WriteString("}\n")
-	return bw.Flush()
+	e := newJSONWriter(w, false)
+	writeReport(e, rep)
+	e.buf = append(e.buf, '\n')
+	return e.flush()
 }

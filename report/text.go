@@ -109,6 +109,11 @@ const (
 // the input. No line is wider than opt.Width (at least MinWidth) cells.
 func Text(w io.Writer, rep *scan.Report, opt TextOptions) error {
 	t := &textWriter{w: w, color: opt.Color, width: max(opt.Width, MinWidth)}
+	if s := interruptedText(rep.Interrupted); s != "" {
+		t.printf("%s\n", t.paint(ansiRed+ansiBold, InterruptedHeading))
+		t.para("", clean(s), nil)
+		t.printf("\n%s\n\n", strings.Repeat("─", t.width))
+	}
 	if len(rep.Tenants) > 1 {
 		// Several cases in one run: the sentence over all of them first.
 		t.para(t.paint(ansiBold, "OVERALL")+" ", clean(rep.Verdict), nil)

@@ -10,10 +10,19 @@
 // alone, for callers that want the events (the dump command).
 //
 //	rep, err := scan.Analyze(ctx, []string{"bundle.zip"}, scan.Options{})
-//	if err != nil {
-//		return err // the inputs could not be walked, or ctx ended
+//	if rep == nil {
+//		return err // the inputs could not be walked
+//	}
+//	if rep.Interrupted != nil {
+//		// ctx ended (err is ctx.Err()): rep is of what was read
 //	}
 //	fmt.Println(rep.Verdict)
+//
+// When ctx ends during the read (a signal), Analyze stops within a record
+// and returns the Report of what was read up to then together with
+// ctx.Err(): [Report.Interrupted] names the inputs read, read in part and
+// not read, and counts the records read. Any other error comes with a nil
+// Report.
 //
 // Package report renders a Report as text, JSON and NDJSON; package lake
 // writes it as Parquet tables.

@@ -58,8 +58,9 @@ type Input struct {
 	Damage       []string `json:"damage"`          // never nil in a Report
 	Error        string   `json:"error,omitempty"` // the file could not be read (to the end)
 
-	arg    int // index of the input argument it was found in
-	damage []*parser.ParseError
+	arg     int  // index of the input argument it was found in
+	stopped bool // the context ended while it was read: read in part
+	damage  []*parser.ParseError
 	// first and last are the span of record write times (every record,
 	// filtered ones included); chunkSpans the times of the first and last
 	// event kept from each chunk, to place damaged chunks in time.
@@ -138,6 +139,11 @@ type ReadSummary struct {
 	Files   []Input
 	Skipped []input.Skipped
 	Errors  []error // input errors (broken archives, unreadable files)
+
+	// stopped: the context ended during the read, in the argument
+	// stopArg (Interrupted tells which inputs were read).
+	stopped bool
+	stopArg int
 }
 
 // Damaged reports whether anything was damaged or could not be read.
@@ -155,7 +161,9 @@ func (r *ReadSummary) Damaged() bool {
 
 // Read reads every EVTX stream in paths and calls fn with each event kept,
 // in file order, one file after another. An error from fn stops the read and
-// is returned. The summary is returned with any error.
+// is returned. The summary is returned with any error: when ctx ends, it
+// counts what was read up to then (the stream at hand included) and the
+// error is ctx.Err().
 func Read(ctx context.Context, paths []string, rf ReadOptions, fn func(ev *parser.Event) error) (*ReadSummary, error) {
 	return readArgs(ctx, paths, rf, func(_ int, ev *parser.Event) error { return fn(ev) })
 }
@@ -191,6 +199,10 @@ func readArgs(ctx context.Context, paths []string, rf ReadOptions, fn func(arg i
 		})
 		res.Skipped = append(res.Skipped, rep.Skipped...)
 		res.Errors = append(res.Errors, rep.Errors...)
+		if err != nil && ctx.Err() != nil && !errors.As(err, new(*InternalError)) {
+			res.stopped, res.stopArg = true, i
+			return res, ctx.Err()
+		}
 		if err != nil {
 			return res, err
 		}
@@ -252,8 +264,8 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	}
 	var readErr error
 	for {
-		if err := ctx.Err(); err != nil {
-			return fs, err
+		if ctx.Err() != nil {
+			break // stopped: what was read is counted below
 		}
 		ev, err := pr.Read()
 		if err == io.EOF {
@@ -306,6 +318,12 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 		fs.Error = ie.Error()
 		return fs, ie
 	}
+	if ctx.Err() != nil {
+		// Stopped (a signal): the stream was read in part, which is not
+		// damage; Report.Interrupted names it.
+		fs.stopped = true
+		return fs, ctx.Err()
+	}
 	if readErr != nil {
 		fs.Error = readErr.Error()
 		// An archive entry that failed (CRC, limits) is reported by the
@@ -319,9 +337,6 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 				fs.Error = fmt.Sprintf("chunk %d: offset %#x: stopped by the archive's error (listed with the input errors)", pe.Chunk, pe.Offset)
 			}
 			return fs, readErr
-		}
-		if ctx.Err() != nil {
-			return fs, ctx.Err()
 		}
 	}
 	return fs, nil

@@ -53,6 +53,11 @@ type Report struct {
 	// attempt and no part of the service's record (correlate.Unattributed).
 	Unattributed []correlate.Unattributed `json:"unattributed"`
 	Damage       []correlate.Damage       `json:"damage"`
+	// Interrupted is set when the context ended before the inputs were
+	// read to the end (a signal): the Report is of what was read, and
+	// Interrupted says which inputs that was. Nil for a whole read; JSON
+	// writes it after "tool".
+	Interrupted *Interruption `json:"interrupted,omitempty"`
 
 	read *ReadSummary
 }

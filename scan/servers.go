@@ -38,6 +38,10 @@ import (
 // records of the writeback sources (or, with no record kept, when it is
 // named like an Application log) and belongs to that one server; the
 // System, Security or Setup logs of a bundle never do.
+//
+// When ctx ends during the read, the Report of what was read is returned
+// with ctx.Err() and Report.Interrupted set; any other error with a nil
+// Report.
 func Analyze(ctx context.Context, paths []string, opt Options) (*Report, error) {
 	cat := opt.Catalog
 	if cat == nil {
@@ -56,16 +60,20 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Report, error) 
 	}
 	tenants := tenantNames(paths, opt.Tenant)
 	p, err := analyzePass(ctx, paths, ro, opt, cat, tenants, nil)
-	if err != nil {
+	if p == nil {
 		return nil, err
 	}
-	if split := p.conflicts(); len(split) > 0 {
+	if split := p.conflicts(); err == nil && len(split) > 0 {
 		opt.Each = nil // it has seen every event already
-		if p, err = analyzePass(ctx, paths, ro, opt, cat, tenants, split); err != nil {
+		if p, err = analyzePass(ctx, paths, ro, opt, cat, tenants, split); p == nil {
 			return nil, err
 		}
 	}
-	return p.report(opt, tenants), nil
+	rep := p.report(opt, tenants)
+	if err != nil { // interrupted: the report of what was read (interrupt.go)
+		rep.Interrupted = p.sum.interruption(ctx, paths)
+	}
+	return rep, err
 }
 
 // tenantNames returns the tenant of each argument.
@@ -168,7 +176,7 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 		return nil
 	})
 	p.sum = sum
-	if err != nil {
+	if err != nil && !sum.stopped {
 		return nil, err
 	}
 	// An argument whose streams hold no record kept is still a tenant: one
@@ -180,13 +188,18 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 		}
 	}
 	p.finish()
-	return p, nil
+	return p, err // err: the context ended (sum.stopped)
 }
 
 // tenantIDOf returns the Entra tenant id a heartbeat names: the first GUID
 // of its endpoint "<tenant id>_<guid>".
 func tenantIDOf(ev *parser.Event) string {
-	ep := correlate.Extract(ev.Provider, ev.EventID, ev.Data).Endpoint
+	var ep string
+	if f, ok := correlate.PreparedFields(ev); ok {
+		ep = f.Endpoint // extracted by the decoders
+	} else {
+		ep = correlate.Extract(ev.Provider, ev.EventID, ev.Data).Endpoint
+	}
 	if i := strings.IndexByte(ep, '_'); i > 0 {
 		return strings.ToLower(ep[:i])
 	}

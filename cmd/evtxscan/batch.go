@@ -43,7 +43,7 @@ type batchFlags struct {
 // take them (pflag or cobra).
 func (bf *batchFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&bf.partition, "partition", "tenant,month", "parquet: folder layout of the tables: tenant,month, tenant,date, tenant or none (events and attempts by tenant and time, the other tables by tenant); a lake keeps the layout it was created with")
-	fs.IntVar(&bf.jobs, "jobs", runtime.GOMAXPROCS(0), "parquet: tenants read at once (each with --workers chunk decoders)")
+	fs.IntVar(&bf.jobs, "jobs", runtime.GOMAXPROCS(0), "parquet: tenants read at once (sharing a pool of --jobs × --workers chunk decoders)")
 	fs.BoolVar(&bf.resume, "resume", false, "parquet: skip tenants already written completely to --out by the same evtxscan version and lake schema, from the same input with the same options")
 	fs.StringVar(&bf.shard, "shard", "", "parquet: I/N, write only shard I of N (1-based) of the tenants, chosen by a hash of the tenant name; auto takes it from a job array: JOB_COMPLETION_INDEX (Kubernetes Indexed Job), SLURM_ARRAY_TASK_ID (Slurm), AZ_BATCH_TASK_ID (Azure Batch)")
 	fs.IntVar(&bf.shardCount, "shard-count", 0, "parquet: with --shard auto, the number of shards (default: JOB_COMPLETIONS, SLURM_ARRAY_TASK_COUNT or EVTXSCAN_SHARD_COUNT)")
@@ -131,8 +131,12 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 	if !shard.Whole() {
 		fmt.Fprintf(&b, " (shard %s of %d, from %s)", shard, res.AllTenants, shard.From)
 	}
-	fmt.Fprintf(&b, " in %.1f s (%.1f/s): %d written, %d skipped by --resume, %d failed, %d damaged; %d records, %d events, %d attempts (%d failed); lake %s\n",
-		el.Seconds(), float64(n)/max(el.Seconds(), 1e-3), res.Written, res.Skipped, res.Failed, res.Damaged,
+	fmt.Fprintf(&b, " in %.1f s (%.1f/s): %d written, %d skipped by --resume, %d failed, %d damaged",
+		el.Seconds(), float64(n+res.Joined)/max(el.Seconds(), 1e-3), res.Written, res.Skipped, res.Failed, res.Damaged)
+	if res.Joined > 0 {
+		fmt.Fprintf(&b, ", %d joined to the tenant of an earlier input (one server's logs)", res.Joined)
+	}
+	fmt.Fprintf(&b, "; %d records, %d events, %d attempts (%d failed); lake %s\n",
 		res.Records, res.Events, res.Attempts, res.FailedAtt, lake.Redact(sf.out))
 	con.printf("%s", b.String())
 	switch {

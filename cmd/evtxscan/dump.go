@@ -48,6 +48,12 @@ func (a *app) dump(ctx context.Context, rf readFlags, inputs []string) int {
 		err = ferr
 	}
 	report.Damage(a.stderr, res)
+	if err != nil && ctx.Err() != nil {
+		// A signal: the events read up to it were written (README: 130
+		// for every command).
+		fmt.Fprintf(a.stderr, "evtxscan dump: interrupted by %s: the events read up to then were written, the inputs were not read to the end\n", context.Cause(ctx))
+		return exitInterrupted
+	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "evtxscan dump: %s\n", userMessage(err))
 		return exitFatal

@@ -5,12 +5,9 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 	"unicode"
 )
 
@@ -113,61 +110,6 @@ func TestOutAtomic(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("left in the directory: %q, want report.json and blocked", names)
-	}
-}
-
-// SIGINT and SIGTERM end a scan within a second, saying so, with status
-// 130, while the input is still coming.
-func TestSignalStopsScan(t *testing.T) {
-	bin := buildEvtxscan(t)
-	log, err := os.ReadFile(filepath.Join("..", "..", "testdata", "evtx", "healthy-day.evtx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	header, chunks := log[:4096], log[4096:]
-	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
-		cmd := exec.Command(bin, "scan", "-")
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var errb bytes.Buffer
-		cmd.Stderr = &errb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		// An endless log: its chunks over and over.
-		go func() {
-			stdin.Write(header)
-			for {
-				if _, err := stdin.Write(chunks); err != nil {
-					return
-				}
-			}
-		}()
-		time.Sleep(500 * time.Millisecond)
-		start := time.Now()
-		cmd.Process.Signal(sig)
-		waited := make(chan error, 1)
-		go func() { waited <- cmd.Wait() }()
-		select {
-		case <-waited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			t.Fatalf("%v: still running 5 s after the signal", sig)
-		}
-		stdin.Close()
-		took := time.Since(start)
-		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
-			t.Errorf("%v: exit %d, want %d\n%s", sig, code, exitInterrupted, errb.String())
-		}
-		if !strings.Contains(errb.String(), "interrupted") {
-			t.Errorf("%v: standard error %q does not say it was interrupted", sig, errb.String())
-		}
-		// main waits at most a second for the readers after a signal; how
-		// long the stop takes on a loaded machine is logged, not asserted
-		// (a hang is caught above).
-		t.Logf("%v: ended in %v: %s", sig, took, strings.TrimSpace(errb.String()))
 	}
 }
 

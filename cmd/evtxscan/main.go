@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,7 +29,8 @@ const (
 	exitFailOn   = 4 // --fail-on: a finding at or above that severity
 	exitInternal = 5 // an internal error (a bug): reported, not a crash
 	// exitInterrupted: SIGINT or SIGTERM stopped the run (128 + SIGINT's
-	// number, as shells report it); the process ends within a second.
+	// number, as shells report it); the process ends within a second,
+	// scan with the report of what it read, marked partial.
 	exitInterrupted = 130
 )
 
@@ -39,7 +41,7 @@ const exitTable = `Exit status:
   3  damaged input: read as far as possible, the damage is reported; also an archive that was not read (7z, rar, tar, gzip)
   4  --fail-on matched: a finding at or above that severity (wins over 3)
   5  internal error: a bug in evtxscan, reported instead of a crash
-130  interrupted (SIGINT, SIGTERM): stopped within a second, nothing more reported
+130  interrupted (SIGINT, SIGTERM): stopped within a second; scan reports what it read, marked partial (a second signal: at once, without it)
 `
 
 func main() {
@@ -51,26 +53,66 @@ func main() {
 	// damage reports, so the log lines would only repeat them, unordered.
 	// evtxscan itself does not use the standard logger.
 	log.SetOutput(io.Discard)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	done := make(chan int, 1)
 	go func() { done <- a.run(ctx, os.Args[1:]) }()
-	var code int
-	select {
-	case code = <-done:
-	case <-ctx.Done():
-		// A signal: the readers stop within a record, the command says
-		// so and returns exitInterrupted; whatever does not stop within
-		// a second is not waited for.
-		select {
-		case code = <-done:
-		case <-time.After(time.Second):
-			fmt.Fprintln(os.Stderr, "evtxscan: interrupted: not stopped within a second; exiting, nothing more reported")
-			code = exitInterrupted
-		}
-	}
-	stop()
+	code := waitOrStop(done, sigs, cancel, a, stopGrace)
+	cancel(nil)
 	os.Exit(code)
+}
+
+// stopGrace is how long main waits, after a signal, for the command to stop
+// and write what it has (scan: the partial report).
+const stopGrace = time.Second
+
+// waitOrStop returns the exit status of the command running in a (done
+// gets it). On the first signal it cancels the command's context, with the
+// signal as the cause (the readers stop within a record; scan reports what
+// was read, marked partial), and waits at most grace for it; a second
+// signal, or the grace running out, ends the wait at once with
+// exitInterrupted, saying so (a report being written to --out is
+// abandoned: the previous file stays).
+func waitOrStop(done <-chan int, sigs <-chan os.Signal, cancel context.CancelCauseFunc, a *app, grace time.Duration) int {
+	select {
+	case code := <-done:
+		return code
+	case sig := <-sigs:
+		cancel(signalError{sig})
+	}
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case code := <-done:
+		return code
+	case sig := <-sigs:
+		a.abandonOut()
+		fmt.Fprintf(a.stderr, "evtxscan: %s again: exiting at once, without the partial results\n", signalName(sig))
+	case <-timer.C:
+		a.abandonOut()
+		fmt.Fprintf(a.stderr, "evtxscan: interrupted: the partial results could not be finished within %v; exiting without them\n", grace)
+	}
+	return exitInterrupted
+}
+
+// A signalError is the cause of the context's end when a signal stopped the
+// run: its text ("SIGTERM") is what a partial report says it was stopped
+// by.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return signalName(e.sig) }
+
+// signalName is "SIGINT" or "SIGTERM" (the name a person types with kill).
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
 }
 
 // run runs evtxscan with args as its command line, an empty standard input
@@ -87,6 +129,18 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	code           int
+	// pendingOut is the temporary file of the --out being written, for
+	// main to remove when it exits without waiting (abandonOut).
+	pendingOut atomic.Pointer[string]
+}
+
+// abandonOut removes the temporary file of an --out still being written,
+// so that exiting without waiting for it leaves the previous file and
+// nothing else. (Should the rename win the race, the new file is whole.)
+func (a *app) abandonOut() {
+	if p := a.pendingOut.Load(); p != nil {
+		os.Remove(*p)
+	}
 }
 
 // usageError is a bad command line: the message, and the command whose

@@ -89,10 +89,13 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	rep, err := scan.Analyze(ctx, inputs, scan.Options{
 		ReadOptions: ro, Tenant: sf.tenant, Catalog: catalog.New(), Tool: toolVersion(),
 	})
-	if err != nil {
+	if err != nil && (rep == nil || rep.Interrupted == nil) {
 		return analyzeStatus(ctx, stderr, "scan", err)
 	}
-	if len(rep.Inputs) == 0 {
+	// Interrupted (a signal): the report of what was read, marked
+	// partial, written as usual; then exitInterrupted.
+	partial := rep.Interrupted != nil
+	if len(rep.Inputs) == 0 && !partial {
 		report.Damage(stderr, rep.Summary())
 		return readStatus(stderr, "scan", rep.Summary())
 	}
@@ -108,6 +111,9 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 			return exitFatal
 		}
 		w = f
+		name := f.Name()
+		a.pendingOut.Store(&name) // main removes it if it cannot wait for the commit
+		defer a.pendingOut.Store(nil)
 	}
 	bw := bufio.NewWriter(w)
 	err = report.Write(bw, rep, sf.format, report.TextOptions{Color: useColor(sf.color, w, a.getenv), Width: a.textWidth(w)})
@@ -126,6 +132,9 @@ func (a *app) scan(ctx context.Context, sf *scanFlags, inputs []string) int {
 	}
 	if sf.format != "text" {
 		report.Damage(stderr, rep.Summary())
+	}
+	if partial || ctx.Err() != nil {
+		return interruptedStatus(ctx, stderr, rep, sf.out)
 	}
 	status := readStatus(stderr, "scan", rep.Summary())
 	if status == exitFatal {
@@ -149,11 +158,34 @@ func analyzeStatus(ctx context.Context, stderr io.Writer, cmd string, err error)
 			cmd, userMessage(err), cmd)
 		return exitInternal
 	case ctx.Err() != nil:
-		fmt.Fprintf(stderr, "evtxscan %s: interrupted: the inputs were not read to the end; partial results are not reported\n", cmd)
+		fmt.Fprintf(stderr, "evtxscan %s: interrupted: the inputs were not read to the end, and no partial results could be made\n", cmd)
 		return exitInterrupted
 	}
 	fmt.Fprintf(stderr, "evtxscan %s: %s\n", cmd, userMessage(err))
 	return exitFatal
+}
+
+// interruptedStatus says on stderr that the run was interrupted and how far
+// the report that was written goes, and returns exitInterrupted.
+func interruptedStatus(ctx context.Context, stderr io.Writer, rep *scan.Report, out string) int {
+	by := "a signal"
+	if c := context.Cause(ctx); c != nil {
+		by = c.Error()
+	}
+	where := "on standard output"
+	if out != "" {
+		where = "in " + safeterm.String(out)
+	}
+	in := rep.Interrupted
+	if in == nil {
+		// The signal came after the last record was read: the report is
+		// whole.
+		fmt.Fprintf(stderr, "evtxscan scan: interrupted by %s after the inputs were read; the report %s is complete\n", by, where)
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "evtxscan scan: interrupted by %s: partial results %s (marked INTERRUPTED): %d of %d inputs read to the end, %d records read\n",
+		by, where, len(in.Read), len(in.Read)+len(in.PartlyRead)+len(in.NotRead), in.Records)
+	return exitInterrupted
 }
 
 // failOnMatches counts the findings at or above the severity level

@@ -588,7 +588,7 @@ func TestSchemaDocument(t *testing.T) {
 	walk(s.root, "#", true)
 
 	defs := root["$defs"].(map[string]any)
-	for line, base := range map[string]string{"attemptLine": "attempt", "findingLine": "finding", "unattributedLine": "unattributed"} {
+	for line, base := range map[string]string{"attemptLine": "attempt", "findingLine": "finding", "unattributedLine": "unattributed", "interruptedLine": "interrupted"} {
 		l, b := defs[line].(map[string]any), defs[base].(map[string]any)
 		lp := copyObject(l["properties"])
 		kind := lp["kind"]
@@ -635,6 +635,7 @@ func schemaDefs() map[reflect.Type]string {
 		reflect.TypeFor[correlate.Counts]():       "#/$defs/counts",
 		reflect.TypeFor[correlate.Damage]():       "#/$defs/damage",
 		reflect.TypeFor[correlate.Unattributed](): "#/$defs/unattributed",
+		reflect.TypeFor[scan.Interruption]():      "#/$defs/interrupted",
 	}
 }
 

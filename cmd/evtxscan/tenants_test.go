@@ -1,17 +1,22 @@
 package main
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/evtxscan/evtxscan/correlate"
 	"github.com/evtxscan/evtxscan/internal/golden"
 	"github.com/evtxscan/evtxscan/lake/duckdbtest"
 )
@@ -189,4 +194,108 @@ func TestScanActiveStaging(t *testing.T) {
 	if total != rep.Counts.Events {
 		t.Errorf("servers count %d events, the report %d", total, rep.Counts.Events)
 	}
+}
+
+// The archived and the current log of one server, given as two inputs, are
+// one server of the first input's tenant in Parquet as in JSON: the batch
+// writes them together, the second input leaves no tenant of its own, and
+// an attempt that starts in one log and ends in the other is one row.
+func TestScanOneServerTwoInputs(t *testing.T) {
+	dir := t.TempDir()
+	zr, err := zip.OpenReader(filepath.Join("..", "..", "testdata", "evtx", "customer-bundle.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	logs := map[string]string{
+		"Logs/Archive-Application-2024-03-17-11-42-07-360.evtx": filepath.Join(dir, "fab-archive.evtx"),
+		"Logs/Application.evtx":                                 filepath.Join(dir, "fab-current.evtx"),
+	}
+	for _, f := range zr.File {
+		dst, ok := logs[f.Name]
+		if !ok {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		delete(logs, f.Name)
+	}
+	if len(logs) != 0 {
+		t.Fatalf("not in the bundle: %v", logs)
+	}
+	inputs := []string{
+		filepath.Join(dir, "fab-archive.evtx"), filepath.Join(dir, "fab-current.evtx"),
+		filepath.Join("..", "..", "testdata", "evtx", "tenant-c-woodgrove.zip"),
+	}
+
+	rep, _, _ := scanJSON(t, inputs...)
+	var tenants, attempts, events, service []string
+	for _, tn := range rep.Tenants {
+		var c correlate.Counts
+		for _, s := range tn.Servers {
+			c.Add(s.Counts)
+		}
+		tenants = append(tenants, fmt.Sprintf("%s|%d|%d|%d", tn.Name, len(tn.Servers), c.Attempts, c.Failed))
+		events = append(events, fmt.Sprintf("%s|%d", tn.Name, c.Events))
+	}
+	if want := []string{"fab-archive", "tenant-c-woodgrove"}; len(rep.Tenants) != 2 || rep.Tenants[0].Name != want[0] || rep.Tenants[1].Name != want[1] {
+		t.Fatalf("JSON tenants %v, want %v", tenants, want)
+	}
+	for _, a := range rep.Attempts {
+		attempts = append(attempts, a.Tenant+"|"+a.TrackingID+"|"+a.Outcome)
+	}
+	for _, s := range rep.Service {
+		service = append(service, fmt.Sprintf("%s|%d", s.Tenant, s.Heartbeats))
+	}
+	for _, l := range [][]string{tenants, attempts, events, service} {
+		slices.Sort(l)
+	}
+
+	db := duckdbtest.New(t)
+	lakeDir := t.TempDir()
+	code, stderr := batchRun(t, append([]string{"--out", lakeDir}, inputs...)...)
+	if code != exitDamaged { // the archived log has a damaged chunk
+		t.Fatalf("parquet: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, " 2 written, ") || !strings.Contains(stderr, ", 1 joined to the tenant of an earlier input") {
+		t.Errorf("summary: %s", stderr)
+	}
+	res := db.Query(t,
+		`SELECT tenant, len(servers) AS servers, attempts, failed FROM `+tableSQL(lakeDir, "tenants"),
+		`SELECT tenant, tracking_id, outcome FROM `+tableSQL(lakeDir, "attempts"),
+		`SELECT tenant, count(*) AS n FROM `+tableSQL(lakeDir, "events")+` GROUP BY tenant`,
+		`SELECT tenant, heartbeats FROM `+tableSQL(lakeDir, "service"),
+		`SELECT DISTINCT tenant FROM `+tableSQL(lakeDir, "inputs"))
+	diffLines(t, "parquet tenants", lines(res[0], "tenant", "servers", "attempts", "failed"), tenants)
+	diffLines(t, "parquet attempts", lines(res[1], "tenant", "tracking_id", "outcome"), attempts)
+	diffLines(t, "parquet events", lines(res[2], "tenant", "n"), events)
+	diffLines(t, "parquet service", lines(res[3], "tenant", "heartbeats"), service)
+	diffLines(t, "parquet inputs", lines(res[4], "tenant"), []string{"fab-archive", "tenant-c-woodgrove"})
+	if _, err := os.Stat(filepath.Join(lakeDir, "_evtxscan", "manifests", "tenant=fab-current.json")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("manifest of the joined tenant: %v", err)
+	}
+
+	// The archive written alone first, then both with --resume: the
+	// archive's tenant, skipped, still takes the current log's server.
+	lake2 := t.TempDir()
+	for _, args := range [][]string{inputs[:1], inputs} {
+		if code, stderr := batchRun(t, append([]string{"--out", lake2, "--resume"}, args...)...); code != exitDamaged {
+			t.Fatalf("parquet --resume %v: exit %d\n%s", args, code, stderr)
+		}
+	}
+	res = db.Query(t,
+		`SELECT tenant, len(servers) AS servers, attempts, failed FROM `+tableSQL(lake2, "tenants"),
+		`SELECT tenant, tracking_id, outcome FROM `+tableSQL(lake2, "attempts"))
+	diffLines(t, "--resume: parquet tenants", lines(res[0], "tenant", "servers", "attempts", "failed"), tenants)
+	diffLines(t, "--resume: parquet attempts", lines(res[1], "tenant", "tracking_id", "outcome"), attempts)
 }
