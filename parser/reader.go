@@ -253,12 +253,18 @@ func (r *Reader) start() error {
 		}
 	}
 	// As many goroutines as the file has batches, when the header tells:
-	// a file of one batch is decoded by the goroutine calling Read.
+	// a file of one batch is decoded by the goroutine calling Read. In
+	// NDJSON mode, where that goroutine only writes the lines out, each
+	// goroutine must have ndjsonBatchesPerWorker batches to decode.
 	workers := 0
 	if r.pool != nil {
 		workers = r.pool.workers
 		if c := int(h.ChunkCount); c > 0 {
-			workers = min(workers, (c+batchChunks-1)/batchChunks)
+			batches := (c + batchChunks - 1) / batchChunks
+			if r.NDJSON {
+				batches = c / (ndjsonBatchesPerWorker * batchChunks)
+			}
+			workers = min(workers, batches)
 		}
 	}
 	r.life.Lock()
