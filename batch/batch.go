@@ -172,9 +172,11 @@ func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 	}
 	// One pool of decoders for the batch: the jobs share its goroutines,
 	// batch buffers and template plans instead of making their own for
-	// every tenant. Its size is what the jobs had between them (Workers
-	// each), so that many jobs of one worker still decode side by side.
-	pool := parser.NewPool(max(cfg.Read.Workers, 1) * cfg.Jobs)
+	// every tenant. Its size is the larger of Workers and Jobs: as many
+	// decoders as one job asks for, and no fewer than the jobs, so that
+	// many jobs still decode side by side (with GOMAXPROCS of each, the
+	// defaults, that is one decoder per processor).
+	pool := parser.NewPool(max(cfg.Read.Workers, cfg.Jobs, 1))
 	defer pool.Close() // after the jobs are done (wg.Wait below)
 	w := &writer{lake: lk, cfg: &cfg, options: cfg.Options(), st: st, notify: notify, pool: pool,
 		units: units, done: map[int]unitDone{}}
@@ -400,7 +402,7 @@ func (w *writer) readOptions() scan.ReadOptions {
 // share of the Report of tenants analysed together (see join.go).
 type view struct {
 	tenant   string
-	attempts []correlate.Attempt
+	attempts correlate.AttemptList
 	findings []correlate.Finding
 	service  []scan.Service
 	servers  []scan.Server
@@ -451,9 +453,9 @@ func (w *writer) serverKey(name string) string {
 
 // writeRows writes the rows of every table but events from the view.
 func writeRows(pw *lake.Writer, conv *lake.Converter, paths []string, sum, version, options string, v *view) error {
-	attempts := make([]lake.AttemptRow, len(v.attempts))
-	for i := range v.attempts {
-		attempts[i] = conv.Attempt(&v.attempts[i])
+	attempts := make([]lake.AttemptRow, v.attempts.Len())
+	for i, a := range v.attempts.All() {
+		attempts[i] = conv.Attempt(&a)
 	}
 	findings := make([]lake.FindingRow, len(v.findings))
 	for i := range v.findings {

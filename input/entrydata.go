@@ -6,6 +6,8 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+
+	"github.com/evtxscan/evtxscan/internal/inflate"
 )
 
 // openData opens the data of entry f, decompressed and checked against the
@@ -24,7 +26,7 @@ func openData(f *zip.File) (io.ReadCloser, error) {
 	}
 	c := &checkedData{f: f, crc: crc32.NewIEEE()}
 	if f.Method == zip.Deflate {
-		c.dec = inflate(raw)
+		c.dec = inflate.NewReader(raw)
 		c.r = c.dec
 	} else {
 		c.r = raw

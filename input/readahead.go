@@ -9,6 +9,13 @@ import "io"
 
 // Sizes of a readahead: blocks of raBlock bytes, up to raDepth of them
 // inflated ahead of Read; entries smaller than raMinSize are read directly.
+// A block is a batch of the parser's (16 chunks). On the 1 GiB member
+// log's zip, the share of time the scan's processors sat idle was the same
+// with raDepth 6 as with 2 (13–19% both; 15–22% for the scan of the
+// plain file, whose serial steps after the last record take the same
+// time): more room ahead does not keep the processors busier. Read's copy
+// of a block into the caller's buffer is 3% of that scan's CPU (0.15 of
+// 5.5 s); a parser taking the blocks themselves would save it.
 const (
 	raBlock   = 1 << 20
 	raDepth   = 2

@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	kpflate "github.com/klauspost/compress/flate"
+	"github.com/evtxscan/evtxscan/internal/inflate"
 )
 
 // A budget counts what one zip on disk has cost so far, its nested
@@ -27,24 +27,18 @@ type budget struct {
 
 // newZipReader opens the archive r of size bytes. Entry names are checked
 // one by one as the entries are visited, so zip.ErrInsecurePath (returned
-// under GODEBUG=zipinsecurepath=0) is not an error here.
+// under GODEBUG=zipinsecurepath=0) is not an error here. Deflated entries
+// are inflated by internal/inflate, registered on zr alone.
 func newZipReader(r io.ReaderAt, size int64) (*zip.Reader, error) {
 	zr, err := zip.NewReader(r, size)
 	if errors.Is(err, zip.ErrInsecurePath) && zr != nil {
 		err = nil
 	}
 	if zr != nil {
-		zr.RegisterDecompressor(zip.Deflate, inflate)
+		inflate.Register(zr)
 	}
 	return zr, err
 }
-
-// inflate decompresses the deflated entries of every archive read, in
-// place of compress/flate: github.com/klauspost/compress/flate inflated
-// the benchmark logs 16% faster (bench/zipflate_test.go), and the module
-// is already needed for Parquet's zstd. It is registered on each
-// zip.Reader, not for the process.
-func inflate(r io.Reader) io.ReadCloser { return kpflate.NewReader(r) }
 
 // zip visits the entries of zr, the archive named chain, in central
 // directory order. depth is 1 for a zip on disk. It returns an error only
