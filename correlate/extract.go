@@ -104,7 +104,14 @@ func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 	extract(f, provider, eventID, data)
 }
 
-// extract is ExtractInto on a reset f.
+// extract is ExtractInto on a reset f. It runs on the decoding goroutines
+// for every event the correlator reads (Prepare), so it avoids whole-text
+// scans per field: the header's keys come from one pass over the header
+// (headKeys), the 656/657 keys from the colons (sepKey), and each pattern
+// searched in the whole text is found from its rarest byte, or skipped
+// when a byte it needs is absent. The Fields are those of the simpler
+// implementation it replaced, kept in extract_ref_test.go, which the
+// differential tests and FuzzExtractMatchesReference compare it with.
 func extract(f *Fields, provider string, eventID uint16, data []string) {
 	switch len(data) {
 	case 0:
