@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"reflect"
 	"slices"
 	"strings"
@@ -264,4 +265,30 @@ func BenchmarkAddPreparedFor(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+}
+
+// TestTrackingIDCollision checks that two TrackingIds with one maphash
+// (forced here) stay two attempts, for Add and for Finish's lookup of a
+// service event's TrackingId.
+func TestTrackingIDCollision(t *testing.T) {
+	in := &input{path: "Application.evtx"}
+	c := New(Config{Catalog: catalog.New()})
+	c.Add(in.ev(at(0), sourcePasswordReset, 31001, startText(tidN(1), "a@x")))
+	c.attIdx[maphash.String(c.seed, tidN(2))] = 0 // tidN(2) now "collides" with tidN(1)
+	c.Add(in.ev(at(time.Second), sourcePasswordReset, 31001, startText(tidN(2), "b@x")))
+	c.Add(in.ev(at(2*time.Second), sourcePasswordReset, 31002, successText(tidN(1), anchorN(1), "a@x")))
+	c.Add(in.ev(at(3*time.Second), sourcePasswordReset, 32004, "TrackingId: "+tidN(2)+", Error"))
+	r := c.Finish()
+	if r.Attempts.Len() != 2 {
+		t.Fatalf("%d attempts", r.Attempts.Len())
+	}
+	for i, want := range []struct {
+		tid, upn, outcome string
+		ids               []int
+	}{{tidN(1), "a@x", OutcomeSuccess, []int{31001, 31002}}, {tidN(2), "b@x", OutcomeFailure, []int{31001, 32004}}} {
+		a := r.Attempts.At(i)
+		if a.TrackingID != want.tid || a.UPN != want.upn || a.Outcome != want.outcome || !slices.Equal(a.EventIDs, want.ids) {
+			t.Errorf("attempt %d: %s %s %s %v, want %+v", i, a.TrackingID, a.UPN, a.Outcome, a.EventIDs, want)
+		}
+	}
 }

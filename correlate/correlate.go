@@ -957,7 +957,12 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
 		return
 	}
 	e := c.newAttEvent(r, k, op, provider, false)
-	ai, ok := c.lookup(tid)
+	h := maphash.String(c.seed, tid)
+	ai, taken := c.attIdx[h]
+	ok := taken && c.st.tid(&c.st.atts[ai]) == tid
+	if taken && !ok {
+		ai, ok = c.attMore[tid]
+	}
 	if !ok {
 		ai = int32(len(c.st.atts))
 		a := attempt{head: -1, tail: -1, notes: -1}
@@ -967,7 +972,14 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
 			a.tidLoc, a.tidLen = c.st.keepTID(tid)
 		}
 		c.st.atts = append(c.st.atts, a)
-		c.index(tid, ai)
+		if !taken {
+			c.attIdx[h] = ai
+		} else { // another id has this hash
+			if c.attMore == nil {
+				c.attMore = make(map[string]int32)
+			}
+			c.attMore[strings.Clone(tid)] = ai
+		}
 	}
 	c.st.link(&c.st.atts[ai], c.st.push(e))
 }
@@ -979,19 +991,6 @@ func (c *Correlator) lookup(tid string) (int32, bool) {
 		i, ok = c.attMore[tid]
 	}
 	return i, ok
-}
-
-// index records attempt i under tid.
-func (c *Correlator) index(tid string, i int32) {
-	h := maphash.String(c.seed, tid)
-	if _, taken := c.attIdx[h]; !taken {
-		c.attIdx[h] = i
-		return
-	}
-	if c.attMore == nil {
-		c.attMore = make(map[string]int32)
-	}
-	c.attMore[strings.Clone(tid)] = i
 }
 
 func (c *Correlator) addServiceError(r ref, provider, text string, hr uint32) {
@@ -1086,11 +1085,12 @@ func summaryPiece(f *Fields) (msg string, inText bool) {
 	}
 	s := f.Text
 	for {
-		line := strings.TrimSpace(s[:lineEnd(s)])
-		if line != "" || lineEnd(s) == len(s) {
+		end := lineEnd(s)
+		line := strings.TrimSpace(s[:end])
+		if line != "" || end == len(s) {
 			return line, true
 		}
-		s = strings.TrimLeft(s[lineEnd(s):], "\r\n")
+		s = strings.TrimLeft(s[end:], "\r\n")
 	}
 }
 
