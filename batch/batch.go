@@ -400,7 +400,7 @@ func (w *writer) readOptions() scan.ReadOptions {
 // share of the Report of tenants analysed together (see join.go).
 type view struct {
 	tenant   string
-	attempts []correlate.Attempt
+	attempts correlate.AttemptList
 	findings []correlate.Finding
 	service  []scan.Service
 	servers  []scan.Server
@@ -451,9 +451,9 @@ func (w *writer) serverKey(name string) string {
 
 // writeRows writes the rows of every table but events from the view.
 func writeRows(pw *lake.Writer, conv *lake.Converter, paths []string, sum, version, options string, v *view) error {
-	attempts := make([]lake.AttemptRow, len(v.attempts))
-	for i := range v.attempts {
-		attempts[i] = conv.Attempt(&v.attempts[i])
+	attempts := make([]lake.AttemptRow, v.attempts.Len())
+	for i, a := range v.attempts.All() {
+		attempts[i] = conv.Attempt(&a)
 	}
 	findings := make([]lake.FindingRow, len(v.findings))
 	for i := range v.findings {

@@ -316,9 +316,9 @@ func groupView(rep *scan.Report, t *scan.Tenant, paths, names []string) *view {
 			streams[p] = true
 		}
 	}
-	for _, a := range rep.Attempts {
-		if a.Tenant == t.Name {
-			v.attempts = append(v.attempts, a)
+	for i := range rep.Attempts.Len() {
+		if tenant, _ := rep.Attempts.Owner(i); tenant == t.Name {
+			v.attempts = v.attempts.Append(rep.Attempts.Slice(i, i+1))
 		}
 	}
 	for _, f := range rep.Findings {

@@ -165,9 +165,12 @@ type Catalog struct {
 	hresults []HResult // by code
 	causes   []Cause   // by descending specificity, then id
 
-	// lowered holds the signatures of causes[i] with Source and Patterns
-	// in lower case, for Diagnose.
-	lowered [][]Signature
+	// compiled holds the signatures of causes[i], numbered; sigs holds
+	// each by its number, with Source and Patterns in lower case (Match).
+	compiled [][]sigNode
+	sigs     []Signature
+	sigPats  [][]int    // per signature, its patterns' indexes in pats (-1: not there)
+	pats     patternSet // the patterns of sigs, found in one pass
 
 	eventIndex map[eventKey][]int // positions in events
 	hrIndex    map[uint32]int
@@ -216,7 +219,7 @@ func New() *Catalog {
 	}
 	for i, k := range c.causes {
 		c.causeIndex[k.ID] = i
-		c.lowered = append(c.lowered, lowerSignatures(k.Signatures))
+		c.compiled = append(c.compiled, c.compile(lowerSignatures(k.Signatures)))
 	}
 	return c
 }

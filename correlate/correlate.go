@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ type Config struct {
 type Result struct {
 	Tenant       string         `json:"tenant"`
 	Server       string         `json:"server,omitempty"`
-	Attempts     []Attempt      `json:"attempts"`      // by start time, then tracking id
+	Attempts     AttemptList    `json:"attempts"`      // by start time, then tracking id
 	Unjoined     []AttemptEvent `json:"unjoined_6329"` // ADSync 6329 events no attempt took
 	Unattributed []Unattributed `json:"unattributed"`  // known events in no attempt and no service record
 	Findings     []Finding      `json:"findings"`      // roots before their consequences; by severity, count (both descending), cause id
@@ -300,8 +301,12 @@ type Correlator struct {
 	pathIdx  map[string]int32
 	lastPath int32
 
-	attempts  map[string]*attempt
-	order     []*attempt // the attempts as first seen: nearly in start order, for Finish's sort
+	st *attemptStore
+	// The attempts by TrackingId, until Finish: by its maphash, and by
+	// the id itself when another id has that hash.
+	attIdx    map[uint64]int32
+	attMore   map[string]int32
+	seed      maphash.Seed
 	sets      []attEvent // ADSync 6329
 	beats     []beatRun  // 31019, as runs without a gap
 	nbeats    int
@@ -328,7 +333,7 @@ type Correlator struct {
 	lastWbChan string
 	haveWbChan bool
 
-	tidSvc   []attEvent              // service events with a TrackingId, decided in Finish
+	tidSvc   []tidEvent              // service events with a TrackingId, decided in Finish
 	unattr   map[uint32]*unattrGroup // see Unattributed; by smallKey
 	unkeyed  []unkeyedFailure        // failures without TrackingId, diagnosed
 	known    map[uint32]knownEvent   // catalog lookups of events with no part; by smallKey
@@ -338,10 +343,25 @@ type Correlator struct {
 
 	f      Fields // scratch
 	result *Result
-	// Finish cuts the attempts' event lists from these (few large arrays
-	// instead of a million small ones).
-	evSlab []AttemptEvent
-	idSlab []int
+
+	// With a matcher, each attempt event keeps its catalog.Matches (one
+	// of the few distinct values in matches) instead of its text; texts
+	// holds the text of the events diagnosed without (no matcher, or too
+	// many distinct Matches).
+	match    matcher
+	matches  []catalog.Matches
+	matchIdx map[catalog.Matches]uint16
+	texts    map[textKey]string
+	// causeCache holds the causes DiagnoseMatches named.
+	causeCache map[string]catalog.Cause
+}
+
+// tidEvent is a service event with a TrackingId, kept with its text until
+// Finish decides whether it is an attempt's result.
+type tidEvent struct {
+	e    attEvent
+	tid  string
+	text string
 }
 
 // chanSpan is the time span of the records of one channel.
@@ -397,8 +417,8 @@ func (c *Correlator) addBeat(r ref) {
 	c.nbeats++
 	if n := len(c.beats); n > 0 {
 		cur := &c.beats[n-1]
-		if r.path == cur.last.path && !r.t.Before(cur.first.t) && r.t.Sub(cur.last.t) <= c.cfg.HeartbeatGap {
-			if r.t.After(cur.last.t) {
+		if r.path == cur.last.path && !r.time().Before(cur.first.time()) && r.time().Sub(cur.last.time()) <= c.cfg.HeartbeatGap {
+			if r.time().After(cur.last.time()) {
 				cur.last = r
 			}
 			return
@@ -413,8 +433,8 @@ func (c *Correlator) beatRuns() []beatRun {
 	slices.SortStableFunc(runs, func(a, b beatRun) int { return refCmp(a.first, b.first) })
 	var out []beatRun
 	for _, r := range runs {
-		if n := len(out); n > 0 && r.first.t.Sub(out[n-1].last.t) <= c.cfg.HeartbeatGap {
-			if r.last.t.After(out[n-1].last.t) {
+		if n := len(out); n > 0 && r.first.time().Sub(out[n-1].last.time()) <= c.cfg.HeartbeatGap {
+			if r.last.time().After(out[n-1].last.time()) {
 				out[n-1].last = r.last
 			}
 			continue
@@ -424,19 +444,34 @@ func (c *Correlator) beatRuns() []beatRun {
 	return out
 }
 
-// ref locates one record compactly.
+// ref locates one record compactly: its time as seconds and nanoseconds
+// since 1970 (no pointer, so that lists of refs cost the collector
+// nothing), its input, event id and record id.
 type ref struct {
-	t    time.Time
+	sec  int64
+	rec  uint64
+	nsec int32
 	path int32
 	id   uint16
-	rec  uint64
 }
+
+// newRef returns the ref of a record at t.
+func newRef(t time.Time, path int32, id uint16, rec uint64) ref {
+	return ref{sec: t.Unix(), nsec: int32(t.Nanosecond()), path: path, id: id, rec: rec}
+}
+
+// time returns the time of the record, in UTC (the zero Time for a record
+// without one).
+func (r ref) time() time.Time { return time.Unix(r.sec, int64(r.nsec)).UTC() }
 
 // refCmp orders records by time, then input (in the order first fed),
 // then record id.
 func refCmp(a, b ref) int {
-	if c := a.t.Compare(b.t); c != 0 {
-		return c
+	if a.sec != b.sec {
+		return cmp.Compare(a.sec, b.sec)
+	}
+	if a.nsec != b.nsec {
+		return cmp.Compare(a.nsec, b.nsec)
 	}
 	if a.path != b.path {
 		return cmp.Compare(a.path, b.path)
@@ -445,24 +480,6 @@ func refCmp(a, b ref) int {
 }
 
 func refLess(a, b ref) bool { return refCmp(a, b) < 0 }
-
-// attEvent is an attempt's event (or a 6329) with what Finish needs.
-type attEvent struct {
-	ref
-	kind     kind
-	op       word // an Op… constant
-	provider word // a source, spelled canonically
-	join     word // JoinAnchor, JoinHRNearest or ""
-	status   string
-	hr       uint32
-	tid      string
-	upn      string
-	admin    string
-	anchor   string // cloudAnchor, or the AAD anchor of a 6329
-	source   string
-	text     string // data joined with "\n": the evidence text
-	message  string
-}
 
 // A word is one of the few constant strings of an attEvent in a byte, to
 // keep the events of a million open attempts small.
@@ -504,11 +521,6 @@ func (w word) String() string {
 		return sourceDirSync
 	}
 	return ""
-}
-
-type attempt struct {
-	tid string
-	evs []attEvent
 }
 
 type boardEvent struct {
@@ -558,7 +570,8 @@ func New(cfg Config) *Correlator {
 		diag:      d,
 		pathIdx:   make(map[string]int32),
 		lastPath:  -1,
-		attempts:  make(map[string]*attempt),
+		attIdx:    make(map[uint64]int32),
+		seed:      maphash.MakeSeed(),
 		errs:      make(map[errKey]*errGroup),
 		errKinds:  make(map[errKind]int),
 		relays:    make(map[string]struct{}),
@@ -570,6 +583,10 @@ func New(cfg Config) *Correlator {
 		wbChans:   make(map[string]string),
 		unattr:    make(map[uint32]*unattrGroup),
 		known:     make(map[uint32]knownEvent),
+	}
+	c.st = &attemptStore{tenant: cfg.Tenant, server: cfg.Server, paths: &c.paths, causeIdx: map[string]uint16{}}
+	if m, ok := d.(matcher); ok {
+		c.match, c.matchIdx = m, make(map[catalog.Matches]uint16)
 	}
 	if ec, ok := d.(interface {
 		Event(source string, id int) (catalog.Event, bool)
@@ -638,7 +655,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 	case kindOther:
 		c.counts.Other++
 		if kn := c.knownEvent(ev.Provider, ev.EventID); kn.known {
-			r := ref{t: ev.Time, path: c.pathOf(ev.Path), id: ev.EventID, rec: ev.RecordID}
+			r := newRef(ev.Time, c.pathOf(ev.Path), ev.EventID, ev.RecordID)
 			c.addUnattributed(r, ev.Provider, ReasonNoPart, kn.name, "", 0)
 		}
 		return
@@ -649,7 +666,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 		c.counts.HashSync++
 		return
 	}
-	r := ref{t: ev.Time, path: c.pathOf(ev.Path), id: ev.EventID, rec: ev.RecordID}
+	r := newRef(ev.Time, c.pathOf(ev.Path), ev.EventID, ev.RecordID)
 	f := &c.f
 	if pf, ok := PreparedFields(ev); ok {
 		*f = *pf // extracted by the decoder (Prepare)
@@ -666,7 +683,8 @@ func (c *Correlator) Add(ev *parser.Event) {
 	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) {
 		// The result of an attempt when one carries its TrackingId, else a
 		// service event: decided in Finish, when every attempt is known.
-		c.tidSvc = append(c.tidSvc, c.newAttEvent(r, kindFailure, "", ev.Provider))
+		e := c.newAttEvent(r, kindFailure, "", ev.Provider, false)
+		c.tidSvc = append(c.tidSvc, tidEvent{e, strings.Clone(f.TrackingID), f.Text})
 		return
 	}
 	switch k {
@@ -679,9 +697,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 		if a := connectorAccount(f.Text); a != "" {
 			addSet(c.accounts, a)
 		}
-		e := c.newAttEvent(r, k, "", ev.Provider)
-		e.anchor = f.AADAnchor
-		c.sets = append(c.sets, e)
+		c.sets = append(c.sets, c.newAttEvent(r, k, "", ev.Provider, false))
 	case kindHeartbeat:
 		c.counts.Heartbeats++
 		c.addBeat(r)
@@ -818,14 +834,50 @@ func (c *Correlator) pathOf(p string) int32 {
 	return i
 }
 
-func (c *Correlator) newAttEvent(r ref, k kind, op, provider string) attEvent {
+// newAttEvent makes the attEvent of the event whose fields are in c.f.
+// compact lets it keep only the pieces of the text an output names: the
+// event is diagnosed from its Matches (with a matcher), or its text is
+// kept in c.texts.
+func (c *Correlator) newAttEvent(r ref, k kind, op, provider string, keepText bool) attEvent {
 	f := &c.f
-	return attEvent{
+	e := attEvent{
 		ref: r, kind: k, op: wordOf(op), provider: wordOf(canonicalSource(provider)),
-		status: f.Status, hr: f.HResult, tid: f.TrackingID,
-		upn: f.UPN, admin: f.AdminUPN, anchor: f.CloudAnchor, source: f.SourceAnchor,
-		text: f.Text, message: summary(f),
+		hr: f.HResult, match: noMatch, next: -1,
 	}
+	switch {
+	case strings.Contains(f.Text, "CredentialManager.ChangePassword("):
+		e.flags |= flagChange
+	case strings.Contains(f.Text, "CredentialManager.ResetUserPassword("):
+		e.flags |= flagReset
+	}
+	anchor := f.CloudAnchor
+	if k == kindPasswordSet {
+		anchor = f.AADAnchor
+	}
+	msg, inText := summaryPiece(f)
+	pieces := [nPieces]string{pStatus: f.Status, pUPN: f.UPN, pAdmin: f.AdminUPN, pAnchor: anchor, pSource: f.SourceAnchor, pMessage: msg}
+	if !keepText && c.match != nil && !c.st.keepsText(f.Text, &pieces, inText) {
+		// The text is cut to its pieces: keep what the diagnosis needs of it.
+		m := c.match.Match(catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: f.Text})
+		i, ok := c.matchIdx[m]
+		if !ok && len(c.matches) < noMatch {
+			i, ok = uint16(len(c.matches)), true
+			c.matches = append(c.matches, m)
+			c.matchIdx[m] = i
+		}
+		if ok {
+			e.match = i
+		}
+	}
+	keepText = keepText || e.match == noMatch
+	c.st.setPieces(&e, f.Text, &pieces, inText, keepText)
+	if keepText && e.flags&flagText == 0 {
+		if c.texts == nil {
+			c.texts = make(map[textKey]string)
+		}
+		c.texts[e.key()] = f.Text
+	}
+	return e
 }
 
 func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
@@ -837,19 +889,48 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
 		kn := c.knownEvent(provider, r.id)
 		c.addUnattributed(r, provider, ReasonNoTrackingID, kn.name, c.f.Text, c.f.HResult)
 		if k == kindFailure {
-			e := c.newAttEvent(r, k, op, provider)
-			cause, _ := c.failureCause([]catalog.Evidence{evidence(e)})
+			ev := catalog.Evidence{Source: canonicalSource(provider), EventID: int(r.id), HResult: c.f.HResult, Text: c.f.Text}
+			cause, _ := c.failureCause(c.evidenceDiagnoser(ev))
 			c.unkeyed = append(c.unkeyed, unkeyedFailure{r, cause})
 		}
 		return
 	}
-	a := c.attempts[tid]
-	if a == nil {
-		a = &attempt{tid: tid}
-		c.attempts[tid] = a
-		c.order = append(c.order, a)
+	e := c.newAttEvent(r, k, op, provider, false)
+	ai, ok := c.lookup(tid)
+	if !ok {
+		ai = int32(len(c.st.atts))
+		a := attempt{head: -1, tail: -1, notes: -1}
+		if off, in := offsetIn(c.f.Text, tid); in && e.flags&flagText != 0 && off+len(tid) <= 0xFFFF {
+			a.tidLoc, a.tidLen = e.loc+uint32(off), uint16(len(tid)) // in the kept text
+		} else {
+			a.tidLoc, a.tidLen = c.st.keepTID(tid)
+		}
+		c.st.atts = append(c.st.atts, a)
+		c.index(tid, ai)
 	}
-	a.evs = append(a.evs, c.newAttEvent(r, k, op, provider))
+	c.st.link(&c.st.atts[ai], c.st.push(e))
+}
+
+// lookup returns the attempt of TrackingId tid.
+func (c *Correlator) lookup(tid string) (int32, bool) {
+	i, ok := c.attIdx[maphash.String(c.seed, tid)]
+	if ok && c.st.tid(&c.st.atts[i]) != tid {
+		i, ok = c.attMore[tid]
+	}
+	return i, ok
+}
+
+// index records attempt i under tid.
+func (c *Correlator) index(tid string, i int32) {
+	h := maphash.String(c.seed, tid)
+	if _, taken := c.attIdx[h]; !taken {
+		c.attIdx[h] = i
+		return
+	}
+	if c.attMore == nil {
+		c.attMore = make(map[string]int32)
+	}
+	c.attMore[strings.Clone(tid)] = i
 }
 
 func (c *Correlator) addServiceError(r ref, provider, text string, hr uint32) {
@@ -908,13 +989,21 @@ func addSet(m map[string]struct{}, s string) {
 	}
 }
 
-// summary returns a one-line description of an event: the reason of a
+// summary returns a one-line description of an event (at most
+// maxMessage bytes, see summaryPiece).
+func summary(f *Fields) string {
+	s, _ := summaryPiece(f)
+	return truncate(s, maxMessage)
+}
+
+// summaryPiece returns the one-line description of an event before it is
+// truncated (inText: a substring of f.Text, else made of two): the reason of a
 // failure; for a 6329 the first trace line that names the failure (the
 // engine's benign lines skipped) and, when another, the line that carries
 // its hresult, joined by " | "; else the first line.
-func summary(f *Fields) string {
+func summaryPiece(f *Fields) (msg string, inText bool) {
 	if f.Reason != "" {
-		return truncate(f.Reason, maxMessage)
+		return f.Reason, true
 	}
 	first := -1
 	for i, t := range f.Trace {
@@ -926,19 +1015,19 @@ func summary(f *Fields) string {
 	for i := len(f.Trace) - 1; i >= 0; i-- {
 		if f.Trace[i].HResult != 0 && f.Trace[i].HResult == f.HResult {
 			if first >= 0 && first < i {
-				return truncate(f.Trace[first].Raw+" | "+f.Trace[i].Raw, maxMessage)
+				return f.Trace[first].Raw + " | " + f.Trace[i].Raw, false
 			}
-			return truncate(f.Trace[i].Raw, maxMessage)
+			return f.Trace[i].Raw, true
 		}
 	}
 	if first >= 0 {
-		return truncate(f.Trace[first].Raw, maxMessage)
+		return f.Trace[first].Raw, true
 	}
 	s := f.Text
 	for {
 		line := strings.TrimSpace(s[:lineEnd(s)])
 		if line != "" || lineEnd(s) == len(s) {
-			return truncate(line, maxMessage)
+			return line, true
 		}
 		s = strings.TrimLeft(s[lineEnd(s):], "\r\n")
 	}

@@ -22,12 +22,12 @@ func feed(c *Correlator, evs ...*parser.Event) *Result {
 
 func attemptByID(t *testing.T, r *Result, tid string) Attempt {
 	t.Helper()
-	for _, a := range r.Attempts {
+	for _, a := range r.Attempts.All() {
 		if a.TrackingID == tid {
 			return a
 		}
 	}
-	t.Fatalf("no attempt %s among %d", tid, len(r.Attempts))
+	t.Fatalf("no attempt %s among %d", tid, r.Attempts.Len())
 	return Attempt{}
 }
 
@@ -63,10 +63,10 @@ func TestSeed000Interleaved(t *testing.T) {
 	}
 	r := feed(New(Config{Tenant: "contoso"}), evs...)
 
-	if len(r.Attempts) != 3 {
-		t.Fatalf("%d attempts, want 3", len(r.Attempts))
+	if r.Attempts.Len() != 3 {
+		t.Fatalf("%d attempts, want 3", r.Attempts.Len())
 	}
-	for i, a := range r.Attempts {
+	for i, a := range r.Attempts.All() {
 		if a.TrackingID != tidN(i) {
 			t.Errorf("attempt %d is %s, want %s (by start time)", i, a.TrackingID, tidN(i))
 		}
@@ -223,10 +223,10 @@ func TestAttemptSpansInputs(t *testing.T) {
 	c.Add(arch.ev(at(time.Second), sourceADSync, 403, "ImpersonationHelper call LogonUser"))
 	c.Add(app.ev(at(2*time.Second), sourcePasswordReset, 31002, successText(tidN(1), anchorN(1), "a@x")))
 	r := c.Finish()
-	if len(r.Attempts) != 1 {
-		t.Fatalf("%d attempts", len(r.Attempts))
+	if r.Attempts.Len() != 1 {
+		t.Fatalf("%d attempts", r.Attempts.Len())
 	}
-	a := r.Attempts[0]
+	a := r.Attempts.At(0)
 	if a.Outcome != OutcomeSuccess || a.Operation != OpReset || a.Cause != "" || !slices.Equal(a.EventIDs, []int{31001, 31002}) {
 		t.Errorf("attempt %+v", a)
 	}
@@ -263,7 +263,7 @@ func TestIncompleteDamage(t *testing.T) {
 			c.Add(in.ev(at(3*time.Hour), "Microsoft-Windows-Security-SPP", 16384, "ok"))
 			c.NoteDamage(tt.path, 4, tt.from, tt.to)
 			r := c.Finish()
-			a := r.Attempts[0]
+			a := r.Attempts.At(0)
 			if a.Outcome != OutcomeIncomplete || a.Cause != CauseAttemptIncomplete {
 				t.Fatalf("attempt %s %s", a.Outcome, a.Cause)
 			}
@@ -287,7 +287,7 @@ func TestIncompleteAtLogEnd(t *testing.T) {
 		in.ev(at(0), sourcePasswordReset, 31019, heartbeatText("ssprdedicatedsbprodneu")),
 		in.ev(at(time.Minute), sourcePasswordReset, 31001, startText(tidN(1), "a@x")),
 		in.ev(at(time.Minute+30*time.Second), "EventLog", 1, "x"))
-	a := r.Attempts[0]
+	a := r.Attempts.At(0)
 	if !slices.ContainsFunc(a.Notes, func(n string) bool { return strings.Contains(n, "the log ends 30s after") }) {
 		t.Errorf("notes %q", a.Notes)
 	}
@@ -602,8 +602,8 @@ func TestAttemptOperations(t *testing.T) {
 		"7344da2c-ab9d-42ef-adea-4a17d07fdeb9": {OpChange, OutcomeFailure},
 		tidN(3):                                {OpUnlock, OutcomeIncomplete},
 	}
-	if len(r.Attempts) != len(want) {
-		t.Fatalf("%d attempts", len(r.Attempts))
+	if r.Attempts.Len() != len(want) {
+		t.Fatalf("%d attempts", r.Attempts.Len())
 	}
 	for tid, w := range want {
 		a := attemptByID(t, r, tid)
@@ -639,8 +639,8 @@ func TestCounts(t *testing.T) {
 	if r.Counts != want {
 		t.Errorf("counts %+v, want %+v", r.Counts, want)
 	}
-	if len(r.Attempts) != 0 || len(r.Findings) != 0 {
-		t.Errorf("attempts %d findings %d", len(r.Attempts), len(r.Findings))
+	if r.Attempts.Len() != 0 || len(r.Findings) != 0 {
+		t.Errorf("attempts %d findings %d", r.Attempts.Len(), len(r.Findings))
 	}
 }
 
@@ -651,7 +651,7 @@ func TestFinishTwice(t *testing.T) {
 	r1 := c.Finish()
 	c.Add(in.ev(at(time.Second), sourcePasswordReset, 31002, successText(tidN(1), anchorN(1), "a@x")))
 	c.NoteDamage("x", 1, time.Time{}, time.Time{})
-	if r2 := c.Finish(); r2 != r1 || r1.Attempts[0].Outcome != OutcomeIncomplete || r1.Counts.DamagedChunks != 0 {
+	if r2 := c.Finish(); r2 != r1 || r1.Attempts.At(0).Outcome != OutcomeIncomplete || r1.Counts.DamagedChunks != 0 {
 		t.Errorf("Finish not stable: %+v", r2.Attempts)
 	}
 }
@@ -687,7 +687,7 @@ func TestJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if a := back.Attempts[0]; a.HResult != 0x80230405 || !a.Start.Equal(at(123456700*time.Nanosecond)) {
+	if a := back.Attempts.At(0); a.HResult != 0x80230405 || !a.Start.Equal(at(123456700*time.Nanosecond)) {
 		t.Errorf("round trip %+v", a)
 	}
 }
@@ -830,7 +830,7 @@ func correlateFuzzBody(t *testing.T, b []byte) {
 		if _, err := json.Marshal(r); err != nil {
 			t.Fatal(err)
 		}
-		for _, a := range r.Attempts {
+		for _, a := range r.Attempts.All() {
 			for _, e := range a.Events {
 				if e.EventID != 6329 && !strings.Contains(e.Message, a.TrackingID) && e.EventID != 33002 && e.EventID != 33004 {
 					t.Fatalf("attempt %s holds %+v", a.TrackingID, e)
@@ -840,8 +840,8 @@ func correlateFuzzBody(t *testing.T, b []byte) {
 				t.Fatalf("event ids %v vs %d events", a.EventIDs, len(a.Events))
 			}
 		}
-		for i := 1; i < len(r.Attempts); i++ {
-			p, q := r.Attempts[i-1], r.Attempts[i]
+		for i := 1; i < r.Attempts.Len(); i++ {
+			p, q := r.Attempts.At(i-1), r.Attempts.At(i)
 			if q.Start.Before(p.Start.Time) || (q.Start.Equal(p.Start.Time) && q.TrackingID < p.TrackingID) {
 				t.Fatalf("attempts out of order: %s %v before %s %v", p.TrackingID, p.Start, q.TrackingID, q.Start)
 			}
@@ -855,7 +855,7 @@ func correlateFuzzBody(t *testing.T, b []byte) {
 // countIDs counts the 6329 events in attempts and unjoined.
 func countIDs(r *Result, id int) int {
 	n := 0
-	for _, a := range r.Attempts {
+	for _, a := range r.Attempts.All() {
 		for _, e := range a.EventIDs {
 			if e == id {
 				n++

@@ -51,11 +51,11 @@ func (g *findingAgg) seen(from, to time.Time) {
 
 // addEvents counts one attempt (or one unjoined 6329) explained by cause,
 // with evs as its evidence, referred to under tid.
-func (fs *findingSet) addEvents(cause catalog.Cause, tid string, evs []attEvent) {
+func (fs *findingSet) addEvents(cause catalog.Cause, tid string, evs []*attEvent) {
 	g := fs.get(cause)
 	g.count++
 	for _, e := range evs {
-		g.seen(e.t, e.t)
+		g.seen(e.time(), e.time())
 		g.refs.add(e.ref, tid)
 	}
 }
@@ -99,7 +99,7 @@ func (fs *findingSet) list() []Finding {
 		}
 		for i, r := range g.refs.refs {
 			f.Evidence[i] = EvidenceRef{
-				Path: fs.c.paths[r.path], RecordID: r.rec, Time: Time{r.t},
+				Path: fs.c.paths[r.path], RecordID: r.rec, Time: Time{r.time()},
 				EventID: int(r.id), TrackingID: g.refs.tids[i],
 			}
 		}

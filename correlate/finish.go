@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/evtxscan/evtxscan/catalog"
 )
@@ -19,10 +20,10 @@ func (c *Correlator) Finish() *Result {
 	if c.result != nil {
 		return c.result
 	}
+	st := c.st
 	res := &Result{
 		Tenant:       c.cfg.Tenant,
 		Server:       c.cfg.Server,
-		Attempts:     []Attempt{},
 		Unjoined:     []AttemptEvent{},
 		Unattributed: []Unattributed{},
 	}
@@ -30,16 +31,16 @@ func (c *Correlator) Finish() *Result {
 	// A service event carrying the TrackingId of an attempt is that
 	// attempt's result; one whose TrackingId no attempt has is a service
 	// event (see the package rules).
-	slices.SortStableFunc(c.tidSvc, func(a, b attEvent) int { return refCmp(a.ref, b.ref) })
-	for _, e := range c.tidSvc {
-		if a := c.attempts[e.tid]; a != nil {
-			a.evs = append(a.evs, e)
+	slices.SortStableFunc(c.tidSvc, func(a, b tidEvent) int { return refCmp(a.e.ref, b.e.ref) })
+	for _, s := range c.tidSvc {
+		if ai, ok := c.lookup(s.tid); ok {
+			st.link(&st.atts[ai], st.push(s.e))
 			continue
 		}
 		c.counts.ServiceWithID++
-		c.serviceEvent(e.ref, e.provider.String(), e.text, e.hr)
+		c.serviceEvent(s.e.ref, s.e.provider.String(), s.text, s.e.hr)
 	}
-	c.tidSvc = nil
+	c.tidSvc, c.attIdx, c.attMore = nil, nil, nil
 	slices.SortStableFunc(c.damage, func(a, b Damage) int {
 		if a.Path != b.Path {
 			return strings.Compare(a.Path, b.Path)
@@ -49,46 +50,45 @@ func (c *Correlator) Finish() *Result {
 	res.Damage = append([]Damage{}, c.damage...)
 	fs := &findingSet{c: c, m: make(map[string]*findingAgg)}
 
-	atts := make([]*attemptState, 0, len(c.order))
-	for i, a := range c.order {
-		atts = append(atts, newAttemptState(a))
-		c.order[i] = nil
+	var scratch []int32
+	for i := range st.atts {
+		scratch = c.sortChain(&st.atts[i], scratch)
+		c.noteResult(&st.atts[i])
 	}
-	c.order, c.attempts = nil, nil // atts holds them; each is dropped once finished
-	sort.Slice(atts, func(i, j int) bool {
-		if !atts[i].from.Equal(atts[j].from) {
-			return atts[i].from.Before(atts[j].from)
+	byStart := func(a, b attempt) int {
+		if x := timeCmp(st.ev(a.head).ref, st.ev(b.head).ref); x != 0 {
+			return x
 		}
-		return atts[i].a.tid < atts[j].a.tid
-	})
-	for _, e := range c.join(atts) {
+		return strings.Compare(st.tid(&a), st.tid(&b))
+	}
+	if !slices.IsSortedFunc(st.atts, byStart) {
+		slices.SortFunc(st.atts, byStart)
+	}
+	for _, e := range c.join() {
 		c.counts.Unjoined6329++
-		pe := c.publicEvent(e)
+		pe := st.publicEvent(&e)
 		pe.Tenant, pe.Server = c.cfg.Tenant, c.cfg.Server
 		res.Unjoined = append(res.Unjoined, pe)
-		cause, _, ok := c.diag.Diagnose(catalog.ScopeAttempt, []catalog.Evidence{evidence(e)})
+		cause, _, ok := c.diagnoser([]*attEvent{&e})(catalog.ScopeAttempt)
 		if !ok {
 			cause = c.cause(CauseAttemptUnknown, catalog.ScopeAttempt)
 		}
-		fs.addEvents(cause, "", []attEvent{e})
+		fs.addEvents(cause, "", []*attEvent{&e})
 	}
-	res.Attempts = slices.Grow(res.Attempts, len(atts))
-	for i, s := range atts {
-		res.Attempts = append(res.Attempts, c.finishAttempt(s, fs))
-		s.a.evs, atts[i] = nil, nil // its events live on in res.Attempts[i] only
+	c.sets = nil
+	var evs []*attEvent
+	for i := range st.atts {
+		evs = c.finishAttempt(&st.atts[i], fs, evs[:0])
 	}
-	byStart := func(a, b Attempt) int {
-		if c := a.Start.Compare(b.Start.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(a.TrackingID, b.TrackingID)
+	if !slices.IsSortedFunc(st.atts, byStart) { // a joined 6329 may start one earlier
+		slices.SortStableFunc(st.atts, byStart)
 	}
-	if !slices.IsSortedFunc(res.Attempts, byStart) { // a joined 6329 may start one earlier
-		slices.SortStableFunc(res.Attempts, byStart)
+	c.counts.Attempts = len(st.atts)
+	if n := len(st.atts); n > 0 {
+		res.Attempts = AttemptList{segs: []attemptSeg{{st: st, hi: n}}, n: n}
 	}
-	c.counts.Attempts = len(res.Attempts)
 	for _, u := range c.unkeyed {
-		fs.addEvents(u.cause, "", []attEvent{{ref: u.ref}})
+		fs.addEvents(u.cause, "", []*attEvent{{ref: u.ref}})
 	}
 	res.Unattributed = c.unattributed(fs)
 	res.Service = c.service(fs)
@@ -96,9 +96,128 @@ func (c *Correlator) Finish() *Result {
 	res.Findings = fs.list()
 	c.result = res
 	// Drop what only Finish needed.
-	c.attempts, c.sets, c.errs, c.unattr, c.unkeyed = nil, nil, nil, nil, nil
-	c.evSlab, c.idSlab = nil, nil
+	c.sets, c.errs, c.unattr, c.unkeyed, c.texts, c.matches, c.matchIdx = nil, nil, nil, nil, nil, nil, nil
 	return res
+}
+
+// timeCmp orders records by time alone.
+func timeCmp(a, b ref) int {
+	if a.sec != b.sec {
+		return cmp.Compare(a.sec, b.sec)
+	}
+	return cmp.Compare(a.nsec, b.nsec)
+}
+
+// sortChain puts the events of a in time order (refCmp; stable); scratch
+// is reused.
+func (c *Correlator) sortChain(a *attempt, scratch []int32) []int32 {
+	st := c.st
+	sorted := true
+	for i := a.head; i >= 0; {
+		e := st.ev(i)
+		if e.next >= 0 && refCmp(e.ref, st.ev(e.next).ref) > 0 {
+			sorted = false
+			break
+		}
+		i = e.next
+	}
+	if sorted {
+		return scratch
+	}
+	scratch = scratch[:0]
+	for i := a.head; i >= 0; i = st.ev(i).next {
+		scratch = append(scratch, i)
+	}
+	slices.SortStableFunc(scratch, func(x, y int32) int { return refCmp(st.ev(x).ref, st.ev(y).ref) })
+	a.head, a.tail = -1, -1
+	for _, i := range scratch {
+		st.ev(i).next = -1
+		st.link(a, i)
+	}
+	return scratch
+}
+
+// noteResult sets what the join needs of a's own events: its last
+// result and the hresult of its last failure.
+func (c *Correlator) noteResult(a *attempt) {
+	for i := a.head; i >= 0; {
+		e := c.st.ev(i)
+		switch e.kind {
+		case kindSuccess:
+			a.success = true
+		case kindFailure:
+			a.success = false
+			if e.hr != 0 {
+				a.hr = e.hr
+			}
+		}
+		i = e.next
+	}
+}
+
+// diagnoser returns the diagnosis of the evidence of evs, by scope.
+func (c *Correlator) diagnoser(evs []*attEvent) func(catalog.Scope) (catalog.Cause, []int, bool) {
+	if c.match != nil {
+		ms := make([]catalog.Matches, len(evs))
+		for i, e := range evs {
+			if e.match != noMatch {
+				ms[i] = c.matches[e.match]
+			} else {
+				ms[i] = c.match.Match(c.evidence(e))
+			}
+		}
+		return func(scope catalog.Scope) (catalog.Cause, []int, bool) {
+			id, m, ok := c.match.DiagnoseMatches(scope, ms)
+			if !ok {
+				return catalog.Cause{}, nil, false
+			}
+			return c.causeOf(id), m, true
+		}
+	}
+	ev := make([]catalog.Evidence, len(evs))
+	for i, e := range evs {
+		ev[i] = c.evidence(e)
+	}
+	return func(scope catalog.Scope) (catalog.Cause, []int, bool) { return c.diag.Diagnose(scope, ev) }
+}
+
+// evidenceDiagnoser is diagnoser for one event's evidence.
+func (c *Correlator) evidenceDiagnoser(ev catalog.Evidence) func(catalog.Scope) (catalog.Cause, []int, bool) {
+	if c.match != nil {
+		ms := []catalog.Matches{c.match.Match(ev)}
+		return func(scope catalog.Scope) (catalog.Cause, []int, bool) {
+			id, m, ok := c.match.DiagnoseMatches(scope, ms)
+			if !ok {
+				return catalog.Cause{}, nil, false
+			}
+			return c.causeOf(id), m, true
+		}
+	}
+	return func(scope catalog.Scope) (catalog.Cause, []int, bool) {
+		return c.diag.Diagnose(scope, []catalog.Evidence{ev})
+	}
+}
+
+// causeOf is the Cause of id, looked up once.
+func (c *Correlator) causeOf(id string) catalog.Cause {
+	if k, ok := c.causeCache[id]; ok {
+		return k
+	}
+	k := c.cause(id, catalog.ScopeAttempt)
+	if c.causeCache == nil {
+		c.causeCache = make(map[string]catalog.Cause)
+	}
+	c.causeCache[id] = k
+	return k
+}
+
+// evidence returns what the Diagnoser is told of e: its text, when kept.
+func (c *Correlator) evidence(e *attEvent) catalog.Evidence {
+	text := c.texts[e.key()]
+	if e.flags&flagText != 0 {
+		text = c.st.str(e)
+	}
+	return catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: text}
 }
 
 // unattributed lists the Unattributed groups by first time, source and
@@ -127,7 +246,7 @@ func (c *Correlator) unattributed(fs *findingSet) []Unattributed {
 			Tenant: c.cfg.Tenant, Server: c.cfg.Server,
 			Provider: g.key.provider, EventID: int(g.key.id), Name: g.name,
 			Reason: g.key.reason, Count: g.count,
-			First: Time{g.first.t}, Last: Time{g.last.t},
+			First: Time{g.first.time()}, Last: Time{g.last.time()},
 			Evidence: c.refList(&g.refs),
 		}
 		if g.sample != "" {
@@ -142,7 +261,7 @@ func (c *Correlator) unattributed(fs *findingSet) []Unattributed {
 				k, _, ok := c.diag.Diagnose(scope, ev)
 				if ok && !fallbackCause(k.ID) {
 					u.Cause = k.ID
-					fs.addRefs(k, g.count, g.first.t, g.last.t, &g.refs)
+					fs.addRefs(k, g.count, g.first.time(), g.last.time(), &g.refs)
 					break
 				}
 			}
@@ -179,17 +298,17 @@ func fallbackCause(id string) bool {
 	return false
 }
 
-// failureCause names the cause of a failed attempt's evidence: the most
-// specific attempt-level cause; else, when only the fallbacks match (the
-// start event matches attempt-incomplete), a service-level cause such as
-// key-mismatch for a 32004; else ad-unknown. matched indexes the evidence
-// that selected it (nil: all of it).
-func (c *Correlator) failureCause(ev []catalog.Evidence) (catalog.Cause, []int) {
-	cause, matched, ok := c.diag.Diagnose(catalog.ScopeAttempt, ev)
+// failureCause names the cause of a failed attempt's evidence (diagnosed
+// by d): the most specific attempt-level cause; else, when only the
+// fallbacks match (the start event matches attempt-incomplete), a
+// service-level cause such as key-mismatch for a 32004; else ad-unknown.
+// matched indexes the evidence that selected it (nil: all of it).
+func (c *Correlator) failureCause(d func(catalog.Scope) (catalog.Cause, []int, bool)) (catalog.Cause, []int) {
+	cause, matched, ok := d(catalog.ScopeAttempt)
 	if ok && !fallbackCause(cause.ID) {
 		return cause, matched
 	}
-	if k, m, sok := c.diag.Diagnose(catalog.ScopeService, ev); sok && (k.ID != CauseServiceUnknown || !ok || cause.ID == CauseAttemptIncomplete) {
+	if k, m, sok := d(catalog.ScopeService); sok && (k.ID != CauseServiceUnknown || !ok || cause.ID == CauseAttemptIncomplete) {
 		return k, m
 	}
 	if ok && cause.ID == CauseAttemptUnknown {
@@ -198,43 +317,11 @@ func (c *Correlator) failureCause(ev []catalog.Evidence) (catalog.Cause, []int) 
 	return c.cause(CauseAttemptUnknown, catalog.ScopeAttempt), nil
 }
 
-// attemptState is an attempt with what the join needs.
-type attemptState struct {
-	a        *attempt
-	from, to time.Time // span of its own events
-	anchor   string    // first valid cloudAnchor
-	hr       uint32    // hresult of its last failure event
-	success  bool      // its last result is a success
-	n6329    int       // joined so far
-	notes    []string
-}
+// attSpan is the time span of an attempt's own events.
+type attSpan struct{ from, to time.Time }
 
-func newAttemptState(a *attempt) *attemptState {
-	sortEvents(a.evs)
-	s := &attemptState{a: a, from: a.evs[0].t, to: a.evs[len(a.evs)-1].t}
-	for _, e := range a.evs {
-		if s.anchor == "" && validAnchor(e.anchor) {
-			s.anchor = e.anchor
-		}
-		switch e.kind {
-		case kindSuccess:
-			s.success = true
-		case kindFailure:
-			s.success = false
-			if e.hr != 0 {
-				s.hr = e.hr
-			}
-		}
-	}
-	return s
-}
-
-func sortEvents(evs []attEvent) {
-	slices.SortStableFunc(evs, func(a, b attEvent) int { return refCmp(a.ref, b.ref) })
-}
-
-// distance is how far t lies outside the attempt's span (0 inside).
-func (s *attemptState) distance(t time.Time) time.Duration {
+// distance is how far t lies outside the span (0 inside).
+func (s attSpan) distance(t time.Time) time.Duration {
 	switch {
 	case t.Before(s.from):
 		return s.from.Sub(t)
@@ -244,41 +331,81 @@ func (s *attemptState) distance(t time.Time) time.Duration {
 	return 0
 }
 
-// join attaches the ADSync 6329 events to attempts (see the package rules)
-// and returns those that joined none, in time order.
-func (c *Correlator) join(atts []*attemptState) []attEvent {
-	sortEvents(c.sets)
-	win := c.cfg.JoinWindow
-	byAnchor := make(map[string][]*attemptState)
-	for _, s := range atts {
-		if s.anchor != "" {
-			byAnchor[s.anchor] = append(byAnchor[s.anchor], s)
+// anchorOf returns the first valid cloudAnchor of a's events.
+func (c *Correlator) anchorOf(a *attempt) string {
+	for i := a.head; i >= 0; {
+		e := c.st.ev(i)
+		if s := c.st.piece(e, pAnchor); validAnchor(s) {
+			return s
 		}
+		i = e.next
+	}
+	return ""
+}
+
+// addNote appends a note to a.
+func (c *Correlator) addNote(a *attempt, note string) {
+	if a.notes < 0 {
+		a.notes = int32(len(c.st.notes))
+		c.st.notes = append(c.st.notes, nil)
+	}
+	c.st.notes[a.notes] = append(c.st.notes[a.notes], note)
+}
+
+// join attaches the ADSync 6329 events to the attempts, sorted by start
+// (see the package rules), and returns those that joined none, in time
+// order.
+func (c *Correlator) join() []attEvent {
+	if len(c.sets) == 0 {
+		return nil
+	}
+	st := c.st
+	atts := st.atts
+	slices.SortStableFunc(c.sets, func(a, b attEvent) int { return refCmp(a.ref, b.ref) })
+	win := c.cfg.JoinWindow
+	anchors := make([]string, len(atts))
+	spans := make([]attSpan, len(atts)) // before any join
+	byAnchor := make(map[string][]int)
+	for i := range atts {
+		spans[i] = attSpan{st.ev(atts[i].head).time(), st.ev(atts[i].tail).time()}
+		if anchors[i] = c.anchorOf(&atts[i]); anchors[i] != "" {
+			byAnchor[anchors[i]] = append(byAnchor[anchors[i]], i)
+		}
+	}
+	take := func(i int, e *attEvent, how string) {
+		e.join = wordOf(how)
+		st.link(&atts[i], st.push(*e))
+		atts[i].has6329 = true
+	}
+	// atts is sorted by start; no candidate starts before t-win-maxSpan.
+	var maxSpan time.Duration
+	for _, s := range spans {
+		maxSpan = max(maxSpan, s.to.Sub(s.from))
 	}
 	joined := make([]bool, len(c.sets))
 	for i := range c.sets {
 		e := &c.sets[i]
-		if !validAnchor(e.anchor) {
+		anchor := st.piece(e, pAnchor)
+		if !validAnchor(anchor) {
 			continue
 		}
-		var best *attemptState
+		best := -1
 		var bestD time.Duration
-		for _, s := range byAnchor[e.anchor] { // in start order
-			if d := s.distance(e.t); d <= win && (best == nil || d < bestD) {
-				best, bestD = s, d
+		t := e.time()
+		list := byAnchor[anchor] // in start order
+		lo := sort.Search(len(list), func(k int) bool { return !spans[list[k]].from.Before(t.Add(-win - maxSpan)) })
+		for _, j := range list[lo:] {
+			if spans[j].from.After(t.Add(win)) {
+				break
+			}
+			if d := spans[j].distance(t); d <= win && (best < 0 || d < bestD) {
+				best, bestD = j, d
 			}
 		}
-		if best != nil {
-			e.join = wordOf(JoinAnchor)
-			best.a.evs = append(best.a.evs, *e)
-			best.n6329++
+		if best >= 0 {
+			take(best, e, JoinAnchor)
 			joined[i] = true
 		}
-	}
-	// atts is sorted by start; no candidate starts before t-win-maxSpan.
-	var maxSpan time.Duration
-	for _, s := range atts {
-		maxSpan = max(maxSpan, s.to.Sub(s.from))
 	}
 	var left []attEvent
 	for i := range c.sets {
@@ -286,18 +413,21 @@ func (c *Correlator) join(atts []*attemptState) []attEvent {
 			continue
 		}
 		e := &c.sets[i]
-		anchored := validAnchor(e.anchor)
-		var best *attemptState
+		t := e.time()
+		anchor := st.piece(e, pAnchor)
+		anchored := validAnchor(anchor)
+		best := -1
 		var bestKey [3]int64
-		lo := sort.Search(len(atts), func(j int) bool { return !atts[j].from.Before(e.t.Add(-win - maxSpan)) })
-		for _, s := range atts[lo:] {
-			if s.from.After(e.t.Add(win)) {
+		lo := sort.Search(len(atts), func(j int) bool { return !spans[j].from.Before(t.Add(-win - maxSpan)) })
+		for j := lo; j < len(atts); j++ {
+			s := &atts[j]
+			if spans[j].from.After(t.Add(win)) {
 				break
 			}
-			if s.success || (anchored && s.anchor != "") {
+			if s.success || (anchored && anchors[j] != "") {
 				continue
 			}
-			d := s.distance(e.t)
+			d := spans[j].distance(t)
 			if d > win {
 				continue
 			}
@@ -315,24 +445,22 @@ func (c *Correlator) join(atts []*attemptState) []attEvent {
 				}
 				key[0] = 2
 			}
-			if s.n6329 > 0 {
+			if s.has6329 {
 				key[1] = 1
 			}
-			if best == nil || keyLess(key, bestKey) {
-				best, bestKey = s, key
+			if best < 0 || keyLess(key, bestKey) {
+				best, bestKey = j, key
 			}
 		}
-		if best == nil {
+		if best < 0 {
 			left = append(left, *e)
 			continue
 		}
-		e.join = wordOf(JoinHRNearest)
-		best.a.evs = append(best.a.evs, *e)
-		best.n6329++
+		take(best, e, JoinHRNearest)
 		if anchored {
-			best.notes = append(best.notes, fmt.Sprintf(
+			c.addNote(&atts[best], fmt.Sprintf(
 				"ADSync 6329 at %s names AAD anchor %s, which no event of this attempt carries; joined by hresult and time",
-				FormatTime(e.t), e.anchor))
+				FormatTime(t), anchor))
 		}
 	}
 	c.counts.Joined6329 = len(c.sets) - len(left)
@@ -369,69 +497,50 @@ func validAnchor(s string) bool {
 	return false
 }
 
-// finishAttempt builds the public Attempt and feeds the findings.
-func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
-	evs := s.a.evs
-	sortEvents(evs)
-	at := Attempt{
-		Tenant:     c.cfg.Tenant,
-		Server:     c.cfg.Server,
-		TrackingID: s.a.tid,
-		Start:      Time{evs[0].t},
-		End:        Time{evs[len(evs)-1].t},
-		EventIDs:   take(&c.idSlab, len(evs)),
-		Events:     take(&c.evSlab, len(evs)),
-		Notes:      s.notes,
-	}
-	if at.Notes == nil {
-		at.Notes = []string{} // lists are always written
+// finishAttempt closes attempt a: its outcome, operation, hresult, cause
+// and notes, and its part of the findings. evs is scratch, returned.
+func (c *Correlator) finishAttempt(a *attempt, fs *findingSet, evs []*attEvent) []*attEvent {
+	st := c.st
+	c.sortChain(a, nil)
+	for i := a.head; i >= 0; i = st.ev(i).next {
+		evs = append(evs, st.ev(i))
 	}
 	var (
-		startOp, resultOp string
+		startOp, resultOp word
 		hasStart          bool
-		outcome           = OutcomeIncomplete
+		outcome           = outcomeIncomplete
 		failHR, setHR     uint32
 		unlock            bool
+		cloud             string
 	)
 	for _, e := range evs {
-		at.EventIDs = append(at.EventIDs, int(e.id))
-		at.Events = append(at.Events, c.publicEvent(e))
-		if at.UPN == "" {
-			at.UPN = e.upn
-		}
-		if at.AdminUPN == "" {
-			at.AdminUPN = e.admin
-		}
-		if at.SourceAnchor == "" {
-			at.SourceAnchor = e.source
-		}
-		if e.kind != kindPasswordSet && e.anchor != "" {
+		if anchor := st.piece(e, pAnchor); e.kind != kindPasswordSet && anchor != "" {
 			switch {
-			case at.CloudAnchor == "" || (!validAnchor(at.CloudAnchor) && validAnchor(e.anchor)):
-				at.CloudAnchor = e.anchor
-			case validAnchor(e.anchor) && e.anchor != at.CloudAnchor:
-				at.Notes = append(at.Notes, fmt.Sprintf("event %d at %s carries cloudAnchor %s, not %s",
-					e.id, FormatTime(e.t), e.anchor, at.CloudAnchor))
+			case cloud == "" || (!validAnchor(cloud) && validAnchor(anchor)):
+				cloud = anchor
+			case validAnchor(anchor) && anchor != cloud:
+				c.addNote(a, fmt.Sprintf("event %d at %s carries cloudAnchor %s, not %s",
+					e.id, FormatTime(e.time()), anchor, cloud))
 			}
 		}
-		if strings.Contains(strings.ToLower(e.status), "unlock") {
+		if status := st.piece(e, pStatus); status != "" && containsFold(status, "unlock") {
 			unlock = true
 		}
 		switch e.kind {
 		case kindStart:
 			if !hasStart {
-				startOp = e.op.String()
+				startOp = e.op
 			}
 			hasStart = true
 		case kindSuccess:
-			outcome = OutcomeSuccess
-			if resultOp == "" {
-				resultOp = e.op.String()
+			outcome = outcomeSuccess
+			if resultOp == 0 {
+				resultOp = e.op
 			}
 		case kindFailure:
-			outcome = OutcomeFailure
-			if resultOp == "" {
-				resultOp = e.op.String()
+			outcome = outcomeFailure
+			if resultOp == 0 {
+				resultOp = e.op
 			}
 			if e.hr != 0 {
 				failHR = e.hr
@@ -442,84 +551,83 @@ func (c *Correlator) finishAttempt(s *attemptState, fs *findingSet) Attempt {
 			}
 		}
 	}
-	at.Outcome = outcome
+	a.outcome = outcome
 	switch {
 	case unlock:
-		at.Operation = OpUnlock
-	case startOp != "":
-		at.Operation = startOp
-	case resultOp != "":
-		at.Operation = resultOp
+		a.op = wordOf(OpUnlock)
+	case startOp != 0:
+		a.op = startOp
+	case resultOp != 0:
+		a.op = resultOp
 	default:
-		at.Operation = operationFromFrames(evs)
+		a.op = wordOf(operationFromFrames(evs))
 	}
-	at.HResult = HResult(failHR)
+	a.hr = failHR
 	if failHR == 0 {
-		at.HResult = HResult(setHR)
+		a.hr = setHR
 	}
 	if !hasStart {
-		at.Notes = append(at.Notes, "no start event (31001, 31006 or 31009) in the log")
-	}
-
-	var ev []catalog.Evidence
-	if outcome == OutcomeFailure || (outcome == OutcomeIncomplete && setHR != 0) {
-		ev = make([]catalog.Evidence, len(evs))
-		for i, e := range evs {
-			ev[i] = evidence(e)
-		}
+		c.addNote(a, "no start event (31001, 31006 or 31009) in the log")
 	}
 	switch outcome {
-	case OutcomeSuccess:
+	case outcomeSuccess:
 		c.counts.Succeeded++
-	case OutcomeIncomplete:
+		a.cause = st.cause("")
+	case outcomeIncomplete:
 		c.counts.Incomplete++
-		at.Notes = append(at.Notes, c.incompleteNotes(evs)...)
+		for _, n := range c.incompleteNotes(evs) {
+			c.addNote(a, n)
+		}
 		cause := fs.cached(CauseAttemptIncomplete, catalog.ScopeAttempt)
-		at.Cause = cause.ID
+		a.cause = st.cause(cause.ID)
 		if setHR != 0 {
-			if k, _, ok := c.diag.Diagnose(catalog.ScopeAttempt, ev); ok && k.ID != cause.ID {
-				at.Notes = append(at.Notes, "the joined ADSync events point to cause "+k.ID)
+			if k, _, ok := c.diagnoser(evs)(catalog.ScopeAttempt); ok && k.ID != cause.ID {
+				c.addNote(a, "the joined ADSync events point to cause "+k.ID)
 			}
 		}
-		fs.addEvents(cause, at.TrackingID, evs)
-	case OutcomeFailure:
+		fs.addEvents(cause, st.tid(a), evs)
+	case outcomeFailure:
 		c.counts.Failed++
-		cause, matched := c.failureCause(ev)
-		at.Cause = cause.ID
+		cause, matched := c.failureCause(c.diagnoser(evs))
+		a.cause = st.cause(cause.ID)
 		used := evs
 		if len(matched) > 0 {
-			used = make([]attEvent, 0, len(matched))
+			used = make([]*attEvent, 0, len(matched))
 			for _, i := range matched {
 				if i >= 0 && i < len(evs) {
 					used = append(used, evs[i])
 				}
 			}
 		}
-		fs.addEvents(cause, at.TrackingID, used)
+		fs.addEvents(cause, st.tid(a), used)
 	}
-	return at
+	return evs
 }
 
-// take returns an empty slice with room for n, cut from *slab (refilled
-// when short); appending past n copies.
-func take[T any](slab *[]T, n int) []T {
-	const more = 4096
-	if cap(*slab)-len(*slab) < n {
-		*slab = make([]T, 0, max(n, more))
+// containsFold reports whether strings.ToLower(s) contains sub, a
+// lower-case ASCII word, without the copy when s is ASCII.
+func containsFold(s, sub string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.Contains(strings.ToLower(s), sub)
+		}
 	}
-	l := len(*slab)
-	*slab = (*slab)[:l+n]
-	return (*slab)[l : l : l+n]
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // operationFromFrames names the operation of an attempt without start or
 // result id from the credential manager's frame in a failure's stack trace.
-func operationFromFrames(evs []attEvent) string {
+func operationFromFrames(evs []*attEvent) string {
 	for _, e := range evs {
 		switch {
-		case strings.Contains(e.text, "CredentialManager.ChangePassword("):
+		case e.flags&flagChange != 0:
 			return OpChange
-		case strings.Contains(e.text, "CredentialManager.ResetUserPassword("):
+		case e.flags&flagReset != 0:
 			return OpReset
 		}
 	}
@@ -528,17 +636,20 @@ func operationFromFrames(evs []attEvent) string {
 
 // incompleteNotes says why an attempt may lack its result: a damaged chunk
 // that could hold it, or the log ending right after it.
-func (c *Correlator) incompleteNotes(evs []attEvent) []string {
+func (c *Correlator) incompleteNotes(evs []*attEvent) []string {
 	var notes []string
-	from, to := evs[0].t, evs[len(evs)-1].t.Add(c.cfg.JoinWindow)
+	last := evs[len(evs)-1].time()
+	from, to := evs[0].time(), last.Add(c.cfg.JoinWindow)
 	inInput := func(d Damage) bool {
-		return slices.ContainsFunc(evs, func(e attEvent) bool { return c.paths[e.path] == d.Path })
+		return slices.ContainsFunc(evs, func(e *attEvent) bool { return c.paths[e.path] == d.Path })
 	}
-	if n := c.damageNote(from, to, inInput, "its result"); n != "" {
-		notes = append(notes, n)
+	if len(c.damage) > 0 {
+		if n := c.damageNote(from, to, inInput, "its result"); n != "" {
+			notes = append(notes, n)
+		}
 	}
-	if !c.to.IsZero() && c.to.Sub(evs[len(evs)-1].t) <= c.cfg.JoinWindow {
-		notes = append(notes, fmt.Sprintf("the log ends %s after the attempt's last event", c.to.Sub(evs[len(evs)-1].t)))
+	if !c.to.IsZero() && c.to.Sub(last) <= c.cfg.JoinWindow {
+		notes = append(notes, fmt.Sprintf("the log ends %s after the attempt's last event", c.to.Sub(last)))
 	}
 	return notes
 }
@@ -585,24 +696,6 @@ func rangeText(from, to time.Time) string {
 		t = FormatTime(to)
 	}
 	return "records " + f + " to " + t
-}
-
-func (c *Correlator) publicEvent(e attEvent) AttemptEvent {
-	return AttemptEvent{
-		Path:     c.paths[e.path],
-		RecordID: e.rec,
-		Time:     Time{e.t},
-		Provider: e.provider.String(),
-		EventID:  int(e.id),
-		Status:   e.status,
-		HResult:  HResult(e.hr),
-		Join:     e.join.String(),
-		Message:  e.message,
-	}
-}
-
-func evidence(e attEvent) catalog.Evidence {
-	return catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: e.text}
 }
 
 // cause looks id up, or describes it minimally (severity warning, no

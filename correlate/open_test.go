@@ -35,8 +35,8 @@ func BenchmarkOpenAttempts(b *testing.B) {
 				r := c.Finish()
 				c = nil
 				done += float64(liveHeap() - base)
-				if len(r.Attempts) != n || r.Counts.Incomplete != n {
-					b.Fatalf("%d attempts, %d incomplete; want %d", len(r.Attempts), r.Counts.Incomplete, n)
+				if r.Attempts.Len() != n || r.Counts.Incomplete != n {
+					b.Fatalf("%d attempts, %d incomplete; want %d", r.Attempts.Len(), r.Counts.Incomplete, n)
 				}
 				runtime.KeepAlive(r)
 			}
@@ -65,10 +65,10 @@ func TestOpenAttempts(t *testing.T) {
 		c.Add(in.ev(at(time.Duration(j)*time.Hour), sourcePasswordReset, 31001, startText(tidN(j), fmt.Sprintf("u%d@x", j))))
 	}
 	r := c.Finish()
-	if len(r.Attempts) != n || r.Counts.Incomplete != n {
-		t.Fatalf("%d attempts, %d incomplete; want %d", len(r.Attempts), r.Counts.Incomplete, n)
+	if r.Attempts.Len() != n || r.Counts.Incomplete != n {
+		t.Fatalf("%d attempts, %d incomplete; want %d", r.Attempts.Len(), r.Counts.Incomplete, n)
 	}
-	for j, a := range r.Attempts {
+	for j, a := range r.Attempts.All() {
 		if a.TrackingID != tidN(j) || a.UPN != fmt.Sprintf("u%d@x", j) || a.Cause != CauseAttemptIncomplete || len(a.Events) != 1 || a.Events[0].Message != startText(tidN(j), a.UPN) {
 			t.Errorf("attempt %d: %+v", j, a)
 		}
@@ -96,21 +96,5 @@ func TestWords(t *testing.T) {
 		if !seen[s] {
 			t.Errorf("no word for %q", s)
 		}
-	}
-}
-
-// TestTake checks that the lists cut from one slab do not overlap and that
-// appending past the room asked for leaves the neighbour alone.
-func TestTake(t *testing.T) {
-	var slab []int
-	a := take(&slab, 2)
-	b := take(&slab, 3)
-	c := take(&slab, 5000) // more than a slab holds
-	a = append(a, 1, 2)
-	b = append(b, 3, 4, 5)
-	c = append(c, 6)
-	a = append(a, 99) // past its room: a copy
-	if b[0] != 3 || len(a) != 3 || cap(b) != 3 || c[0] != 6 || cap(c) != 5000 {
-		t.Errorf("a %v, b %v (cap %d), c[0] %d (cap %d)", a, b, cap(b), c[0], cap(c))
 	}
 }

@@ -35,10 +35,10 @@ func TestServiceEventEndsAttempt(t *testing.T) {
 				evs = []*parser.Event{dec, start}
 			}
 			r := feed(New(Config{Catalog: catalog.New()}), evs...)
-			if len(r.Attempts) != 1 {
-				t.Fatalf("%d attempts", len(r.Attempts))
+			if r.Attempts.Len() != 1 {
+				t.Fatalf("%d attempts", r.Attempts.Len())
 			}
-			at := r.Attempts[0]
+			at := r.Attempts.At(0)
 			if at.Outcome != OutcomeFailure || at.Cause != "key-mismatch" || !slices.Equal(at.EventIDs, []int{31001, 32004}) {
 				t.Errorf("attempt %s %s %v", at.Outcome, at.Cause, at.EventIDs)
 			}
@@ -69,7 +69,7 @@ func TestServiceEventWithoutAttempt(t *testing.T) {
 			in.ev(at(d+time.Second), sourcePasswordReset, 31044, tidText(text31044, tidN(20+i))))
 	}
 	r := feed(New(Config{Catalog: catalog.New()}), evs...)
-	if len(r.Attempts) != 0 || r.Counts.Attempts != 0 || r.Counts.Failed != 0 {
+	if r.Attempts.Len() != 0 || r.Counts.Attempts != 0 || r.Counts.Failed != 0 {
 		t.Fatalf("attempts %+v, counts %+v", r.Attempts, r.Counts)
 	}
 	if r.Counts.ServiceErrors != 6 || r.Counts.ServiceWithID != 6 {
@@ -107,7 +107,7 @@ func TestUnkeyedEventsAccounted(t *testing.T) {
 	denied := in.ev(at(time.Minute), sourcePasswordReset, 33004, "Requesting user was denied access to perform the operation on a privileged account.")
 	start := in.ev(at(2*time.Minute), sourcePasswordReset, 31001, "PasswordResetRequestStart, Details: u@x")
 	r := feed(New(Config{Catalog: catalog.New()}), policy, denied, start)
-	if len(r.Attempts) != 0 {
+	if r.Attempts.Len() != 0 {
 		t.Fatalf("attempts %+v", r.Attempts)
 	}
 	for cause, rec := range map[string]uint64{"password-policy": policy.RecordID, "protected-account": denied.RecordID} {
@@ -275,7 +275,7 @@ func TestServerCarried(t *testing.T) {
 	if r.Server != "AADC01.contoso.local" || r.Service.Server != r.Server || r.Service.Tenant != "contoso" {
 		t.Errorf("result %q, service %q/%q", r.Server, r.Service.Tenant, r.Service.Server)
 	}
-	for _, a := range r.Attempts {
+	for _, a := range r.Attempts.All() {
 		if a.Server != r.Server {
 			t.Errorf("attempt %+v", a)
 		}

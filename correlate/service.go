@@ -34,8 +34,8 @@ func (c *Correlator) service(fs *findingSet) Service {
 	sortRefs(c.lifecycle)
 	runs := c.beatRuns()
 	if len(runs) > 0 {
-		sv.FirstHeartbeat = Time{runs[0].first.t}
-		sv.LastHeartbeat = Time{runs[len(runs)-1].last.t}
+		sv.FirstHeartbeat = Time{runs[0].first.time()}
+		sv.LastHeartbeat = Time{runs[len(runs)-1].last.time()}
 	}
 	c.sweep(&sv, fs, runs)
 	c.runs(&sv, fs)
@@ -96,12 +96,12 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet, runs []beatRun) {
 		g := Span{From: Time{last}, To: Time{to}, FromLogStart: lastEdge, ToLogEnd: toRef == nil}
 		var notes []string
 		for _, l := range c.lifecycle {
-			if l.t.After(last) && l.t.Before(to) {
+			if l.time().After(last) && l.time().Before(to) {
 				what := "started (31015)"
 				if l.id == 31016 {
 					what = "stopped (31016)"
 				}
-				notes = append(notes, "service "+what+" at "+FormatTime(l.t))
+				notes = append(notes, "service "+what+" at "+FormatTime(l.time()))
 			}
 		}
 		if dn := c.damageNote(last, to, func(Damage) bool { return true }, "heartbeats of this gap"); dn != "" {
@@ -139,22 +139,22 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet, runs []beatRun) {
 		case it.beat:
 			if !up {
 				up = true
-				cur = Span{From: Time{r.t}, Note: "heartbeats without a preceding 31015"}
+				cur = Span{From: Time{r.time()}, Note: "heartbeats without a preceding 31015"}
 			}
 			if !it.inside {
-				gap(r.t, &r)
+				gap(r.time(), &r)
 			}
-			last, lastRef, lastEdge, haveLast = r.t, r, false, true
+			last, lastRef, lastEdge, haveLast = r.time(), r, false, true
 		case r.id == 31015:
-			sv.Started = append(sv.Started, Time{r.t})
+			sv.Started = append(sv.Started, Time{r.time()})
 			if !up {
 				up = true
-				cur = Span{From: Time{r.t}}
+				cur = Span{From: Time{r.time()}}
 			}
 		default: // 31016
-			sv.Stopped = append(sv.Stopped, Time{r.t})
+			sv.Stopped = append(sv.Stopped, Time{r.time()})
 			if up {
-				cur.To = Time{r.t}
+				cur.To = Time{r.time()}
 				sv.Up = append(sv.Up, cur)
 				up = false
 			}
@@ -172,10 +172,10 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet, runs []beatRun) {
 	// A stop with no later start and no heartbeat after it.
 	if n := len(c.lifecycle); n > 0 && c.lifecycle[n-1].id == 31016 {
 		stop := c.lifecycle[n-1]
-		if !hasBeats || !runs[len(runs)-1].last.t.After(stop.t) {
+		if !hasBeats || !runs[len(runs)-1].last.time().After(stop.time()) {
 			var rs refSet
 			rs.add(stop, "")
-			fs.addRefs(c.cause(CauseServiceStopped, catalog.ScopeService), 1, stop.t, stop.t, &rs)
+			fs.addRefs(c.cause(CauseServiceStopped, catalog.ScopeService), 1, stop.time(), stop.time(), &rs)
 		}
 	}
 }
@@ -212,10 +212,10 @@ func (c *Correlator) runs(sv *Service, fs *findingSet) {
 		*o = nil
 	}
 	openRun := func(o **open, r ref) {
-		*o = &open{run: &Run{Start: Time{r.t}, EventIDs: []int{}}}
+		*o = &open{run: &Run{Start: Time{r.time()}, EventIDs: []int{}}}
 	}
 	addTo := func(o *open, r ref) {
-		o.run.End = Time{r.t}
+		o.run.End = Time{r.time()}
 		o.run.EventIDs = append(o.run.EventIDs, int(r.id))
 		o.refs.add(r, "")
 	}
@@ -332,8 +332,8 @@ func (c *Correlator) serviceErrors(sv *Service, fs *findingSet) {
 	}
 	sort.Slice(groups, func(i, j int) bool {
 		a, b := groups[i], groups[j]
-		if !a.first.t.Equal(b.first.t) {
-			return a.first.t.Before(b.first.t)
+		if !a.first.time().Equal(b.first.time()) {
+			return a.first.time().Before(b.first.time())
 		}
 		if a.key.id != b.key.id {
 			return a.key.id < b.key.id
@@ -357,14 +357,14 @@ func (c *Correlator) serviceErrors(sv *Service, fs *findingSet) {
 			Provider: g.key.provider,
 			EventID:  int(g.key.id),
 			Count:    g.count,
-			First:    Time{g.first.t},
-			Last:     Time{g.last.t},
+			First:    Time{g.first.time()},
+			Last:     Time{g.last.time()},
 			HResult:  HResult(g.hr),
 			Message:  msg,
 			Cause:    cause.ID,
 			Evidence: c.refList(&g.refs),
 		})
-		fs.addRefs(cause, g.count, g.first.t, g.last.t, &g.refs)
+		fs.addRefs(cause, g.count, g.first.time(), g.last.time(), &g.refs)
 	}
 }
 
@@ -381,7 +381,7 @@ func minutes(d time.Duration) string {
 func (c *Correlator) refList(rs *refSet) []EvidenceRef {
 	out := make([]EvidenceRef, len(rs.refs))
 	for i, r := range rs.refs {
-		out[i] = EvidenceRef{Path: c.paths[r.path], RecordID: r.rec, Time: Time{r.t}, EventID: int(r.id), TrackingID: rs.tids[i]}
+		out[i] = EvidenceRef{Path: c.paths[r.path], RecordID: r.rec, Time: Time{r.time()}, EventID: int(r.id), TrackingID: rs.tids[i]}
 	}
 	return out
 }

@@ -1,10 +1,12 @@
 package parser
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evtxscan/evtxscan/input"
 	"github.com/evtxscan/evtxscan/internal/evtxwriter"
 )
 
@@ -129,6 +132,107 @@ func TestHostileLibyalParity(t *testing.T) {
 				if workers == 1 {
 					t.Logf("%s: libyal %d records; here %d of %d records read, %d refused (unreadable %d), %d beyond libyal %v; damage %q; evtxexport: %s",
 						name, len(lib), res.Events, res.Records, refused, res.Skipped, len(extra), extra, res.Damage, firstLine(strings.TrimSpace(libErr)))
+				}
+			}
+		})
+	}
+}
+
+// brokenZips returns zips of one deflated entry holding log, broken as
+// TestBrokenZipEntryEnds breaks them: the deflate stream cut in the
+// middle, a declared size larger than the data, two flipped bytes.
+func brokenZips(t *testing.T, log []byte) map[string][]byte {
+	t.Helper()
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "Application.evtx", Method: zip.Deflate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(log)
+	zw.Close()
+	good := zbuf.Bytes()
+	data := 30 + len("Application.evtx") // after the local header
+	cdir := bytes.LastIndex(good, []byte("PK\x01\x02"))
+	cut := append(bytes.Clone(good[:data+(cdir-data)/2]), good[cdir:]...)
+	putU32(cut[bytes.LastIndex(cut, []byte("PK\x05\x06"))+16:], uint32(data+(cdir-data)/2))
+	lying := bytes.Clone(good)
+	putU32(lying[cdir+24:], uint32(len(log)+5*ChunkSize))
+	flipped := bytes.Clone(good)
+	flipped[data+(cdir-data)/3] ^= 0xff
+	flipped[data+(cdir-data)/3+1] ^= 0x55
+	return map[string][]byte{"zip-cut-stream": cut, "zip-lying-size": lying, "zip-flipped": flipped}
+}
+
+// On a truncated or lying zip entry, the records libyal reads from the
+// bytes the entry does deliver (inflated up to its error, written to a
+// file) are all read here from the zip itself, with 1 and 2 workers.
+func TestBrokenZipLibyalParity(t *testing.T) {
+	needEvtxexport(t)
+	log := writeLog(t, evtxwriter.Options{}, manyRecords(1500))
+	for name, zb := range brokenZips(t, log) {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			zpath := filepath.Join(dir, name+".zip")
+			if err := os.WriteFile(zpath, zb, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			// What the entry delivers, for libyal.
+			var delivered []byte
+			var entryErr error
+			if _, err := input.NewWalker(input.Limits{}).Walk(ctx, []string{zpath}, func(_ input.Item, r io.Reader) error {
+				delivered, entryErr = io.ReadAll(r)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if entryErr == nil {
+				t.Fatalf("the entry read without error: the case is not broken")
+			}
+			epath := filepath.Join(dir, "delivered.evtx")
+			if err := os.WriteFile(epath, delivered, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			lib, libErr := evtxexportIDs(t, epath, "all", 60*time.Second)
+			for _, workers := range []int{1, 2} {
+				var ids []uint64
+				var st Stats
+				if _, err := input.NewWalker(input.Limits{}).Walk(ctx, []string{zpath}, func(it input.Item, r io.Reader) error {
+					rd := NewReader(r)
+					rd.Path, rd.Workers, rd.Context = it.Path, workers, ctx
+					defer rd.Close()
+					for {
+						ev, err := rd.Read()
+						if err != nil {
+							st = rd.Stats()
+							if err == io.EOF {
+								return nil
+							}
+							return err
+						}
+						ids = append(ids, ev.RecordID)
+					}
+				}); err != nil {
+					t.Fatal(err)
+				}
+				ours := map[uint64]bool{}
+				for _, id := range ids {
+					ours[id] = true
+				}
+				var missing []uint64
+				for _, id := range lib {
+					if !ours[id] {
+						missing = append(missing, id)
+					}
+				}
+				if len(missing) > 0 {
+					t.Errorf("workers %d: %d records libyal reads from the delivered bytes are not read here: ids %v", workers, len(missing), missing)
+				}
+				if workers == 1 {
+					t.Logf("%s: entry delivers %d of %d bytes (%v); libyal %d records; here %d of %d records read, %d unreadable; evtxexport: %s",
+						name, len(delivered), len(log), entryErr, len(lib), len(ids), st.Records, st.Skipped, firstLine(strings.TrimSpace(libErr)))
 				}
 			}
 		})

@@ -346,8 +346,13 @@ func (r *Reader) used(seq int) bool {
 // call to Read, which may reuse it: copy what is kept. Its strings and its
 // Data slice are not reused and may be kept.
 func (r *Reader) Read() (*Event, error) {
-	if err := r.start(); err != nil {
-		return nil, err
+	// start only once: afterwards r.fatal may be a read error that came
+	// with the last chunk, whose events are still to be returned (the
+	// loop below returns r.fatal once they are).
+	if !r.started {
+		if err := r.start(); err != nil {
+			return nil, err
+		}
 	}
 	if r.stopped.Load() {
 		if r.fatal == nil {

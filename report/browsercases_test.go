@@ -82,7 +82,7 @@ func browserCases(t *testing.T) []browserCase {
 			if v.Service != nil {
 				bs.Gaps = len(v.Service.HeartbeatGaps)
 			}
-			for _, a := range v.Attempts {
+			for _, a := range v.Attempts.All() {
 				bs.Attempts = append(bs.Attempts, a.TrackingID)
 				bs.Times = append(bs.Times, correlate.FormatTime(a.Start.Time))
 				if a.Outcome == "failure" {

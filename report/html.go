@@ -62,7 +62,7 @@ func HTML(w io.Writer, rep *scan.Report) error {
 			src.Tenants = append(src.Tenants, tenantSource{Name: v.Tenant.Name, Verdict: v.Tenant.Verdict})
 		}
 		ss := serverSource{
-			Name: v.Server.Name, Verdict: v.Server.Verdict, Attempts: v.Attempts, Findings: v.Findings,
+			Name: v.Server.Name, Verdict: v.Server.Verdict, Attempts: v.Attempts.List(), Findings: v.Findings,
 			Damage: v.Damage, Counts: v.Server.Counts, Inputs: v.Server.Inputs, Unjoined: len(v.Unjoined),
 			Unattributed: v.Unattributed,
 		}

@@ -19,9 +19,9 @@ func referenceJSON(w io.Writer, rep *scan.Report) error {
 		val  any
 		list []any // written element by element when not nil
 	}
-	attempts := make([]any, len(rep.Attempts))
-	for i := range rep.Attempts {
-		attempts[i] = &rep.Attempts[i]
+	attempts := make([]any, rep.Attempts.Len())
+	for i, a := range rep.Attempts.All() {
+		attempts[i] = &a
 	}
 	findings := make([]any, len(rep.Findings))
 	for i := range rep.Findings {

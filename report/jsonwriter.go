@@ -269,6 +269,22 @@ func writeList[T any](e *jsonWriter, list []T, one func(*jsonWriter, *T)) {
 	e.close(']')
 }
 
+// writeAttempts writes the attempts as an array (as encoding/json writes
+// correlate.AttemptList: [] when empty), each built as it is written.
+func writeAttempts(e *jsonWriter, l correlate.AttemptList) {
+	e.open('[')
+	for i := range l.Len() {
+		a := l.At(i)
+		e.elem()
+		writeAttempt(e, &a)
+		e.flushIfFull()
+		if e.err != nil {
+			break
+		}
+	}
+	e.close(']')
+}
+
 // appendJSONString appends s as a JSON string, escaped byte for byte as
 // encoding/json escapes it with SetEscapeHTML(false): '"', '\\' and the
 // control characters (\b, \f, \n, \r and \t by name, the rest as \u00xx),

@@ -17,8 +17,9 @@ func NDJSON(w io.Writer, rep *scan.Report) error {
 	if rep.Interrupted != nil {
 		ndjsonLine(e, "interrupted", rep.Interrupted, writeInterruptionFields)
 	}
-	for i := 0; i < len(rep.Attempts) && e.err == nil; i++ {
-		ndjsonLine(e, "attempt", &rep.Attempts[i], writeAttemptFields)
+	for i := 0; i < rep.Attempts.Len() && e.err == nil; i++ {
+		a := rep.Attempts.At(i)
+		ndjsonLine(e, "attempt", &a, writeAttemptFields)
 	}
 	for i := 0; i < len(rep.Findings) && e.err == nil; i++ {
 		ndjsonLine(e, "finding", &rep.Findings[i], writeFindingFields)

@@ -21,11 +21,11 @@ func referenceNDJSON(w io.Writer, rep *scan.Report) error {
 			return err
 		}
 	}
-	for i := range rep.Attempts {
+	for _, a := range rep.Attempts.All() {
 		if err := enc.Encode(struct {
 			Kind string `json:"kind"`
 			*correlate.Attempt
-		}{"attempt", &rep.Attempts[i]}); err != nil {
+		}{"attempt", &a}); err != nil {
 			return err
 		}
 	}

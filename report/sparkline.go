@@ -16,7 +16,7 @@ const sparkDays = 4
 // most 5 on 2024-03-20") and the line itself of at most width cells, one
 // cell a day (or a few days, when the days do not fit), "·" for none. Both
 // are "" for a log shorter than sparkDays days or without failures.
-func sparkline(atts []correlate.Attempt, from, to time.Time, width int) (head, bars string) {
+func sparkline(atts correlate.AttemptList, from, to time.Time, width int) (head, bars string) {
 	if from.IsZero() || to.Sub(from) < sparkDays*24*time.Hour {
 		return "", ""
 	}
@@ -29,7 +29,8 @@ func sparkline(atts []correlate.Attempt, from, to time.Time, width int) (head, b
 	}
 	counts := make([]int, (days+per-1)/per)
 	total := 0
-	for _, a := range atts {
+	for i := range atts.Len() {
+		a := atts.Summary(i)
 		if a.Outcome != "failure" {
 			continue
 		}

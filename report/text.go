@@ -208,7 +208,7 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 		t.printf("%s %s\n", t.paint(ansiBold, label), t.paint(vcolor, line))
 	}
 
-	fx := factsOf(svc.Service, v.Attempts)
+	fx := factsOf(svc.Service, nil)
 	if len(v.Findings) > 0 {
 		t.printf("\n%s\n", t.paint(ansiBold, "FINDINGS"))
 	}
@@ -324,8 +324,8 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 // incomplete attempts first, in time order. The columns follow the width:
 // the TrackingId whole from 150 cells, its first 8 characters below; the
 // cause in a column when it fits, else on a line of its own.
-func (t *textWriter) attempts(all []correlate.Attempt) {
-	if len(all) == 0 {
+func (t *textWriter) attempts(all correlate.AttemptList) {
+	if all.Len() == 0 {
 		return
 	}
 	rows := pickAttempts(all, maxAttemptRows)
@@ -383,7 +383,7 @@ func (t *textWriter) attempts(all []correlate.Attempt) {
 			t.printf("%s%s\n", strings.Repeat(" ", timeW+2), cut("cause: "+a.Cause, t.width-timeW-2))
 		}
 	}
-	if n := len(all) - len(rows); n > 0 {
+	if n := all.Len() - len(rows); n > 0 {
 		t.para("", fmt.Sprintf("… %d more (%d shown, failures first; %s)", n, len(rows), moreElsewhere), nil)
 	}
 	if tidW < 36 {
@@ -456,9 +456,12 @@ func (t *textWriter) inputs(rep *scan.Report) {
 			unread++
 		}
 	}
-	if damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0 {
+	switch {
+	case rep.Interrupted != nil && damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0:
+		t.printf("%s read without damage up to the stop (INTERRUPTED, see the top)", plural(len(rep.Inputs), "file"))
+	case damaged == 0 && len(rep.Errors) == 0 && skippedRecs == 0 && unread == 0:
 		t.printf("%s read cleanly", plural(len(rep.Inputs), "file"))
-	} else {
+	default:
 		t.printf("%s; %s, %s", plural(len(rep.Inputs), "file"), plural(damaged, "damaged chunk"), plurals(skippedRecs, "unreadable record or area", "unreadable records or areas"))
 	}
 	if unread > 0 {
@@ -501,22 +504,26 @@ func (t *textWriter) inputs(rep *scan.Report) {
 
 // pickAttempts chooses the rows of the attempts table: failures and
 // incomplete attempts first, then successes, each in time order.
-func pickAttempts(all []correlate.Attempt, n int) []correlate.Attempt {
+func pickAttempts(all correlate.AttemptList, n int) []correlate.Attempt {
 	// Up to n failed or incomplete attempts, then successes to fill the
-	// rest; the attempts are large, so only those shown are copied.
-	rows := make([]correlate.Attempt, 0, min(n, len(all)))
+	// rest; only those shown are built whole.
+	var rows []int
 	for _, success := range []bool{false, true} {
-		for i := range all {
+		for i := range all.Len() {
 			if len(rows) == n {
 				break
 			}
-			if (all[i].Outcome == "success") == success {
-				rows = append(rows, all[i])
+			if (all.Summary(i).Outcome == "success") == success {
+				rows = append(rows, i)
 			}
 		}
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Start.Before(rows[j].Start.Time) })
-	return rows
+	out := make([]correlate.Attempt, len(rows))
+	for i, j := range rows {
+		out[i] = all.At(j)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start.Time) })
+	return out
 }
 
 // minutes renders a duration as "53 min" or "2 h 05 min".

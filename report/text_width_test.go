@@ -86,8 +86,8 @@ func TestTextAttemptsAlignedCJK(t *testing.T) {
 			}
 			users[strings.TrimSpace(cutCells(cellsFrom(l, userCol), opCol-userCol))] = true
 		}
-		if rows != len(rep.Attempts) {
-			t.Errorf("at %d: %d rows, want every one of the %d attempts", width, rows, len(rep.Attempts))
+		if rows != rep.Attempts.Len() {
+			t.Errorf("at %d: %d rows, want every one of the %d attempts", width, rows, rep.Attempts.Len())
 		}
 		for _, u := range scenario.CJKUsers() {
 			if !users[u] {
@@ -121,7 +121,7 @@ func TestTextLongLogFits(t *testing.T) {
 	rep := &scan.Report{
 		Tenants:  []scan.Tenant{{Name: "t", Servers: []scan.Server{{Name: "s"}}}},
 		Service:  []scan.Service{{Tenant: "t", Server: "s", Service: svc}},
-		Attempts: atts,
+		Attempts: correlate.AttemptsOf(atts...),
 	}
 	for _, width := range []int{80, 120} {
 		var buf bytes.Buffer

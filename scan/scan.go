@@ -44,7 +44,7 @@ type Report struct {
 	Inputs   []Input                  `json:"inputs"`
 	Skipped  []Skipped                `json:"skipped"`
 	Errors   []string                 `json:"errors"`
-	Attempts []correlate.Attempt      `json:"attempts"`
+	Attempts correlate.AttemptList    `json:"attempts"`
 	Findings []correlate.Finding      `json:"findings"`
 	Service  []Service                `json:"service"`       // one per tenant and server
 	Counts   correlate.Counts         `json:"counts"`        // over every tenant
@@ -105,7 +105,7 @@ func (r *Report) Damaged() bool { return r.read != nil && r.read.Damaged() }
 type View struct {
 	Tenant       *Tenant
 	Server       *Server
-	Attempts     []correlate.Attempt
+	Attempts     correlate.AttemptList
 	Findings     []correlate.Finding
 	Service      *Service
 	Unjoined     []correlate.AttemptEvent
@@ -143,6 +143,39 @@ func run[T any](list []T, in func(*T) bool) []T {
 	return out
 }
 
+// attemptsOf returns the attempts of list that belong to tenant and
+// server: a part of list when they lie together (as a server's attempts
+// do), else a copy.
+func attemptsOf(list correlate.AttemptList, tenant, server string) correlate.AttemptList {
+	in := func(i int) bool {
+		t, s := list.Owner(i)
+		return t == tenant && s == server
+	}
+	n := list.Len()
+	lo := 0
+	for lo < n && !in(lo) {
+		lo++
+	}
+	hi := lo
+	for hi < n && in(hi) {
+		hi++
+	}
+	rest := hi
+	for rest < n && !in(rest) {
+		rest++
+	}
+	if rest == n {
+		return list.Slice(lo, hi)
+	}
+	out := list.Slice(lo, hi).List()
+	for i := rest; i < n; i++ {
+		if in(i) {
+			out = append(out, list.At(i))
+		}
+	}
+	return correlate.AttemptsOf(out...)
+}
+
 // Views returns the part of the report of each server, tenant by tenant.
 func (r *Report) Views() []View {
 	var out []View
@@ -151,7 +184,7 @@ func (r *Report) Views() []View {
 		for si := range t.Servers {
 			s := &t.Servers[si]
 			v := View{Tenant: t, Server: s}
-			v.Attempts = run(r.Attempts, func(a *correlate.Attempt) bool { return a.Tenant == t.Name && a.Server == s.Name })
+			v.Attempts = attemptsOf(r.Attempts, t.Name, s.Name)
 			for i := range r.Findings {
 				if f := &r.Findings[i]; f.Tenant == t.Name && f.Server == s.Name {
 					v.Findings = append(v.Findings, *f)

@@ -353,7 +353,6 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 		Inputs:       p.sum.Files,
 		Skipped:      []Skipped{},
 		Errors:       []string{},
-		Attempts:     []correlate.Attempt{},
 		Findings:     []correlate.Finding{},
 		Service:      []Service{},
 		Unjoined:     []correlate.AttemptEvent{},
@@ -418,11 +417,7 @@ func (p *pass) report(opt Options, tenants []string) *Report {
 				serverOf[i] = append(serverOf[i], s.name)
 			}
 			t.Servers = append(t.Servers, srv)
-			if len(rep.Attempts) == 0 {
-				rep.Attempts = slices.Clip(r.Attempts) // no copy of a million attempts
-			} else {
-				rep.Attempts = append(rep.Attempts, r.Attempts...)
-			}
+			rep.Attempts = rep.Attempts.Append(r.Attempts) // shared, not copied
 			rep.Findings = append(rep.Findings, r.Findings...)
 			rep.Service = append(rep.Service, Service{Tenant: tn, Server: s.name, Service: r.Service})
 			rep.Unjoined = append(rep.Unjoined, r.Unjoined...)
@@ -459,9 +454,7 @@ func (s *serverState) rename(name string) {
 	r := s.result
 	r.Server = name
 	r.Service.Server = name
-	for i := range r.Attempts {
-		r.Attempts[i].Server = name
-	}
+	r.Attempts.SetServer(name)
 	for i := range r.Findings {
 		r.Findings[i].Server = name
 	}

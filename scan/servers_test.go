@@ -99,7 +99,7 @@ func TestServersApart(t *testing.T) {
 			t.Errorf("%s/%s: %d heartbeats, gaps %+v", sv.Tenant, sv.Server, sv.Heartbeats, sv.HeartbeatGaps)
 		}
 	}
-	for _, at := range rep.Attempts {
+	for _, at := range rep.Attempts.All() {
 		want := map[string]string{"aaaaaaaa-0000-4000-8000-000000000001": "caseA", "bbbbbbbb-0000-4000-8000-000000000002": "caseB"}[at.TrackingID]
 		if at.Tenant != want {
 			t.Errorf("attempt %s in %s, want %s", at.TrackingID, at.Tenant, want)
@@ -142,7 +142,7 @@ func TestOneServerTwoArguments(t *testing.T) {
 		if got := servers(rep); len(got) != 1 || got[0].tenant != scan.DefaultTenant(order[0]) {
 			t.Errorf("%v: servers %v", order, got)
 		}
-		if len(rep.Attempts) != 1 || rep.Attempts[0].Outcome != "success" {
+		if rep.Attempts.Len() != 1 || rep.Attempts.At(0).Outcome != "success" {
 			t.Errorf("%v: attempts %+v", order, rep.Attempts)
 		}
 	}
@@ -195,7 +195,7 @@ func TestTwoServersOneZip(t *testing.T) {
 		}
 	}
 	views := rep.Views()
-	if len(views) != 2 || len(views[0].Attempts) != 1 || len(views[1].Attempts) != 1 {
+	if len(views) != 2 || views[0].Attempts.Len() != 1 || views[1].Attempts.Len() != 1 {
 		t.Errorf("views %d", len(views))
 	}
 }

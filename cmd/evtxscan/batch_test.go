@@ -127,7 +127,7 @@ func TestBatchMatchesJSON(t *testing.T) {
 	for _, in := range inputs {
 		rep := batchScanJSON(t, in)
 		events := 0
-		for _, a := range rep.Attempts {
+		for _, a := range rep.Attempts.All() {
 			ids := make([]string, len(a.EventIDs))
 			for i, id := range a.EventIDs {
 				ids[i] = fmt.Sprint(id)
@@ -531,7 +531,7 @@ func TestBatchPseudonymize(t *testing.T) {
 	var wantUPN []string
 	for _, in := range inputs {
 		rep := batchScanJSON(t, in)
-		for _, a := range rep.Attempts {
+		for _, a := range rep.Attempts.All() {
 			for _, v := range []string{a.UPN, a.AdminUPN, a.CloudAnchor, a.SourceAnchor} {
 				if v != "" {
 					secrets[v] = true
@@ -755,13 +755,13 @@ func TestBatchArrowReadsLake(t *testing.T) {
 		for _, f := range rep.Inputs {
 			events += f.Events
 		}
-		for tb, n := range map[string]int{lake.TableEvents: events, lake.TableAttempts: len(rep.Attempts), lake.TableFindings: len(rep.Findings),
+		for tb, n := range map[string]int{lake.TableEvents: events, lake.TableAttempts: rep.Attempts.Len(), lake.TableFindings: len(rep.Findings),
 			lake.TableService: len(rep.Service), lake.TableTenants: 1} {
 			if got := rows[tb+"|"+rep.Tenants[0].Name]; got != int64(n) {
 				t.Errorf("%s of %s: %d rows, want %d", tb, rep.Tenants[0].Name, got, n)
 			}
 		}
-		for _, a := range rep.Attempts {
+		for _, a := range rep.Attempts.All() {
 			start := "<nil>"
 			exact := lake.FromTicks(0).Format(time.RFC3339Nano)
 			if !a.Start.IsZero() {

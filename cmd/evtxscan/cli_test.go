@@ -193,9 +193,9 @@ func TestStdin(t *testing.T) {
 			if len(got.Inputs) != len(want.Inputs) || len(got.Inputs) == 0 || !strings.HasPrefix(got.Inputs[0].Path, "-") {
 				t.Fatalf("inputs from stdin: %+v", got.Inputs)
 			}
-			if len(got.Attempts) != len(want.Attempts) || len(got.Findings) != len(want.Findings) || got.Counts != want.Counts {
+			if got.Attempts.Len() != want.Attempts.Len() || len(got.Findings) != len(want.Findings) || got.Counts != want.Counts {
 				t.Errorf("stdin: %d attempts, %d findings, counts %+v; file: %d, %d, %+v",
-					len(got.Attempts), len(got.Findings), got.Counts, len(want.Attempts), len(want.Findings), want.Counts)
+					got.Attempts.Len(), len(got.Findings), got.Counts, want.Attempts.Len(), len(want.Findings), want.Counts)
 			}
 			// dump reads it too.
 			code, stdout, _ = cli(t, bytes.NewReader(b), nil, "dump", "-")

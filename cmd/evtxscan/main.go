@@ -45,9 +45,9 @@ const exitTable = `Exit status:
 `
 
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		followLiveHeap(memoryFloor) // memlimit.go
-	}
+	// No soft memory limit of its own: the attempts are kept compactly
+	// (correlate.AttemptList), so the collector's default pacing holds a
+	// scan's memory small; GOMEMLIMIT and GOGC apply as set.
 	// golang-evtx reports decoding failures to the standard logger as well
 	// as in the errors it returns; the parser turns those errors into
 	// damage reports, so the log lines would only repeat them, unordered.

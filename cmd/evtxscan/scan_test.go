@@ -130,11 +130,11 @@ func TestScanFixtures(t *testing.T) {
 			}
 
 			byID := map[string]*correlate.Attempt{}
-			for i := range rep.Attempts {
-				byID[rep.Attempts[i].TrackingID] = &rep.Attempts[i]
+			for _, a := range rep.Attempts.All() {
+				byID[a.TrackingID] = &a
 			}
-			if len(rep.Attempts) != len(w.Attempts) {
-				t.Errorf("%d attempts, want %d", len(rep.Attempts), len(w.Attempts))
+			if rep.Attempts.Len() != len(w.Attempts) {
+				t.Errorf("%d attempts, want %d", rep.Attempts.Len(), len(w.Attempts))
 			}
 			for _, wa := range w.Attempts {
 				a := byID[wa.TrackingID]
@@ -304,7 +304,7 @@ func TestScanSeed000(t *testing.T) {
 			t.Errorf("remediation lacks %q:\n%s", s, steps)
 		}
 	}
-	for _, a := range rep.Attempts {
+	for _, a := range rep.Attempts.All() {
 		guid := strings.TrimPrefix(a.CloudAnchor, "User_")
 		n := 0
 		for _, e := range a.Events {

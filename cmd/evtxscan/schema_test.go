@@ -683,6 +683,9 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 	seen := map[reflect.Type]bool{}
 	var reach func(reflect.Type)
 	reach = func(typ reflect.Type) {
+		if typ == reflect.TypeFor[correlate.AttemptList]() {
+			typ = reflect.TypeFor[[]correlate.Attempt]() // as it is written
+		}
 		switch typ.Kind() {
 		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
 			reach(typ.Elem())
@@ -913,6 +916,14 @@ func TestSchemaNDJSON(t *testing.T) {
 func fillValue(v reflect.Value, name string) {
 	switch v.Kind() {
 	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[correlate.AttemptList]() {
+			// Filled as the []Attempt it stands for.
+			l := reflect.New(reflect.TypeFor[[]correlate.Attempt]()).Elem()
+			l.Set(reflect.ValueOf(v.Interface().(correlate.AttemptList).List()))
+			fillValue(l, name)
+			v.Set(reflect.ValueOf(correlate.AttemptsOf(l.Interface().([]correlate.Attempt)...)))
+			return
+		}
 		if v.Type() == reflect.TypeFor[correlate.Time]() {
 			if v.Interface().(correlate.Time).IsZero() {
 				v.Set(reflect.ValueOf(correlate.Time{Time: time.Date(2024, 3, 21, 11, 15, 2, 27230700, time.UTC)}))
@@ -997,8 +1008,8 @@ func TestSchemaFilledReport(t *testing.T) {
 				t.Fatal(err)
 			}
 			fillValue(reflect.ValueOf(&rep).Elem(), "")
-			if rep.Attempts[0].AdminUPN == "" || len(rep.Attempts[0].Notes) == 0 || rep.Attempts[0].HResult == 0 {
-				t.Fatalf("fillValue left optional fields empty: %+v", rep.Attempts[0])
+			if rep.Attempts.At(0).AdminUPN == "" || len(rep.Attempts.At(0).Notes) == 0 || rep.Attempts.At(0).HResult == 0 {
+				t.Fatalf("fillValue left optional fields empty: %+v", rep.Attempts.At(0))
 			}
 
 			var buf bytes.Buffer
@@ -1030,8 +1041,8 @@ func TestSchemaFilledReport(t *testing.T) {
 					t.Errorf("line %d: %s", n+1, e)
 				}
 			}
-			if kinds["attempt"] != len(rep.Attempts) || kinds["finding"] != len(rep.Findings) || kinds["unattributed"] != len(rep.Unattributed) {
-				t.Errorf("lines by kind %v, want %d attempts, %d findings and %d unattributed", kinds, len(rep.Attempts), len(rep.Findings), len(rep.Unattributed))
+			if kinds["attempt"] != rep.Attempts.Len() || kinds["finding"] != len(rep.Findings) || kinds["unattributed"] != len(rep.Unattributed) {
+				t.Errorf("lines by kind %v, want %d attempts, %d findings and %d unattributed", kinds, rep.Attempts.Len(), len(rep.Findings), len(rep.Unattributed))
 			}
 		})
 	}

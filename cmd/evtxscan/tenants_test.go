@@ -72,10 +72,10 @@ func TestScanThreeTenants(t *testing.T) {
 	if !slices.Equal(got, names) {
 		t.Fatalf("tenants %v, want %v", got, names)
 	}
-	if len(rep.Attempts) != len(wantTenant) {
-		t.Errorf("%d attempts, want %d", len(rep.Attempts), len(wantTenant))
+	if rep.Attempts.Len() != len(wantTenant) {
+		t.Errorf("%d attempts, want %d", rep.Attempts.Len(), len(wantTenant))
 	}
-	for _, a := range rep.Attempts {
+	for _, a := range rep.Attempts.All() {
 		if a.Tenant != wantTenant[a.TrackingID] || a.Server != wantServer[a.Tenant] {
 			t.Errorf("attempt %s of %s/%s, want %s", a.TrackingID, a.Tenant, a.Server, wantTenant[a.TrackingID])
 		}
@@ -130,7 +130,7 @@ func TestScanThreeTenants(t *testing.T) {
 		}
 		n++
 	}
-	if want := len(rep.Attempts) + len(rep.Findings) + len(rep.Unattributed); n != want {
+	if want := rep.Attempts.Len() + len(rep.Findings) + len(rep.Unattributed); n != want {
 		t.Errorf("%d ndjson lines, want %d", n, want)
 	}
 
@@ -251,7 +251,7 @@ func TestScanOneServerTwoInputs(t *testing.T) {
 	if want := []string{"fab-archive", "tenant-c-woodgrove"}; len(rep.Tenants) != 2 || rep.Tenants[0].Name != want[0] || rep.Tenants[1].Name != want[1] {
 		t.Fatalf("JSON tenants %v, want %v", tenants, want)
 	}
-	for _, a := range rep.Attempts {
+	for _, a := range rep.Attempts.All() {
 		attempts = append(attempts, a.Tenant+"|"+a.TrackingID+"|"+a.Outcome)
 	}
 	for _, s := range rep.Service {

@@ -1,0 +1,173 @@
+package correlate
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/parser"
+)
+
+// TestAttemptListParts checks Slice, Append, Summary and the JSON form of
+// a list made of a plain part and a Correlator's part.
+func TestAttemptListParts(t *testing.T) {
+	in := &input{path: "Application.evtx"}
+	c := New(Config{Tenant: "t", Server: "s", Catalog: catalog.New()})
+	for j := range 3 {
+		c.Add(in.ev(at(time.Duration(j)*time.Minute), sourcePasswordReset, 31001, startText(tidN(j), fmt.Sprintf("u%d@x", j))))
+	}
+	r := c.Finish()
+	plain := []Attempt{{TrackingID: "p0", Events: []AttemptEvent{}, EventIDs: []int{}, Notes: []string{}}, {TrackingID: "p1"}}
+	l := AttemptsOf(plain...).Append(r.Attempts)
+	want := []string{"p0", "p1", tidN(0), tidN(1), tidN(2)}
+	for _, tt := range []struct{ lo, hi int }{{0, 5}, {0, 0}, {1, 4}, {2, 5}, {3, 4}, {4, 5}} {
+		s := l.Slice(tt.lo, tt.hi)
+		var got []string
+		for _, a := range s.All() {
+			got = append(got, a.TrackingID)
+		}
+		if s.Len() != tt.hi-tt.lo || !slices.Equal(got, want[tt.lo:tt.hi]) {
+			t.Errorf("Slice(%d, %d): %d attempts %v, want %v", tt.lo, tt.hi, s.Len(), got, want[tt.lo:tt.hi])
+		}
+	}
+	for i := range l.Len() {
+		a, s := l.At(i), l.Summary(i)
+		if s.Events != nil || s.EventIDs != nil || s.Notes != nil {
+			t.Errorf("Summary(%d) has lists: %+v", i, s)
+		}
+		s.Events, s.EventIDs, s.Notes = a.Events, a.EventIDs, a.Notes
+		if !reflect.DeepEqual(a, s) {
+			t.Errorf("Summary(%d) = %+v, At = %+v", i, s, a)
+		}
+		if tn, sv := l.Owner(i); tn != a.Tenant || sv != a.Server {
+			t.Errorf("Owner(%d) = %q %q, attempt's %q %q", i, tn, sv, a.Tenant, a.Server)
+		}
+	}
+	got, err := json.Marshal(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(l.List())
+	if string(got) != string(wantJSON) {
+		t.Errorf("MarshalJSON %s, want %s", got, wantJSON)
+	}
+	if b, _ := json.Marshal(AttemptList{}); string(b) != "[]" {
+		t.Errorf("empty list marshals as %s", b)
+	}
+	var back AttemptList
+	if err := json.Unmarshal(got, &back); err != nil || !reflect.DeepEqual(back.List(), l.List()) {
+		t.Errorf("round trip: %v, %+v", err, back.List())
+	}
+	var one AttemptList
+	for i := range l.Len() {
+		one = one.Append(l.Slice(i, i+1))
+	}
+	if len(one.segs) != 2 || !reflect.DeepEqual(one.List(), l.List()) {
+		t.Errorf("appended one by one: %d runs, %+v", len(one.segs), one.List())
+	}
+	r.Attempts.SetServer("s2")
+	if a := l.At(4); a.Server != "s2" {
+		t.Errorf("SetServer: server %q", a.Server)
+	}
+}
+
+// TestEventPieces checks that an attempt's events give the status and
+// message the fields of their text give, whether the text is kept whole
+// (a short start event), cut to its pieces (a failure with its stack
+// trace), with a message longer than maxMessage or made of two trace lines
+// (a 6329), with the catalog (Matches) and with a Diagnoser that needs the
+// texts.
+func TestEventPieces(t *testing.T) {
+	long := strings.Repeat("very long reason ", 40)
+	evs := func(in *input) []*parser.Event {
+		return []*parser.Event{
+			in.ev(at(0), sourcePasswordReset, 31001, startText(tidN(1), "a@x")),
+			in.ev(at(time.Second), sourceADSync, 6329, seed000Set(anchorN(1))),
+			in.ev(at(2*time.Second), sourcePasswordReset, 33002, seed000Fail(tidN(1), anchorN(1), "a@x")),
+			in.ev(at(time.Minute), sourcePasswordReset, 31001, startText(tidN(2), "b@x")),
+			in.ev(at(time.Minute+time.Second), sourcePasswordReset, 33005, "TrackingId: "+tidN(2)+", Reason: "+long+", Context: cloudAnchor: "+anchorN(2)),
+			in.ev(at(2*time.Minute), sourcePasswordReset, 31001, startText(tidN(3), "c@x")),
+			in.ev(at(2*time.Minute+time.Second), sourcePasswordReset, 33002, failText(tidN(3), anchorN(3), "c@x", 0x80230626, "denied "+strings.Repeat("x", 3000))),
+		}
+	}
+	for _, d := range []struct {
+		name string
+		diag Diagnoser
+	}{{"catalog", catalog.New()}, {"texts", newFake()}} {
+		t.Run(d.name, func(t *testing.T) {
+			in := &input{path: "Application.evtx"}
+			list := evs(in)
+			fields := map[uint64]Fields{}
+			for _, e := range list {
+				fields[e.RecordID] = Extract(e.Provider, e.EventID, e.Data)
+			}
+			r := feed(New(Config{Catalog: d.diag}), list...)
+			n := 0
+			for _, a := range r.Attempts.All() {
+				var upn, anchor string
+				for _, e := range a.Events {
+					n++
+					f := fields[e.RecordID]
+					if e.Message != summary(&f) || e.Status != f.Status {
+						t.Errorf("record %d: message %q status %q, want %q %q", e.RecordID, e.Message, e.Status, summary(&f), f.Status)
+					}
+					upn = cmp.Or(upn, f.UPN)
+					if e.EventID != 6329 {
+						anchor = cmp.Or(anchor, f.CloudAnchor)
+					}
+				}
+				if a.UPN != upn || a.CloudAnchor != anchor {
+					t.Errorf("attempt %s: upn %q anchor %q, its texts' %q %q", a.TrackingID, a.UPN, a.CloudAnchor, upn, anchor)
+				}
+			}
+			if n != len(list) {
+				t.Errorf("%d events in attempts, want %d", n, len(list))
+			}
+		})
+	}
+}
+
+// TestTextsNotKept checks that with the catalog an event keeps its text
+// only when it is short beside what the outputs name.
+func TestTextsNotKept(t *testing.T) {
+	in := &input{path: "Application.evtx"}
+	start := startText(tidN(1), "a@x")
+	fail := seed000Fail(tidN(1), anchorN(1), "a@x")
+	c := New(Config{Catalog: catalog.New()})
+	c.Add(in.ev(at(0), sourcePasswordReset, 31001, start))
+	c.Add(in.ev(at(time.Second), sourcePasswordReset, 33002, fail))
+	a := &c.st.atts[0]
+	first, second := c.st.ev(a.head), c.st.ev(a.tail)
+	if first.flags&flagText == 0 || c.st.str(first) != start {
+		t.Errorf("start event: flags %b, str %q", first.flags, c.st.str(first))
+	}
+	if second.flags&flagText != 0 || int(second.slen) >= len(fail)/2 || second.match == noMatch {
+		t.Errorf("failure event: flags %b, %d of %d bytes kept, match %d", second.flags, second.slen, len(fail), second.match)
+	}
+}
+
+// BenchmarkFinish is Finish alone (the Adds before it are not timed), on
+// the events of BenchmarkAdd: 300 attempts, a third failing with a 6329.
+func BenchmarkFinish(b *testing.B) {
+	evs := addBenchEvents()
+	for _, e := range evs {
+		e.Prepared = Prepare(e)
+	}
+	cat := catalog.New()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		c := New(Config{Catalog: cat})
+		for _, e := range evs {
+			c.Add(e)
+		}
+		b.StartTimer()
+		c.Finish()
+	}
+}
