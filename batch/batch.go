@@ -172,9 +172,11 @@ func Run(ctx context.Context, inputs []string, cfg Config) (*Result, error) {
 	}
 	// One pool of decoders for the batch: the jobs share its goroutines,
 	// batch buffers and template plans instead of making their own for
-	// every tenant. Its size is what the jobs had between them (Workers
-	// each), so that many jobs of one worker still decode side by side.
-	pool := parser.NewPool(max(cfg.Read.Workers, 1) * cfg.Jobs)
+	// every tenant. Its size is the larger of Workers and Jobs: as many
+	// decoders as one job asks for, and no fewer than the jobs, so that
+	// many jobs still decode side by side (with GOMAXPROCS of each, the
+	// defaults, that is one decoder per processor).
+	pool := parser.NewPool(max(cfg.Read.Workers, cfg.Jobs, 1))
 	defer pool.Close() // after the jobs are done (wg.Wait below)
 	w := &writer{lake: lk, cfg: &cfg, options: cfg.Options(), st: st, notify: notify, pool: pool,
 		units: units, done: map[int]unitDone{}}

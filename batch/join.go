@@ -316,10 +316,16 @@ func groupView(rep *scan.Report, t *scan.Tenant, paths, names []string) *view {
 			streams[p] = true
 		}
 	}
-	for i := range rep.Attempts.Len() {
-		if tenant, _ := rep.Attempts.Owner(i); tenant == t.Name {
-			v.attempts = v.attempts.Append(rep.Attempts.Slice(i, i+1))
+	for i, n := 0, rep.Attempts.Len(); i < n; {
+		j := i
+		for j < n {
+			if tenant, _ := rep.Attempts.Owner(j); tenant != t.Name {
+				break
+			}
+			j++
 		}
+		v.attempts = v.attempts.Append(rep.Attempts.Slice(i, j)) // a run of t's attempts
+		i = max(j, i+1)
 	}
 	for _, f := range rep.Findings {
 		if f.Tenant == t.Name {

@@ -48,7 +48,8 @@ type Matches struct{ bits [MaxSignatures / 64]uint64 }
 func (m *Matches) set(i int)     { m.bits[i/64] |= 1 << (i % 64) }
 func (m Matches) has(i int) bool { return m.bits[i/64]&(1<<(i%64)) != 0 }
 
-// Match returns the signatures e satisfies, for DiagnoseMatches.
+// Match returns the signatures e satisfies, for DiagnoseMatches. It may
+// be called from several goroutines at once.
 func (c *Catalog) Match(e Evidence) Matches {
 	var m Matches
 	it := item{source: e.Source, id: e.EventID, raw: e.Text, hr: e.HResult}

@@ -219,7 +219,10 @@ func (st *attemptStore) reserve(n int) (uint32, []byte) {
 		if k == arenaChunks {
 			return noLoc, nil
 		}
-		size := min(1<<14<<k, arenaChunk) // small logs stay small
+		size := arenaChunk
+		if k < 6 {
+			size = 1 << 14 << k // small logs stay small
+		}
 		st.arena = append(st.arena, make([]byte, 0, max(size, n)))
 		k++
 	}
@@ -466,7 +469,7 @@ func (st *attemptStore) piece(e *attEvent, p int) string {
 // keepsText reports whether setPieces keeps the whole text for these
 // pieces (without keepText): they lie in it and it is not much longer
 // than they are.
-func (st *attemptStore) keepsText(text string, pieces *[nPieces]string, msgInText bool) bool {
+func keepsText(text string, pieces *[nPieces]string, msgInText bool) bool {
 	_, ok := spansIn(text, pieces, msgInText)
 	return ok && shortText(text, pieces)
 }

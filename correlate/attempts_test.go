@@ -171,3 +171,97 @@ func BenchmarkFinish(b *testing.B) {
 		c.Finish()
 	}
 }
+
+// TestArena checks that the arena gives back what it kept, in few chunks
+// of at most arenaChunk bytes (small ones first), and says when it is full.
+func TestArena(t *testing.T) {
+	var st attemptStore
+	const n, size = 300_000, 100
+	locs := make([]uint32, n)
+	for i := range n {
+		locs[i] = st.keep(fmt.Sprintf("%0*d", size, i))
+	}
+	if max := n*size/arenaChunk + 8; len(st.arena) > max || cap(st.arena[0]) >= arenaChunk {
+		t.Errorf("%d chunks (at most %d), the first of %d bytes", len(st.arena), max, cap(st.arena[0]))
+	}
+	for _, c := range st.arena {
+		if cap(c) > arenaChunk {
+			t.Errorf("chunk of %d bytes", cap(c))
+		}
+	}
+	for _, i := range []int{0, 1, 163, n / 2, n - 1} {
+		if got := st.at(locs[i], size); got != fmt.Sprintf("%0*d", size, i) {
+			t.Errorf("string %d: %q", i, got)
+		}
+	}
+	full := attemptStore{arena: make([][]byte, arenaChunks)}
+	for i := range full.arena {
+		full.arena[i] = make([]byte, 0)
+	}
+	if loc := full.keep("x"); loc != noLoc {
+		t.Errorf("full arena kept at %#x", loc)
+	}
+	if loc, l := full.keepTID("tid"); l != 0 || full.tid(&attempt{tidLoc: loc}) != "tid" {
+		t.Errorf("TrackingId beside the full arena: %d %d", loc, l)
+	}
+}
+
+// TestPrepareFor checks that events prepared by PrepareFor (fields
+// extracted and long texts matched by the decoders) give the Result of
+// events Add extracts itself, and that the long ones were matched.
+func TestPrepareFor(t *testing.T) {
+	cat := catalog.New()
+	result := func(prepare func(*parser.Event) any) ([]byte, int) {
+		evs := addBenchEvents()
+		in := &input{path: "Application.evtx", rec: 10_000}
+		evs = append(evs,
+			in.ev(at(30*time.Hour), sourcePasswordReset, 32004, "TrackingId: "+tidN(7)+", Error Connecting to ServiceBus. "+strings.Repeat("stack ", 100)),
+			in.ev(at(31*time.Hour), sourcePasswordReset, 33004, text33004))
+		matched := 0
+		for _, e := range evs {
+			e.Prepared = nil
+			if prepare != nil {
+				e.Prepared = prepare(e)
+			}
+			if _, ok := e.Prepared.(*preparedMatch); ok {
+				matched++
+			}
+		}
+		b, err := json.Marshal(feed(New(Config{Catalog: cat}), evs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, matched
+	}
+	want, _ := result(nil)
+	got, matched := result(PrepareFor(cat))
+	if string(got) != string(want) {
+		t.Errorf("prepared events give another Result:\n%s\nwant\n%s", got, want)
+	}
+	if matched < 200 {
+		t.Errorf("%d events matched by the decoders", matched)
+	}
+	if p := PrepareFor(newFake()); reflect.ValueOf(p).Pointer() != reflect.ValueOf(Prepare).Pointer() {
+		t.Errorf("PrepareFor of a Diagnoser without Matches is not Prepare")
+	}
+}
+
+// BenchmarkAddPreparedFor is BenchmarkAdd/prepared with the events
+// prepared as scan prepares them (PrepareFor: the long texts matched by
+// the decoders): what Add costs on its one goroutine.
+func BenchmarkAddPreparedFor(b *testing.B) {
+	evs := addBenchEvents()
+	cat := catalog.New()
+	prepare := PrepareFor(cat)
+	for _, e := range evs {
+		e.Prepared = prepare(e)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c := New(Config{Catalog: cat})
+		for _, e := range evs {
+			c.Add(e)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+}

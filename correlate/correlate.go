@@ -288,11 +288,14 @@ type Damage struct {
 // unreadable chunks with NoteDamage, and call Finish once. It is not safe
 // for concurrent use.
 //
-// Memory holds the attempts (each with only its own events and their
-// texts, until Finish), the ADSync 6329 events awaiting their join,
-// heartbeat and lifecycle times, onboarding events, and service errors
-// grouped by message with at most MaxEvidence references each; other events
-// are only counted.
+// Memory holds the attempts and their events compactly (see AttemptList:
+// about 80 bytes an event and 32 an attempt, without pointers, and of each
+// text only the pieces an output names — the whole text when it is short
+// — in one byte arena; the evidence of a long text reduced to its
+// catalog.Matches), the ADSync 6329 events awaiting their join, heartbeat
+// and lifecycle times, onboarding events, and service errors grouped by
+// message with at most MaxEvidence references each; other events are only
+// counted. The Result's attempts share that storage.
 type Correlator struct {
 	cfg  Config
 	diag Diagnoser
@@ -354,6 +357,62 @@ type Correlator struct {
 	texts    map[textKey]string
 	// causeCache holds the causes DiagnoseMatches named.
 	causeCache map[string]catalog.Cause
+	// prepM is the Matches the decoders worked out for the event being
+	// added, when hasPrepM.
+	prepM    catalog.Matches
+	hasPrepM bool
+}
+
+// eventPieces returns the pieces of an event of kind k an output names,
+// and whether its message lies in its text (summaryPiece).
+func eventPieces(f *Fields, k kind) (pieces [nPieces]string, msgInText bool) {
+	anchor := f.CloudAnchor
+	if k == kindPasswordSet {
+		anchor = f.AADAnchor
+	}
+	msg, inText := summaryPiece(f)
+	return [nPieces]string{pStatus: f.Status, pUPN: f.UPN, pAdmin: f.AdminUPN, pAnchor: anchor, pSource: f.SourceAnchor, pMessage: msg}, inText
+}
+
+// preparedMatch is what PrepareFor gives for an attempt event whose text
+// the correlator cuts to its pieces: its fields and the Matches of its
+// evidence, by the matcher of the Correlators it is for.
+type preparedMatch struct {
+	Fields
+	by matcher
+	m  catalog.Matches
+}
+
+// PrepareFor is Prepare for Correlators whose Diagnoser is d: when d
+// diagnoses from catalog.Matches (*catalog.Catalog), the decoders also
+// reduce the evidence of the attempt events whose text the correlator
+// cuts to its pieces (the long failures and ADSync 6329s), which Add
+// would otherwise do on its one goroutine. The function keeps no state and
+// may be called from several goroutines at once.
+func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
+	m, ok := d.(matcher)
+	if !ok {
+		return Prepare
+	}
+	return func(ev *parser.Event) any {
+		p := Prepare(ev)
+		f, _ := p.(*Fields)
+		if f == nil {
+			return p
+		}
+		switch k, _ := classify(ev.Provider, ev.EventID); {
+		case (k == kindStart || k == kindSuccess || k == kindFailure) && f.TrackingID != "",
+			k == kindPasswordSet,
+			k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset):
+			pieces, inText := eventPieces(f, k)
+			if keepsText(f.Text, &pieces, inText) {
+				return p
+			}
+			ev := catalog.Evidence{Source: canonicalSource(ev.Provider), EventID: int(ev.EventID), HResult: f.HResult, Text: f.Text}
+			return &preparedMatch{Fields: *f, by: m, m: m.Match(ev)}
+		}
+		return p
+	}
 }
 
 // tidEvent is a service event with a TrackingId, kept with its text until
@@ -668,7 +727,10 @@ func (c *Correlator) Add(ev *parser.Event) {
 	}
 	r := newRef(ev.Time, c.pathOf(ev.Path), ev.EventID, ev.RecordID)
 	f := &c.f
-	if pf, ok := PreparedFields(ev); ok {
+	c.hasPrepM = false
+	if pm, ok := ev.Prepared.(*preparedMatch); ok && pm.by == c.match {
+		*f, c.prepM, c.hasPrepM = pm.Fields, pm.m, true // extracted and matched by the decoder (PrepareFor)
+	} else if pf, ok := PreparedFields(ev); ok {
 		*f = *pf // extracted by the decoder (Prepare)
 	} else {
 		ExtractInto(f, ev.Provider, ev.EventID, ev.Data)
@@ -850,15 +912,14 @@ func (c *Correlator) newAttEvent(r ref, k kind, op, provider string, keepText bo
 	case strings.Contains(f.Text, "CredentialManager.ResetUserPassword("):
 		e.flags |= flagReset
 	}
-	anchor := f.CloudAnchor
-	if k == kindPasswordSet {
-		anchor = f.AADAnchor
-	}
-	msg, inText := summaryPiece(f)
-	pieces := [nPieces]string{pStatus: f.Status, pUPN: f.UPN, pAdmin: f.AdminUPN, pAnchor: anchor, pSource: f.SourceAnchor, pMessage: msg}
-	if !keepText && c.match != nil && !c.st.keepsText(f.Text, &pieces, inText) {
-		// The text is cut to its pieces: keep what the diagnosis needs of it.
-		m := c.match.Match(catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: f.Text})
+	pieces, inText := eventPieces(f, k)
+	if !keepText && c.match != nil && !keepsText(f.Text, &pieces, inText) {
+		// The text is cut to its pieces: keep what the diagnosis needs of
+		// it (worked out by the decoders when they could, see PrepareFor).
+		m := c.prepM
+		if !c.hasPrepM {
+			m = c.match.Match(catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: f.Text})
+		}
 		i, ok := c.matchIdx[m]
 		if !ok && len(c.matches) < noMatch {
 			i, ok = uint16(len(c.matches)), true

@@ -101,6 +101,11 @@ func Extract(provider string, eventID uint16, data []string) Fields {
 // f.Trace, f.DNs and f.Anchors. f is reset first.
 func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 	*f = Fields{Trace: f.Trace[:0], DNs: f.DNs[:0], Anchors: f.Anchors[:0]}
+	extract(f, provider, eventID, data)
+}
+
+// extract is ExtractInto on a reset f.
+func extract(f *Fields, provider string, eventID uint16, data []string) {
 	switch len(data) {
 	case 0:
 		return
@@ -117,23 +122,30 @@ func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 		// reads as one line.
 		extractWriteback(f, unwrap(head))
 	}
-	if f.Exception == "" {
+	// "Exception" and "0x8" both hold an "x", which most texts lack.
+	x := strings.IndexByte(s, 'x')
+	if f.Exception == "" && x >= 0 {
 		f.Exception = exceptionType(s)
 	}
 	if strings.Contains(s, "MMS(") {
 		extractTrace(f, s)
 	}
-	if f.HResult == 0 && strings.Contains(s, "0x8") {
+	if f.HResult == 0 && x >= 0 && index0x8(s[max(x-1, 0):]) >= 0 {
 		// A code outside a trace line, as in "0x8023061f (The operation …)".
 		if hr, text, ok := bareHResult(s); ok {
 			f.HResult, f.HRMessage = hr, text
 		}
 	}
-	if i := strings.Index(s, "AAD anchor"); i >= 0 {
-		f.AADAnchor = aadAnchor(s[i+len("AAD anchor"):])
-	}
-	if i := strings.Index(s, "Azure AD Sync "); i >= 0 {
-		f.SyncVersion = version(s[i+len("Azure AD Sync "):])
+	// "AAD anchor", "Azure AD Sync " and the "Anchor" of a 656/657 all
+	// begin at or after the first "A".
+	a := strings.IndexByte(s, 'A')
+	if a >= 0 {
+		if i := strings.Index(s[a:], "AAD anchor"); i >= 0 {
+			f.AADAnchor = aadAnchor(s[a+i+len("AAD anchor"):])
+		}
+		if i := strings.Index(s[a:], "Azure AD Sync "); i >= 0 {
+			f.SyncVersion = version(s[a+i+len("Azure AD Sync "):])
+		}
 	}
 	if f.SyncVersion == "" && len(data) > 1 && eventID == 6329 && isSource(provider, sourceADSync) {
 		if v := strings.TrimSpace(strings.Trim(data[len(data)-1], quoteCutset+"\n")); v != "" && version(v) == v {
@@ -143,12 +155,27 @@ func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 	if i := strings.Index(s, ".servicebus."); i >= 0 {
 		f.Relay = hostAround(s, i)
 	}
-	if strings.IndexByte(s, '_') >= 0 {
-		f.Endpoint = guidPair(s)
-	}
-	if strings.Contains(s, "Anchor") || strings.Contains(s, "Dn") {
+	f.Endpoint = guidPair(s)
+	if (a >= 0 && strings.Contains(s[a:], "Anchor")) || strings.Contains(s, "Dn") {
 		extractDirSync(f, s)
 	}
+}
+
+// index0x8 is strings.Index(s, "0x8"), found from the "x", which is much
+// rarer than the "0" in texts full of GUIDs.
+func index0x8(s string) int {
+	for i := 1; i+1 < len(s); {
+		k := strings.IndexByte(s[i:len(s)-1], 'x')
+		if k < 0 {
+			return -1
+		}
+		k += i
+		if s[k-1] == '0' && s[k+1] == '8' {
+			return k - 1
+		}
+		i = k + 1
+	}
+	return -1
 }
 
 // extractWriteback reads the PasswordResetService header line(s):
@@ -156,54 +183,54 @@ func ExtractInto(f *Fields, provider string, eventID uint16, data []string) {
 //	TrackingId: <id>, <Token>, Details: <upn or Context…>
 //	TrackingId: <id>, Reason: <text>, Context: cloudAnchor: …, Details: <exception…>
 func extractWriteback(f *Fields, head string) {
-	if v := keyValueLoose(head, "TrackingId"); v >= 0 {
+	// head has no line breaks (see unwrap): every value ends at the end of
+	// head at the latest. Each key is looked up among the positions one
+	// pass over head found for it.
+	var x headKeys
+	x.scan(head)
+	if v := x.loose(hkTrackingID); v >= 0 {
 		f.TrackingID = token(head[v:])
-		rest := head[v+len(f.TrackingID):]
-		rest = strings.TrimLeft(rest, " \t")
-		if strings.HasPrefix(rest, ",") {
-			rest = strings.TrimLeft(rest[1:], " \t")
-			if r := keyValue(rest, "Reason", ':'); r >= 0 && strings.TrimSpace(rest[:keyStart(rest, r)]) == "" {
-				reason := rest[r:]
-				if c := contextSplit(reason); c >= 0 {
-					reason = reason[:c]
-				} else {
-					reason = reason[:lineEnd(reason)]
+		p := skipBlanks(head, v+len(f.TrackingID))
+		if p < len(head) && head[p] == ',' {
+			p = skipBlanks(head, p+1)
+			rest := head[p:]
+			if r := x.value(hkReason, p, ':'); r >= 0 && strings.TrimSpace(rest[:keyStart(rest, r-p)]) == "" {
+				reason := head[r:]
+				if c := x.contextSplit(r); c >= 0 {
+					reason = head[r:c]
 				}
 				f.Reason = strings.TrimSpace(reason)
 			} else {
-				tok := rest[:lineEnd(rest)]
+				tok := rest
 				if c := strings.IndexByte(tok, ','); c >= 0 {
 					tok = tok[:c]
 				}
 				tok = strings.TrimSpace(tok)
-				if tok != "" && !strings.ContainsAny(tok, ": \t") {
+				if tok != "" && !hasBlankOrColon(tok) {
 					f.Status = tok
 				}
 			}
 		}
 	}
-	f.CloudAnchor = fieldValue(head, "cloudAnchor")
-	f.SourceAnchor = fieldValue(head, "SourceAnchorValue")
-	f.UPN = fieldValue(head, "UserPrincipalName")
-	f.AdminUPN = fieldValue(head, "AdminUpn")
-	f.UnblockUser = flagValue(fieldValue(head, "unblockUser"))
-	f.ForcePasswordChange = flagValue(fieldValue(head, "ForcePasswordChange"))
+	f.CloudAnchor = x.field(hkCloudAnchor)
+	f.SourceAnchor = x.field(hkSourceAnchor)
+	f.UPN = x.field(hkUPN)
+	f.AdminUPN = x.field(hkAdminUPN)
+	f.UnblockUser = flagValue(x.field(hkUnblockUser))
+	f.ForcePasswordChange = flagValue(x.field(hkForcePasswordChange))
 	if f.UPN == "" && f.Status != "" {
 		// A start event: "Details: <upn>".
-		if d := fieldValue(head, "Details"); d != "" && !strings.ContainsAny(d, " \t:") {
+		if d := x.field(hkDetails); d != "" && !hasBlankOrColon(d) {
 			f.UPN = d
 		}
 	}
-	if h := keyValue(head, "hr", '='); h >= 0 {
+	if h := x.value(hkHR, 0, '='); h >= 0 {
 		if hr, ok := parseHex32(head[h:]); ok {
 			f.HResult = hr
-			after := head[h:]
-			if m := keyValue(after, "message", '='); m >= 0 {
-				msg := after[m:]
-				if c := contextSplit(msg); c >= 0 {
-					msg = msg[:c]
-				} else {
-					msg = msg[:lineEnd(msg)]
+			if m := x.value(hkMessage, h, '='); m >= 0 {
+				msg := head[m:]
+				if c := x.contextSplit(m); c >= 0 {
+					msg = head[m:c]
 				}
 				f.HRMessage = strings.TrimSpace(msg)
 			}
@@ -252,24 +279,98 @@ func extractTrace(f *Fields, s string) {
 // line ("ERR_:" or "BAIL:" followed by "MMS(", after a blank or a quote),
 // or -1 when line holds at most one.
 func nextTraceStart(line string) int {
-	for i := 1; i+5 <= len(line); i++ {
-		if line[i] != 'E' && line[i] != 'B' {
-			continue
+	// The first start after an "E" and the first after a "B": the
+	// earlier of the two.
+	e, b := traceStartAt(line, 'E'), traceStartAt(line, 'B')
+	if e < 0 || (b >= 0 && b < e) {
+		return b
+	}
+	return e
+}
+
+// traceStartAt returns the first index i > 0 of line where a trace line
+// starting with c ('E' for ERR_, 'B' for BAIL) begins, as nextTraceStart
+// counts them, or -1.
+func traceStartAt(line string, c byte) int {
+	word := "ERR_"
+	if c == 'B' {
+		word = "BAIL"
+	}
+	for i := 1; i+5 <= len(line); {
+		k := strings.IndexByte(line[i:len(line)-4], c)
+		if k < 0 {
+			return -1
 		}
+		i += k
 		w := line[i:]
-		if !strings.HasPrefix(w, "ERR_") && !strings.HasPrefix(w, "BAIL") {
-			continue
+		if strings.HasPrefix(w, word) {
+			if p := line[i-1]; p == ' ' || p == '\t' || p == '"' || p >= 0x80 {
+				if rest := trimBlanks(w[4:]); strings.HasPrefix(rest, ":") && strings.HasPrefix(trimBlanks(rest[1:]), "MMS(") {
+					return i
+				}
+			}
 		}
-		if c := line[i-1]; c != ' ' && c != '\t' && c != '"' && !(c >= 0x80) {
-			continue
-		}
-		rest := strings.TrimLeft(w[4:], " \t")
-		if !strings.HasPrefix(rest, ":") || !strings.HasPrefix(strings.TrimLeft(rest[1:], " \t"), "MMS(") {
-			continue
-		}
-		return i
+		i++
 	}
 	return -1
+}
+
+// trimBreaks is strings.TrimLeft(s, "\r\n \t").
+func trimBreaks(s string) string {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		i++
+	}
+	return s[i:]
+}
+
+// hasBlankOrColon is strings.ContainsAny(s, " \t:").
+func hasBlankOrColon(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' || s[i] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+// trimBlanks is strings.TrimLeft(s, " \t").
+func trimBlanks(s string) string {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return s[i:]
+}
+
+// trimQuotes is strings.Trim(s, quoteCutset), without decoding runes.
+func trimQuotes(s string) string {
+left:
+	for len(s) > 0 {
+		switch c := s[0]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '"':
+			s = s[1:]
+		case c == 0xE2 && (strings.HasPrefix(s, "\u201c") || strings.HasPrefix(s, "\u201d") || strings.HasPrefix(s, "\u201e")):
+			s = s[3:]
+		case c == 0xC2 && (strings.HasPrefix(s, "\u00ab") || strings.HasPrefix(s, "\u00bb")):
+			s = s[2:]
+		default:
+			break left
+		}
+	}
+	for len(s) > 0 {
+		switch c := s[len(s)-1]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '"':
+			s = s[:len(s)-1]
+		case strings.HasSuffix(s, "\u201c") || strings.HasSuffix(s, "\u201d") || strings.HasSuffix(s, "\u201e"):
+			s = s[:len(s)-3]
+		case strings.HasSuffix(s, "\u00ab") || strings.HasSuffix(s, "\u00bb"):
+			s = s[:len(s)-2]
+		default:
+			return s
+		}
+	}
+	return s
 }
 
 // quoteCutset holds the blanks and the quotes (straight and typographic)
@@ -278,7 +379,7 @@ const quoteCutset = " \t\r\"\u201c\u201d\u201e\u00ab\u00bb"
 
 // parseTraceLine parses one trace line; ok is false when line is not one.
 func parseTraceLine(line string) (TraceLine, bool) {
-	line = strings.Trim(line, quoteCutset)
+	line = trimQuotes(line)
 	var t TraceLine
 	switch {
 	case strings.HasPrefix(line, "ERR_"):
@@ -288,11 +389,11 @@ func parseTraceLine(line string) (TraceLine, bool) {
 	default:
 		return t, false
 	}
-	rest := strings.TrimLeft(line[4:], " \t")
+	rest := trimBlanks(line[4:])
 	if !strings.HasPrefix(rest, ":") {
 		return t, false
 	}
-	rest = strings.TrimLeft(rest[1:], " \t")
+	rest = trimBlanks(rest[1:])
 	if !strings.HasPrefix(rest, "MMS(") {
 		return t, false
 	}
@@ -306,8 +407,11 @@ func parseTraceLine(line string) (TraceLine, bool) {
 	rest = skipColon(rest[used+1:])
 	// <file>(<line>): — the first whitespace-delimited word.
 	word := rest
-	if sp := strings.IndexAny(word, " \t"); sp >= 0 {
-		word = word[:sp]
+	for i := 0; i < len(word); i++ {
+		if word[i] == ' ' || word[i] == '\t' {
+			word = word[:i]
+			break
+		}
 	}
 	if p := strings.LastIndexByte(word, '('); p > 0 && !strings.HasPrefix(word, "0x") {
 		if ln, used := atoi(word[p+1:]); used > 0 && p+1+used < len(word) && word[p+1+used] == ')' {
@@ -318,7 +422,7 @@ func parseTraceLine(line string) (TraceLine, bool) {
 	if strings.HasPrefix(rest, "0x") || strings.HasPrefix(rest, "0X") {
 		if hr, ok := parseHex32(rest); ok && hexLen(rest[2:]) == 8 {
 			t.HResult = hr
-			rest = strings.TrimLeft(rest[10:], " \t")
+			rest = trimBlanks(rest[10:])
 			if strings.HasPrefix(rest, "(") {
 				if e := strings.IndexByte(rest, ')'); e > 0 {
 					t.HRText = rest[1:e]
@@ -335,32 +439,33 @@ func parseTraceLine(line string) (TraceLine, bool) {
 // extractDirSync reads the Anchor, Dn and Result values of Directory
 // Synchronization 656/657 (one user per line, up to 50 lines).
 func extractDirSync(f *Fields, s string) {
-	for i := 0; i < len(s); {
-		v := keyValue(s[i:], "Anchor", ':')
-		if v < 0 {
-			break
-		}
-		v += i
+	// The first of each key from one pass over the colons; the rest (656
+	// and 657 only) key by key.
+	va, vd := firstAnchorDn(s)
+	for v := va; v >= 0; {
 		a := token(s[v:])
 		if a != "" {
 			f.Anchors = append(f.Anchors, a)
 		}
-		i = v + len(a)
-	}
-	for i := 0; i < len(s); {
-		v := keyValue(s[i:], "Dn", ':')
-		if v < 0 {
+		i := v + len(a)
+		if i >= len(s) {
 			break
 		}
-		v += i
+		v = sepKey(s, i, "Anchor", ':')
+	}
+	for v := vd; v >= 0; {
 		dn := s[v : v+dnEnd(s[v:])]
 		if dn = strings.TrimSpace(dn); dn != "" {
 			f.DNs = append(f.DNs, dn)
 		}
-		i = v + len(dn)
+		i := v + len(dn)
 		if len(dn) == 0 {
 			i++
 		}
+		if i >= len(s) {
+			break
+		}
+		v = sepKey(s, i, "Dn", ':')
 	}
 	if f.Status == "" && f.TrackingID == "" && len(f.Anchors) > 0 {
 		if r := fieldValue(s, "Result"); r != "" {
@@ -416,6 +521,59 @@ func headerEnd(s string) int {
 		i = j
 	}
 	return len(s)
+}
+
+// sepKey is keyValue(s[from:], key, sep) + from, or -1, found from the
+// separators rather than from the key: each key keyValue accepts ends,
+// after optional blanks, at a sep, so it is the run of letters and digits
+// before one (the whole run, and not following a letter or digit unless it
+// starts at from). It costs little when sep is rare in s.
+func sepKey(s string, from int, key string, sep byte) int {
+	for i := from; i < len(s); {
+		q := strings.IndexByte(s[i:], sep)
+		if q < 0 {
+			return -1
+		}
+		q += i
+		i = q + 1
+		e := q
+		for e > from && (s[e-1] == ' ' || s[e-1] == '\t') {
+			e--
+		}
+		b := e - len(key)
+		if b < from || (b > from && isWordByte(s[b-1])) || !equalFoldASCII(s[b:e], key) {
+			continue
+		}
+		return skipBlanks(s, q+1)
+	}
+	return -1
+}
+
+// firstAnchorDn returns sepKey(s, 0, "Anchor", ':') and
+// sepKey(s, 0, "Dn", ':') from one pass over the colons of s.
+func firstAnchorDn(s string) (anchor, dn int) {
+	anchor, dn = -1, -1
+	for i := 0; i < len(s) && (anchor < 0 || dn < 0); {
+		q := strings.IndexByte(s[i:], ':')
+		if q < 0 {
+			break
+		}
+		q += i
+		i = q + 1
+		e := q
+		for e > 0 && (s[e-1] == ' ' || s[e-1] == '\t') {
+			e--
+		}
+		// The run of letters and digits before e must be the key: its
+		// last bytes, not following a letter or digit.
+		switch {
+		case anchor < 0 && e >= 6 && equalFoldLower(s[e-6:e], "anchor") && (e == 6 || !isWordByte(s[e-7])):
+			anchor = skipBlanks(s, q+1)
+		case dn < 0 && e >= 2 && equalFoldLower(s[e-2:e], "dn") && (e == 2 || !isWordByte(s[e-3])):
+			dn = skipBlanks(s, q+1)
+		}
+	}
+	return anchor, dn
 }
 
 // keyValue finds key in s as a whole word (not preceded by a letter or
@@ -480,8 +638,15 @@ func skipBlanks(s string, j int) int {
 // unwrap joins the lines of a header into one: each line break, with the
 // blanks around it, becomes one space. It returns s itself when s has none.
 func unwrap(s string) string {
-	if !strings.ContainsAny(s, "\r\n") {
+	i := lineEnd(s)
+	if i == len(s) {
 		return s
+	}
+	if trimBreaks(s[i:]) == "" {
+		// Only blanks and line breaks follow the first line break (the
+		// CR before the stack of a CRLF text): the first line, with no
+		// copy.
+		return strings.TrimRight(s[:i], " \t")
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -556,7 +721,7 @@ func contextSplit(s string) int {
 func exceptionType(s string) string {
 	const word = "Exception"
 	for i := 0; i < len(s); {
-		k := strings.Index(s[i:], word)
+		k := indexException(s[i:])
 		if k < 0 {
 			return ""
 		}
@@ -577,11 +742,28 @@ func exceptionType(s string) string {
 	return ""
 }
 
+// indexException is strings.Index(s, "Exception"), found from the
+// "xception", whose "x" is rarer than the "E".
+func indexException(s string) int {
+	for i := 1; i < len(s); {
+		k := strings.Index(s[i:], "xception")
+		if k < 0 {
+			return -1
+		}
+		k += i
+		if s[k-1] == 'E' {
+			return k - 1
+		}
+		i = k + 1
+	}
+	return -1
+}
+
 // bareHResult finds the first "0x8XXXXXXX" code in s that is not part of a
 // longer hex run and returns it with the text in parentheses after it.
 func bareHResult(s string) (uint32, string, bool) {
 	for i := 0; i < len(s); {
-		k := strings.Index(s[i:], "0x8")
+		k := index0x8(s[i:])
 		if k < 0 {
 			return 0, "", false
 		}
@@ -675,19 +857,17 @@ func guidPair(s string) string {
 
 // isGUID reports whether s is 8-4-4-4-12 hex digits.
 func isGUID(s string) bool {
-	if len(s) != 36 {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return false
 	}
-	for i := 0; i < 36; i++ {
-		switch i {
-		case 8, 13, 18, 23:
-			if s[i] != '-' {
-				return false
-			}
-		default:
-			if !isHexByte(s[i]) {
-				return false
-			}
+	return allHex(s[:8]) && allHex(s[9:13]) && allHex(s[14:18]) && allHex(s[19:23]) && allHex(s[24:])
+}
+
+// allHex reports whether every byte of s is a hex digit.
+func allHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isHexByte(s[i]) {
+			return false
 		}
 	}
 	return true
@@ -711,16 +891,20 @@ func token(s string) string {
 
 // lineEnd returns the index of the first CR or LF of s, or len(s).
 func lineEnd(s string) int {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return i
+	end := len(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		end = i
 	}
-	return len(s)
+	if i := strings.IndexByte(s[:end], '\r'); i >= 0 {
+		end = i
+	}
+	return end
 }
 
 func skipColon(s string) string {
-	s = strings.TrimLeft(s, " \t")
+	s = trimBlanks(s)
 	if strings.HasPrefix(s, ":") {
-		s = strings.TrimLeft(s[1:], " \t")
+		s = trimBlanks(s[1:])
 	}
 	return s
 }
@@ -837,11 +1021,31 @@ func upper(c byte) byte {
 	return c
 }
 
+// byteClass holds for each byte value its classes: classWord (an ASCII
+// letter or digit), classHex (a hex digit) and classHost (a letter, digit,
+// "." or "-"). TestByteClass checks it against their definitions.
+const byteClass = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x04\x00\x07\x07\x07\x07\x07\x07\x07\x07\x07\x07\x00\x00\x00\x00\x00\x00" +
+	"\x00\x07\x07\x07\x07\x07\x07\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x00\x00\x00\x00\x00" +
+	"\x00\x07\x07\x07\x07\x07\x07\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x05\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+// The classes of byteClass.
+const (
+	classWord = 1 << iota
+	classHex
+	classHost
+)
+
 func isDigit(c byte) bool    { return c >= '0' && c <= '9' }
-func isLetter(c byte) bool   { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-func isWordByte(c byte) bool { return isLetter(c) || isDigit(c) }
-func isHexByte(c byte) bool  { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
-func isHostByte(c byte) bool { return isWordByte(c) || c == '.' || c == '-' }
+func isLetter(c byte) bool   { return (c|0x20)-'a' < 26 }
+func isWordByte(c byte) bool { return byteClass[c]&classWord != 0 }
+func isHexByte(c byte) bool  { return byteClass[c]&classHex != 0 }
+func isHostByte(c byte) bool { return byteClass[c]&classHost != 0 }
 
 func isUpperWord(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"github.com/evtxscan/evtxscan/parser"
 	"reflect"
 	"strings"
 	"testing"
@@ -331,25 +332,63 @@ func TestFlag(t *testing.T) {
 	}
 }
 
+// BenchmarkExtract is ExtractInto on the test texts and on the records
+// Prepare extracts from generated logs of each mix (as scan reads them:
+// data of the events the correlator reads, one heartbeat per chunk); the
+// -ref runs are the reference (the implementation before its rewrite) on
+// the same records.
 func BenchmarkExtract(b *testing.B) {
-	inputs := []struct {
-		provider string
-		id       uint16
-		data     []string
-	}{
-		{sourcePasswordReset, 31001, []string{text31001}},
-		{sourcePasswordReset, 31002, []string{text31002}},
-		{sourcePasswordReset, 33002, []string{text33002}},
-		{sourceADSync, 6329, []string{text6329}},
-		{sourceADSync, 6329, []string{text6329RPC}},
-		{sourcePasswordReset, 31019, []string{text31019}},
-		{sourceDirSync, 657, []string{text657New}},
+	var texts []extractCase
+	for _, c := range diffTexts() {
+		if len(c.data) > 0 {
+			texts = append(texts, c)
+		}
 	}
-	var f Fields
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		in := inputs[i%len(inputs)]
-		ExtractInto(&f, in.provider, in.id, in.data)
+	sets := []struct {
+		name  string
+		cases func(b *testing.B) []extractCase
+	}{
+		{"texts", func(*testing.B) []extractCase { return texts }},
+		{"entra", func(b *testing.B) []extractCase { return scanCases(b, "entra") }},
+		{"member", func(b *testing.B) []extractCase { return scanCases(b, "member") }},
+	}
+	for _, set := range sets {
+		for _, impl := range []struct {
+			suffix  string
+			extract func(*Fields, string, uint16, []string)
+		}{{"", ExtractInto}, {"-ref", refExtractInto}} {
+			b.Run(set.name+impl.suffix, func(b *testing.B) {
+				cs := set.cases(b)
+				var f Fields
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					c := &cs[i%len(cs)]
+					impl.extract(&f, c.provider, c.id, c.data)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkPrepare is Prepare on the records it extracts from generated
+// logs of each mix, allocation of the Fields included.
+func BenchmarkPrepare(b *testing.B) {
+	for _, mix := range []string{"entra", "member"} {
+		b.Run(mix, func(b *testing.B) {
+			cs := scanCases(b, mix)
+			evs := make([]parser.Event, len(cs))
+			for i, c := range cs {
+				evs[i] = parser.Event{Provider: c.provider, EventID: c.id, Data: c.data}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if Prepare(&evs[i%len(evs)]) == nil {
+					b.Fatal("nothing prepared")
+				}
+			}
+		})
 	}
 }
 

@@ -16,8 +16,8 @@ func Prepare(ev *parser.Event) any {
 	case kindUnrelated, kindOther, kindNoise, kindHashSync:
 		return nil
 	}
-	f := new(Fields)
-	ExtractInto(f, ev.Provider, ev.EventID, ev.Data)
+	f := new(Fields) // zero: extract needs no reset
+	extract(f, ev.Provider, ev.EventID, ev.Data)
 	return f
 }
 

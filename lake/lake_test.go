@@ -571,3 +571,71 @@ func TestOpenURLFile(t *testing.T) {
 		}
 	}
 }
+
+// The data strings are dictionary-encoded until a row group's distinct
+// strings pass dictionaryMaxBytes, then PLAIN: both kinds of pages in one
+// column chunk, every string read back as written, by parquet-go and by
+// DuckDB.
+func TestDataDictionaryFallback(t *testing.T) {
+	dir := t.TempDir()
+	l, _ := Open(dir, Options{Partitioning: Flat})
+	w, err := l.Create("t", "0f", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000
+	// About 2.6 KB each, all distinct.
+	text := func(i int) string {
+		return fmt.Sprintf("%05d %s", i, strings.Repeat(fmt.Sprintf("message %d ", i*7919), 200))
+	}
+	total := 0
+	for i := range n {
+		r := event("t", "0f", i+1, day1)
+		r.Data = []string{text(i), "repeated"}
+		total += len(r.Data[0])
+		if err := w.WriteEvent(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if total <= dictionaryMaxBytes {
+		t.Fatalf("%d bytes of distinct strings do not pass the limit %d", total, dictionaryMaxBytes)
+	}
+	if err := w.Commit(Manifest{Inputs: []string{"t.zip"}, ContentSHA256: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "events", "part-0f.parquet")
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cc := range pf.Metadata().RowGroups[0].Columns {
+		md := cc.MetaData
+		if strings.Join(md.PathInSchema, ".") == "data.list.element" &&
+			(!slices.Contains(md.Encoding, format.RLEDictionary) || !slices.Contains(md.Encoding, format.Plain)) {
+			t.Errorf("data encodings %v, want a dictionary and, past the limit, PLAIN", md.Encoding)
+		}
+	}
+	rows, err := parquet.ReadFile[EventRow](name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n {
+		t.Fatalf("%d rows, want %d", len(rows), n)
+	}
+	for i, r := range rows {
+		if len(r.Data) != 2 || r.Data[0] != text(i) || r.Data[1] != "repeated" {
+			t.Fatalf("row %d: data %.40q…", i, r.Data)
+		}
+	}
+	db := duckdbtest.New(t)
+	res := db.Query(t, "SELECT count(*) AS n, sum(length(data[1])) AS size, count(DISTINCT data[1]) AS distinct_texts FROM read_parquet("+duckdbtest.Quote(name)+")")
+	if got, want := fmt.Sprintf("%v|%v|%v", res[0][0]["n"], res[0][0]["size"], res[0][0]["distinct_texts"]), fmt.Sprintf("%d|%d|%d", n, total, n); got != want {
+		t.Errorf("DuckDB: %s, want %s", got, want)
+	}
+}

@@ -69,7 +69,7 @@ type EventRow struct {
 	UPN           string   `parquet:"upn,optional,dict"`
 	CloudAnchor   string   `parquet:"cloud_anchor,optional,dict"`
 	HResult       string   `parquet:"hresult,optional,dict"`
-	Data          []string `parquet:"data,list"`
+	Data          []string `parquet:"data,list,dict"`
 }
 
 // An AttemptRow is one password reset, change or admin reset: a row of the

@@ -698,6 +698,9 @@ func (t *table[T, P]) newPartFile(rel string) (*partFile[T], error) {
 		parquet.DefaultEncodingFor(parquet.Int32, &parquet.Plain),
 		parquet.DefaultEncodingFor(parquet.Int64, &parquet.Plain),
 		parquet.DefaultEncodingFor(parquet.Boolean, &parquet.Plain),
+		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
+		// The bounds of a page of message texts help no query.
+		parquet.SkipPageBounds("data", "list", "element"),
 		newCreatedBy(l.opts.Version, l.vcs),
 		parquet.KeyValueMetadata("evtxscan.table", t.name),
 	}
@@ -711,6 +714,10 @@ func (t *table[T, P]) newPartFile(rel string) (*partFile[T], error) {
 		buf: make([]T, 0, 128),
 	}, nil
 }
+
+// dictionaryMaxBytes bounds the dictionary of a column in a row group:
+// past it the column's pages are PLAIN for the rest of the row group.
+const dictionaryMaxBytes = 4 << 20
 
 // pageBufferSize is the size of a column's page buffer in a file of
 // table: the writer allocates one per column for each open file, so the

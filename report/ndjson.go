@@ -15,26 +15,38 @@ import (
 func NDJSON(w io.Writer, rep *scan.Report) error {
 	e := newJSONWriter(w, true)
 	if rep.Interrupted != nil {
-		ndjsonLine(e, "interrupted", rep.Interrupted, writeInterruptionFields)
+		e.startLine("interrupted")
+		writeInterruptionFields(e, rep.Interrupted)
+		e.endLine()
 	}
+	// Each kind's fields are written by a direct call, not through a
+	// function value, so that the Attempt At builds stays on the stack.
 	for i := 0; i < rep.Attempts.Len() && e.err == nil; i++ {
 		a := rep.Attempts.At(i)
-		ndjsonLine(e, "attempt", &a, writeAttemptFields)
+		e.startLine("attempt")
+		writeAttemptFields(e, &a)
+		e.endLine()
 	}
 	for i := 0; i < len(rep.Findings) && e.err == nil; i++ {
-		ndjsonLine(e, "finding", &rep.Findings[i], writeFindingFields)
+		e.startLine("finding")
+		writeFindingFields(e, &rep.Findings[i])
+		e.endLine()
 	}
 	for i := 0; i < len(rep.Unattributed) && e.err == nil; i++ {
-		ndjsonLine(e, "unattributed", &rep.Unattributed[i], writeUnattributedFields)
+		e.startLine("unattributed")
+		writeUnattributedFields(e, &rep.Unattributed[i])
+		e.endLine()
 	}
 	return e.flush()
 }
 
-// ndjsonLine writes one line: {"kind":kind, then the members of v}.
-func ndjsonLine[T any](e *jsonWriter, kind string, v *T, fields func(*jsonWriter, *T)) {
+// startLine opens the object of one line, {"kind":kind; endLine closes it.
+func (e *jsonWriter) startLine(kind string) {
 	e.open('{')
 	e.stringField("kind", kind)
-	fields(e, v)
+}
+
+func (e *jsonWriter) endLine() {
 	e.close('}')
 	e.buf = append(e.buf, '\n')
 	e.flushIfFull()

@@ -55,8 +55,9 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Report, error) 
 		ro.NeedData, ro.SampleData = correlate.NeedsData, correlate.SamplesData
 	}
 	if ro.Prepare == nil {
-		// The fields the correlator reads are extracted by the decoders.
-		ro.Prepare = correlate.Prepare
+		// The fields the correlator reads are extracted by the decoders,
+		// and the evidence it keeps of long texts reduced there.
+		ro.Prepare = correlate.PrepareFor(cat)
 	}
 	tenants := tenantNames(paths, opt.Tenant)
 	p, err := analyzePass(ctx, paths, ro, opt, cat, tenants, nil)

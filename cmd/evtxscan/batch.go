@@ -43,7 +43,7 @@ type batchFlags struct {
 // take them (pflag or cobra).
 func (bf *batchFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&bf.partition, "partition", "tenant,month", "parquet: folder layout of the tables: tenant,month, tenant,date, tenant or none (events and attempts by tenant and time, the other tables by tenant); a lake keeps the layout it was created with")
-	fs.IntVar(&bf.jobs, "jobs", runtime.GOMAXPROCS(0), "parquet: tenants read at once (sharing a pool of --jobs × --workers chunk decoders)")
+	fs.IntVar(&bf.jobs, "jobs", runtime.GOMAXPROCS(0), "parquet: tenants read at once (sharing one pool of chunk decoders, as many as the larger of --jobs and --workers)")
 	fs.BoolVar(&bf.resume, "resume", false, "parquet: skip tenants already written completely to --out by the same evtxscan version and lake schema, from the same input with the same options")
 	fs.StringVar(&bf.shard, "shard", "", "parquet: I/N, write only shard I of N (1-based) of the tenants, chosen by a hash of the tenant name; auto takes it from a job array: JOB_COMPLETION_INDEX (Kubernetes Indexed Job), SLURM_ARRAY_TASK_ID (Slurm), AZ_BATCH_TASK_ID (Azure Batch)")
 	fs.IntVar(&bf.shardCount, "shard-count", 0, "parquet: with --shard auto, the number of shards (default: JOB_COMPLETIONS, SLURM_ARRAY_TASK_COUNT or EVTXSCAN_SHARD_COUNT)")

@@ -15,11 +15,14 @@ import (
 // signalChild starts evtxscan with args, feeding its standard input with
 // a log: the header of healthy-day.evtx, then its chunks over and over
 // (endless), or only once and then nothing while the pipe stays open
-// (stalled). It sends sigs once the scan has read for a while, 100 ms
-// apart, and returns the exit status, standard output and
-// standard error; a child still running 5 s after the signal fails the
-// test (a hang).
-func signalChild(t *testing.T, bin string, stalled bool, sigs []os.Signal, args ...string) (int, string, string) {
+// (stalled). main waits grace after the first signal (stopGraceEnv: long
+// enough for the partial report however loaded the machine, except where
+// the test is of the grace). It sends sigs once the scan has read for a
+// while, 100 ms apart, and returns the exit status, standard output and
+// standard error; the time from the signal to the exit is logged, not
+// asserted; a child still running 5 s after the grace fails the test (a
+// hang).
+func signalChild(t *testing.T, bin string, grace time.Duration, stalled bool, sigs []os.Signal, args ...string) (int, string, string) {
 	t.Helper()
 	log, err := os.ReadFile(filepath.Join("..", "..", "testdata", "evtx", "healthy-day.evtx"))
 	if err != nil {
@@ -27,6 +30,7 @@ func signalChild(t *testing.T, bin string, stalled bool, sigs []os.Signal, args 
 	}
 	header, chunks := log[:4096], log[4096:]
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), stopGraceEnv+"="+grace.String())
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -50,21 +54,33 @@ func signalChild(t *testing.T, bin string, stalled bool, sigs []os.Signal, args 
 	}()
 	<-fed
 	time.Sleep(300 * time.Millisecond)
+	waited := make(chan error, 1)
+	var took time.Duration
+	start := time.Now()
+	go func() {
+		err := cmd.Wait()
+		took = time.Since(start)
+		waited <- err
+	}()
 	for _, sig := range sigs {
 		cmd.Process.Signal(sig)
 		time.Sleep(100 * time.Millisecond)
 	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
 	select {
 	case <-waited:
-	case <-time.After(5 * time.Second):
+	case <-time.After(grace + 5*time.Second):
 		cmd.Process.Kill()
 		<-waited
-		t.Fatalf("%v: still running 5 s after the signal\n%s", sigs, errb.String())
+		t.Fatalf("%v: still running %v after the signal\n%s", sigs, grace+5*time.Second, errb.String())
 	}
+	t.Logf("%v: exit %d %v after the first signal", sigs, cmd.ProcessState.ExitCode(), took.Round(time.Millisecond))
 	return cmd.ProcessState.ExitCode(), out.String(), errb.String()
 }
+
+// reportGrace is the grace the tests give main for a partial report: what
+// the tests check is the report, not how fast a loaded machine makes it
+// (the measured stop is logged).
+const reportGrace = 20 * time.Second
 
 // SIGINT and SIGTERM stop a scan while its input is still coming: it
 // reports what it read, marked partial, in every format (to --out
@@ -85,7 +101,7 @@ func signalPartialReport(t *testing.T, bin string) {
 				dir := t.TempDir()
 				out := filepath.Join(dir, "report."+tc.format)
 				os.WriteFile(out, []byte("previous report"), 0o644)
-				code, stdout, stderr := signalChild(t, bin, false, []os.Signal{sig}, "scan", "--format", tc.format, "--out", out, "-")
+				code, stdout, stderr := signalChild(t, bin, reportGrace, false, []os.Signal{sig}, "scan", "--format", tc.format, "--out", out, "-")
 				if code != exitInterrupted {
 					t.Errorf("exit %d, want %d\n%s", code, exitInterrupted, stderr)
 				}
@@ -127,19 +143,20 @@ func signalPartialReport(t *testing.T, bin string) {
 // does not wait for the second.
 func signalCannotFinish(t *testing.T, bin string) {
 	for _, tc := range []struct {
-		name string
-		sigs []os.Signal
-		want string
+		name  string
+		grace time.Duration
+		sigs  []os.Signal
+		want  string
 	}{
-		{"grace", []os.Signal{syscall.SIGTERM}, "evtxscan: interrupted: the partial results could not be finished within 1s; exiting without them\n"},
+		{"grace", stopGrace, []os.Signal{syscall.SIGTERM}, "evtxscan: interrupted: the partial results could not be finished within 1s; exiting without them\n"},
 		// Two signals pending at once are delivered in the kernel's order
 		// (SIGINT first): the message names the one that came second.
-		{"second signal", []os.Signal{syscall.SIGTERM, os.Interrupt}, "again: exiting at once, without the partial results\n"},
+		{"second signal", reportGrace, []os.Signal{syscall.SIGTERM, os.Interrupt}, "again: exiting at once, without the partial results\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "report.json")
 			os.WriteFile(out, []byte("previous report"), 0o644)
-			code, _, stderr := signalChild(t, bin, true, tc.sigs, "scan", "--format", "json", "--out", out, "-")
+			code, _, stderr := signalChild(t, bin, tc.grace, true, tc.sigs, "scan", "--format", "json", "--out", out, "-")
 			if code != exitInterrupted {
 				t.Errorf("exit %d, want %d\n%s", code, exitInterrupted, stderr)
 			}
@@ -160,7 +177,7 @@ func signalCannotFinish(t *testing.T, bin string) {
 func signalStopsDump(t *testing.T, bin string) {
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
 		t.Run(signalName(sig), func(t *testing.T) {
-			code, stdout, stderr := signalChild(t, bin, false, []os.Signal{sig}, "dump", "-")
+			code, stdout, stderr := signalChild(t, bin, reportGrace, false, []os.Signal{sig}, "dump", "-")
 			if code != exitInterrupted {
 				t.Errorf("exit %d, want %d\n%s", code, exitInterrupted, stderr)
 			}
