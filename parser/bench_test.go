@@ -166,6 +166,7 @@ func BenchmarkDecodeChunks(b *testing.B) {
 							var evs []Event
 							for c := k; c < len(chunks); c += g {
 								evs = d.decodeChunk(chunks[c], c, 0, true, false, slot{events: evs}).events
+								clear(evs) // as chunkResult.release does
 							}
 						}()
 					}

@@ -3,9 +3,9 @@ package parser
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
+	"slices"
 )
 
 // Sizes of the EVTX format.
@@ -14,6 +14,9 @@ const (
 	ChunkSize       = 65536 // every chunk
 	chunkHeaderSize = 512   // chunk header, string and template tables
 )
+
+// minOutSize is the least a chunk's NDJSON buffer starts with.
+const minOutSize = 16 << 10
 
 var (
 	chunkMagic  = []byte("ElfChnk\x00")
@@ -57,10 +60,7 @@ func allZero(b []byte) bool {
 // chunkHeaderCRC is the checksum Windows stores at offset 124 of a chunk:
 // CRC32 of bytes 0–119 and 128–511.
 func chunkHeaderCRC(b []byte) uint32 {
-	h := crc32.NewIEEE()
-	h.Write(b[:120])
-	h.Write(b[128:chunkHeaderSize])
-	return h.Sum32()
+	return crc32.Update(crc32.ChecksumIEEE(b[:120]), crc32.IEEETable, b[128:chunkHeaderSize])
 }
 
 // validRecord reports whether a record starts at off: magic, a plausible
@@ -87,7 +87,8 @@ func validRecord(b []byte, off int) (size int, ok bool) {
 // have been updated after the last records were written; in a clean file
 // they are slack left over from earlier use of the chunk.
 //
-// The events are appended to sl.events[:0], a slice to reuse, or nil; in
+// The events are appended to sl.events[:0], a slice to reuse whose
+// elements up to its capacity are zero (release clears them), or nil; in
 // NDJSON mode their lines to sl.out[:0].
 func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty bool, sl slot) chunkResult {
 	evs := sl.events
@@ -146,7 +147,10 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 	if ndjson {
 		d.out = sl.out[:0]
 		if d.out == nil {
-			d.out = make([]byte, 0, 2*ChunkSize)
+			// Sized from the chunk before: a buffer of the largest size
+			// lines can take would make a Pool's workers, which fill
+			// one per chunk of a batch, allocate megabytes per file.
+			d.out = make([]byte, 0, max(d.outLen+d.outLen/8, minOutSize))
 		}
 		d.jsonEnds = d.jsonEnds[:0]
 	}
@@ -190,8 +194,15 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 				res.last = wt
 			}
 		}
-		res.events = append(res.events, Event{Path: path, Chunk: seq, Offset: offset + int64(off)})
+		// The slots past the slice's length are zero (see release): a
+		// record's is set where it needs to be, and put back to zero
+		// when the record is not kept.
+		if len(res.events) == cap(res.events) {
+			res.events = slices.Grow(res.events, 1)
+		}
+		res.events = res.events[:len(res.events)+1]
 		ev := &res.events[len(res.events)-1]
+		ev.Path, ev.Chunk, ev.Offset = path, seq, offset+int64(off)
 		mark := len(d.out)
 		d.recStart = mark
 		err := d.decodeRecord(off, size, ev)
@@ -207,17 +218,21 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 			if p := d.opts.prepare; p != nil {
 				ev.Prepared = p(ev)
 			}
-		case errors.Is(err, errFiltered):
+		case err == errFiltered: // never wrapped (decodeRecord)
+			// decodeRecord set no other field of a record it leaves out.
+			ev.Path, ev.Chunk, ev.Offset, ev.RecordID = "", 0, 0, 0
 			res.filtered++
 			res.events = res.events[:len(res.events)-1]
 		default:
 			res.skipped++
+			rec := ev.RecordID
+			*ev = Event{}
 			res.events = res.events[:len(res.events)-1]
 			if cause := err.Error(); cause == lastCause {
 				res.damage[len(res.damage)-1].More++
 			} else {
 				lastCause = cause
-				damage(off, ev.RecordID, err)
+				damage(off, rec, err)
 			}
 		}
 		if err == nil {
@@ -227,6 +242,7 @@ func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty 
 	}
 	d.events = len(res.events)
 	if ndjson {
+		d.outLen = len(d.out)
 		res.out = d.out
 		d.out = nil
 		prev := 0

@@ -4,10 +4,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Token values of BinXML used by the decoder's own reading.
@@ -70,16 +72,20 @@ type chunkDecoder struct {
 	plans    map[int]*plan
 	planErrs map[int]error
 
-	vals    []value           // substitution values: the record's, then nested ones
-	sbuf    []byte            // System field text
-	dbuf    []byte            // data strings of one record, back to back
-	ends    []int             // end of each data string in dbuf
-	intern  map[string]string // System field strings handed out before
-	raw     map[string]string // the same, by value type and bytes
-	kbuf    []byte            // key for raw
-	work    int               // nested value bytes expanded for the record (see maxRecordBytes)
-	events  int               // events of the last chunk, to size the next
-	sampled []sampleKey       // SampleData events given data in this chunk
+	vals     []value           // substitution values: the record's, then nested ones
+	sbuf     []byte            // System field text
+	dbuf     []byte            // data strings of one record, back to back
+	ends     []int             // end of each data string in dbuf
+	intern   map[string]string // System field strings handed out before
+	raw      map[string]string // the same, by value type and bytes
+	kbuf     []byte            // key for raw
+	work     int               // nested value bytes expanded for the record (see maxRecordBytes)
+	events   int               // events of the last chunk, to size the next
+	recent   [8]recentPlan     // plans looked up last in the chunk, by key
+	kept     [4]keepMemo       // Keep's answers for provider strings handed out
+	nextKept int
+	outLen   int         // NDJSON bytes of the last chunk, to size the next
+	sampled  []sampleKey // SampleData events given data in this chunk
 
 	// NDJSON mode (ndjson.go)
 	out      []byte     // the lines of the chunk's events
@@ -107,7 +113,50 @@ func (d *chunkDecoder) reset(data []byte) {
 	d.data = data
 	clear(d.plans)
 	clear(d.planErrs)
+	d.recent = [8]recentPlan{}
+	d.kept = [4]keepMemo{}
 	d.sampled = d.sampled[:0]
+}
+
+// A recentPlan is a plan the decoder looked up in the chunk at hand, and
+// whether Keep keeps its records when their provider is the template's own
+// text (keepUnknown until asked): the records of a chunk use a few
+// templates, most of them written before, and a look-up in a small array
+// costs less than one in the chunk's map.
+type recentPlan struct {
+	key  int
+	p    *plan
+	keep int8
+}
+
+// Answers of Keep in recentPlan.keep.
+const (
+	keepUnknown = iota
+	keepYes
+	keepNo
+)
+
+// A keepMemo is what Keep said of a provider string. The decoder hands out
+// the same string for the same text (str), so one comparison of pointers
+// tells the answer again; it is kept for the chunk at hand only, as the
+// decoder may serve another Reader, with another Keep, in the next.
+type keepMemo struct {
+	s    string
+	keep bool
+}
+
+// keeps calls the Keep filter, or tells its answer again.
+func (d *chunkDecoder) keeps(keep func(string) bool, s string) bool {
+	p := unsafe.StringData(s)
+	for i := range d.kept {
+		if m := &d.kept[i]; unsafe.StringData(m.s) == p && len(m.s) == len(s) && p != nil {
+			return m.keep
+		}
+	}
+	k := keep(s)
+	d.kept[d.nextKept] = keepMemo{s, k}
+	d.nextKept = (d.nextKept + 1) % len(d.kept)
+	return k
 }
 
 // wantData tells whether an event's data strings are decoded (see
@@ -171,28 +220,60 @@ func (d *chunkDecoder) instance(p int, limit int) (defOff int, vals []value, err
 	if n < 0 || n > (limit-q)/4 {
 		return 0, nil, fmt.Errorf("substitution count %d at %#x: %w", n, q-4, ErrTruncated)
 	}
-	all := d.vals
-	start := len(all)
+	start := len(d.vals)
+	d.vals = slices.Grow(d.vals, n)[:start+n]
+	vals = d.vals[start:]
 	vp := q + 4*n
 	desc := c[q : q+4*n]
-	for i := 0; i+4 <= len(desc); i += 4 {
-		size := int(binary.LittleEndian.Uint16(desc[i:]))
-		if vp+size > limit {
-			return 0, nil, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i/4, size, vp, ErrTruncated)
-		}
-		all = append(all, value{off: uint32(vp), size: uint16(size), typ: desc[i+2]})
-		vp += size
+	for i := range vals {
+		e := desc[4*i : 4*i+4]
+		vals[i] = value{off: uint32(vp), size: uint16(e[0]) | uint16(e[1])<<8, typ: e[2]}
+		vp += int(vals[i].size)
 	}
-	d.vals = all
-	return defOff, all[start:], nil
+	if vp > limit {
+		// Sizes are not negative: some value runs past the record. Name
+		// the first.
+		d.vals = d.vals[:start]
+		for i := range vals {
+			if v := vals[i]; int(v.off)+int(v.size) > limit {
+				return 0, nil, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i, v.size, v.off, ErrTruncated)
+			}
+		}
+	}
+	return defOff, vals, nil
 }
 
 // plan returns the compiled plan of the template definition at defOff.
 func (d *chunkDecoder) plan(defOff int, dataOnly bool) (*plan, error) {
+	rp, err := d.recentPlan(defOff, dataOnly)
+	if err != nil {
+		return nil, err
+	}
+	return rp.p, nil
+}
+
+// recentPlan returns the plan of the template definition at defOff, as
+// plan does, in its slot of d.recent.
+func (d *chunkDecoder) recentPlan(defOff int, dataOnly bool) (*recentPlan, error) {
 	key := defOff
 	if dataOnly {
 		key = -defOff
 	}
+	rp := &d.recent[uint(key)%uint(len(d.recent))]
+	if rp.p != nil && rp.key == key {
+		return rp, nil
+	}
+	p, err := d.lookupPlan(key, defOff, dataOnly)
+	if err != nil {
+		return nil, err
+	}
+	*rp = recentPlan{key: key, p: p}
+	return rp, nil
+}
+
+// lookupPlan finds or compiles the plan of the definition at defOff: in
+// the chunk's map, in the plan cache, or parsed.
+func (d *chunkDecoder) lookupPlan(key, defOff int, dataOnly bool) (*plan, error) {
 	if p, ok := d.plans[key]; ok {
 		return p, nil
 	}
@@ -370,6 +451,7 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	}
 	p += 4
 	var pl *plan
+	var rp *recentPlan
 	var vals []value
 	d.vals = d.vals[:0]
 	if c[p] == tokTemplateInstance {
@@ -378,9 +460,10 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
 		}
 		vals = vs
-		if pl, err = d.plan(defOff, false); err != nil {
+		if rp, err = d.recentPlan(defOff, false); err != nil {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
 		}
+		pl = rp.p
 	} else {
 		if pl, err = parseFragment(c, p, limit, false); err != nil {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
@@ -388,8 +471,23 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	}
 	name := d.str(pl.provider, vals)
 	source := d.str(pl.sourceName, vals)
-	if keep := d.opts.keep; keep != nil && !keep(name) && (source == "" || !keep(source)) {
-		return errFiltered
+	if keep := d.opts.keep; keep != nil {
+		if rp != nil && rp.keep != keepUnknown {
+			if rp.keep == keepNo {
+				return errFiltered
+			}
+		} else {
+			kept := d.keeps(keep, name) || source != "" && d.keeps(keep, source)
+			if rp != nil && pl.staticProvider() {
+				rp.keep = keepNo
+				if kept {
+					rp.keep = keepYes
+				}
+			}
+			if !kept {
+				return errFiltered
+			}
+		}
 	}
 	ev.Provider = name
 	if ev.Provider == "" {

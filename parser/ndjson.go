@@ -381,9 +381,15 @@ func (d *chunkDecoder) collectJSON(pl *plan, vals []value, limit, depth int) err
 				d.elem(d.tbuf[prev:e])
 				prev = e
 			}
-		default:
+		case v.typ == typeAnsi:
 			d.tbuf = appendValue(d.tbuf[:0], v.typ, v.bytes(d.data))
 			d.elem(d.tbuf)
+		default:
+			// Numbers, hexadecimal, GUIDs, SIDs and times are ASCII
+			// with nothing to escape: written in place.
+			d.openElem()
+			d.out = appendValue(d.out, v.typ, v.bytes(d.data))
+			d.out = append(d.out, '"')
 		}
 	}
 	return d.overBudget()

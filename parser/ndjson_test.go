@@ -290,3 +290,28 @@ func TestNDJSONBudget(t *testing.T) {
 		t.Errorf("%d bytes of lines, %d events kept from a refused record", len(res.out), len(res.events))
 	}
 }
+
+// collectJSON writes the scalar values other than strings without
+// escaping them: what appendValue makes of any bytes of those types must
+// be what appendJSONChars leaves as it is.
+func TestScalarValuesNeedNoEscape(t *testing.T) {
+	types := []byte{typeNull, typeInt8, typeUint8, typeInt16, typeUint16, typeInt32, typeUint32,
+		typeInt64, typeUint64, typeReal32, typeReal64, typeBool, typeBinary, typeGUID, typeSizeT,
+		typeFileTime, typeSysTime, typeSID, typeHex32, typeHex64, 0x16, 0x7f}
+	rng := rand.New(rand.NewSource(1))
+	for _, typ := range types {
+		for i := 0; i < 2000; i++ {
+			b := make([]byte, rng.Intn(40))
+			rng.Read(b)
+			if i%3 == 0 {
+				for k := range b {
+					b[k] = 0xff // extremes: NaN, negative, the largest counts
+				}
+			}
+			got := appendValue(nil, typ, b)
+			if esc := appendJSONChars(nil, got); !bytes.Equal(esc, got) {
+				t.Fatalf("type %#x, % x: %q needs escaping (%q)", typ, b, got, esc)
+			}
+		}
+	}
+}

@@ -12,7 +12,8 @@ import "sync"
 // pool's size takes the place of Reader.Workers. The goroutines are
 // started when a Reader first needs them, no more than the file at hand has
 // batches of chunks to decode (a file of 16 chunks or fewer is decoded by
-// the goroutine calling Read), and they wait for the next file in between.
+// the goroutine calling Read; with Reader.NDJSON, a file of fewer than two
+// batches per goroutine), and they wait for the next file in between.
 // Several Readers may use one Pool at the same time.
 //
 // Close the Readers, then the Pool: Close stops its goroutines and waits for

@@ -104,6 +104,59 @@ func TestPoolSmallFileNoGoroutine(t *testing.T) {
 	}
 }
 
+// A file is decoded on the pool's goroutines when it has a batch for
+// each, and in NDJSON mode (dump) when it has ndjsonBatchesPerWorker for
+// each; else by the goroutine calling Read.
+func TestPoolGoroutinesForFileSize(t *testing.T) {
+	big := sample(t, "hayabusa/DeepBlueCLI_many-events-application.evtx")
+	have := (len(big) - HeaderBlockSize) / ChunkSize
+	file := func(chunks int) []byte {
+		b := append([]byte(nil), big[:HeaderBlockSize]...)
+		for i := 0; i < chunks; i++ {
+			off := HeaderBlockSize + i%have*ChunkSize
+			b = append(b, big[off:off+ChunkSize]...)
+		}
+		binary.LittleEndian.PutUint16(b[42:], uint16(chunks))
+		binary.LittleEndian.PutUint32(b[124:], crc32.ChecksumIEEE(b[:120]))
+		return b
+	}
+	cases := []struct {
+		chunks      int
+		ndjson      bool
+		wantRunning int
+	}{
+		{16, false, 0},
+		{17, false, 2},
+		{2*ndjsonBatchesPerWorker*batchChunks - 1, true, 0},
+		{ndjsonBatchesPerWorker*batchChunks - 1, true, 0},
+		{2 * ndjsonBatchesPerWorker * batchChunks, true, 2},
+	}
+	for _, c := range cases {
+		pool := NewPool(2)
+		r := NewReader(bytes.NewReader(file(c.chunks)))
+		r.Pool = pool
+		r.NDJSON = c.ndjson
+		n := 0
+		for {
+			if _, err := r.Read(); err != nil {
+				if err != io.EOF {
+					t.Fatal(err)
+				}
+				break
+			}
+			n++
+		}
+		r.Close()
+		pool.mu.Lock()
+		running := pool.running
+		pool.mu.Unlock()
+		pool.Close()
+		if running != c.wantRunning || n == 0 {
+			t.Errorf("%d chunks, NDJSON %v: %d goroutines started (want %d), %d events", c.chunks, c.ndjson, running, c.wantRunning, n)
+		}
+	}
+}
+
 // Readers on several goroutines share a Pool; each gets its own events.
 func TestPoolConcurrentReaders(t *testing.T) {
 	big := sample(t, "hayabusa/DeepBlueCLI_many-events-application.evtx")

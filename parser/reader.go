@@ -72,8 +72,10 @@ type Reader struct {
 	// chunks are decoded by the goroutine calling Read.
 	Workers int
 	// Keep, when set, selects records by provider name (or event source
-	// name) before the rest of the record is decoded. With Workers > 1 it
-	// is called from several goroutines at once.
+	// name) before the rest of the record is decoded. Its answer must
+	// depend on the name only: a decoder tells it again for a name it
+	// asked about before in the chunk, instead of asking per record. With Workers > 1 it is called from several
+	// goroutines at once.
 	Keep func(provider string) bool
 	// NeedData, when set, tells for each event Keep kept whether its data
 	// strings are wanted, from its provider (as in Event.Provider) and event
@@ -251,12 +253,18 @@ func (r *Reader) start() error {
 		}
 	}
 	// As many goroutines as the file has batches, when the header tells:
-	// a file of one batch is decoded by the goroutine calling Read.
+	// a file of one batch is decoded by the goroutine calling Read. In
+	// NDJSON mode, where that goroutine only writes the lines out, each
+	// goroutine must have ndjsonBatchesPerWorker batches to decode.
 	workers := 0
 	if r.pool != nil {
 		workers = r.pool.workers
 		if c := int(h.ChunkCount); c > 0 {
-			workers = min(workers, (c+batchChunks-1)/batchChunks)
+			batches := (c + batchChunks - 1) / batchChunks
+			if r.NDJSON {
+				batches = c / (ndjsonBatchesPerWorker * batchChunks)
+			}
+			workers = min(workers, batches)
 		}
 	}
 	r.life.Lock()

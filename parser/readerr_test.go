@@ -198,7 +198,9 @@ func TestStopWithinChunk(t *testing.T) {
 			rd.Workers = workers
 			rd.Context = ctx
 			var calls, after atomic.Int32
-			rd.Keep = func(string) bool {
+			// Prepare runs once per record decoded (Keep's answers are
+			// remembered per provider).
+			rd.Prepare = func(*Event) any {
 				if rd.stopped.Load() {
 					after.Add(1)
 				}
@@ -214,7 +216,7 @@ func TestStopWithinChunk(t *testing.T) {
 						runtime.Gosched()
 					}
 				}
-				return true
+				return nil
 			}
 			n, err := readWithDeadline(t, rd, 10*time.Second)
 			want := ErrClosed

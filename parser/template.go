@@ -27,6 +27,17 @@ func (f field) single() (int, bool) {
 	return 0, false
 }
 
+// static reports whether a field is text of the template's own, with no
+// substitution.
+func (f field) static() bool {
+	for _, p := range f {
+		if p.sub >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // A plan says where each normalized field of an Event comes from in a
 // template: static text or a substitution slot. It is compiled once per
 // distinct template definition of a file (see planCache), and is not
@@ -37,6 +48,12 @@ type plan struct {
 	recordID, channel, computer, userID       field
 	data                                      []item // data strings, in document order
 	system                                    bool   // the template has a System block
+}
+
+// staticProvider reports whether the provider and source names of the
+// plan's events are the template's own text, the same for each of them.
+func (p *plan) staticProvider() bool {
+	return p.provider.static() && p.sourceName.static()
 }
 
 // An item is where one or more data strings come from. The content of a

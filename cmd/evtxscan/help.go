@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -80,7 +81,7 @@ func writeHelp(w io.Writer, c *cobra.Command, width int) {
 }
 
 // tableRow is a line of a two-column table: "  key  text".
-var tableRow = regexp.MustCompile(`^(\s+\S+\s{2,})\S`)
+var tableRow = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\s+\S+\s{2,})\S`) })
 
 // wrapText wraps every line of s to width columns. An indented line keeps
 // its indent; a table row ("  0  text") wraps under its second column.
@@ -93,12 +94,12 @@ func wrapText(s string, width int) string {
 		}
 		first := line[:len(line)-len(strings.TrimLeft(line, " "))]
 		rest := first
-		if m := tableRow.FindStringSubmatch(line); m != nil {
+		if m := tableRow().FindStringSubmatch(line); m != nil {
 			first = m[1]
 			rest = strings.Repeat(" ", utf8.RuneCountInString(m[1]))
 		}
 		text := line[len(first):]
-		if m := tableRow.FindStringSubmatch(line); m == nil {
+		if m := tableRow().FindStringSubmatch(line); m == nil {
 			text = strings.TrimLeft(line, " ")
 		}
 		out = append(out, wrapWords(first, rest, text, width)...)
@@ -130,11 +131,13 @@ func wrapWords(first, rest, text string, width int) []string {
 }
 
 // numberMessage rewrites the number parsing errors of flag values.
-var numberMessage = regexp.MustCompile(`strconv\.Parse\w+: parsing "[^"]*": (invalid syntax|value out of range)`)
+var numberMessage = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`strconv\.Parse\w+: parsing "[^"]*": (invalid syntax|value out of range)`)
+})
 
 // userMessage is err's message for a person: no Go function names.
 func userMessage(err error) string {
-	return safeterm.String(numberMessage.ReplaceAllStringFunc(err.Error(), func(s string) string {
+	return safeterm.String(numberMessage().ReplaceAllStringFunc(err.Error(), func(s string) string {
 		if strings.HasSuffix(s, "out of range") {
 			return "out of range"
 		}
