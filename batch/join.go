@@ -73,9 +73,12 @@ func groups(n int, done map[int]unitDone) [][]int {
 // heartbeats do not disagree on the Entra tenant id, those units in
 // ascending order.
 func shared(n int, done map[int]unitDone) map[string][]int {
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	split := splitNames(all, done)
 	units := map[string][]int{}
-	ids := map[string]string{}
-	split := map[string]bool{}
 	for i := range n {
 		for _, s := range done[i].servers {
 			if s.Name == "" {
@@ -84,13 +87,6 @@ func shared(n int, done map[int]unitDone) map[string][]int {
 			if us := units[s.Name]; len(us) == 0 || us[len(us)-1] != i {
 				units[s.Name] = append(us, i)
 			}
-			if s.EntraTenantID == "" {
-				continue
-			}
-			if id, ok := ids[s.Name]; ok && id != s.EntraTenantID {
-				split[s.Name] = true
-			}
-			ids[s.Name] = s.EntraTenantID
 		}
 	}
 	for name, us := range units {
