@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/evtxscan/evtxscan/internal/jsonstr"
 )
 
 // NDJSON encoding of events, done by the goroutines that decode.
@@ -25,82 +27,6 @@ import (
 // decoder's output buffer: no string is made for them, and Event.Data is
 // left nil.
 
-// jsonHex is what encoding/json writes \u escapes with.
-const jsonHex = "0123456789abcdef"
-
-// jsonSafe tells the ASCII bytes encoding/json writes as they are (with
-// HTML escaping off).
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for i := 0x20; i < utf8.RuneSelf; i++ {
-		t[i] = i != '"' && i != '\\'
-	}
-	return t
-}()
-
-// appendJSONASCII appends the escape of an ASCII byte that is not safe.
-func appendJSONEscape(dst []byte, c byte) []byte {
-	switch c {
-	case '\\', '"':
-		return append(dst, '\\', c)
-	case '\b':
-		return append(dst, '\\', 'b')
-	case '\f':
-		return append(dst, '\\', 'f')
-	case '\n':
-		return append(dst, '\\', 'n')
-	case '\r':
-		return append(dst, '\\', 'r')
-	case '\t':
-		return append(dst, '\\', 't')
-	}
-	return append(dst, '\\', 'u', '0', '0', jsonHex[c>>4], jsonHex[c&0xf])
-}
-
-// appendJSONString appends s as a JSON string, quotes included, as
-// encoding/json writes it with HTML escaping off: invalid UTF-8 becomes
-// \ufffd, U+2028 and U+2029 are escaped.
-func appendJSONString[S string | []byte](dst []byte, s S) []byte {
-	dst = append(dst, '"')
-	dst = appendJSONChars(dst, s)
-	return append(dst, '"')
-}
-
-// appendJSONChars appends the characters of s escaped for a JSON string.
-func appendJSONChars[S string | []byte](dst []byte, s S) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			dst = appendJSONEscape(dst, c)
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', jsonHex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
-}
-
 // hasBelow16 reports whether one of the four 16-bit units of x is below n
 // (n < 0x80), when every unit is below 0x80.
 func hasBelow16(x uint64, n uint64) bool {
@@ -108,7 +34,7 @@ func hasBelow16(x uint64, n uint64) bool {
 }
 
 // appendUTF16JSON appends little-endian UTF-16 bytes, up to the first NUL,
-// escaped for a JSON string (without quotes): what appendJSONChars makes of
+// escaped for a JSON string (without quotes): what jsonstr.AppendChars makes of
 // what decodeUTF16 makes of them. It returns the number of bytes of b read,
 // the NUL included.
 func appendUTF16JSON(dst []byte, b []byte) ([]byte, int) {
@@ -135,13 +61,13 @@ func appendUTF16JSON(dst []byte, b []byte) ([]byte, int) {
 		case u == 0:
 			return dst, i
 		case u < utf8.RuneSelf:
-			if jsonSafe[u] {
+			if jsonstr.Safe(byte(u)) {
 				dst = append(dst, byte(u))
 			} else {
-				dst = appendJSONEscape(dst, byte(u))
+				dst = jsonstr.AppendEscape(dst, byte(u))
 			}
 		case u == '\u2028' || u == '\u2029':
-			dst = append(dst, '\\', 'u', '2', '0', '2', jsonHex[u&0xf])
+			dst = jsonstr.AppendLineSep(dst, u)
 		case u < 0xd800 || u >= 0xe000:
 			dst = utf8.AppendRune(dst, u)
 		case u < 0xdc00 && i+2 <= n:
@@ -228,7 +154,7 @@ func civil(days int64) (year, month, day int) {
 // jsonPrefix is the start of every line of a file: `{"path":"...","chunk":`.
 func jsonPrefix(path string) []byte {
 	b := append([]byte(nil), `{"path":`...)
-	b = appendJSONString(b, path)
+	b = jsonstr.AppendQuoted(b, path)
 	return append(b, `,"chunk":`...)
 }
 
@@ -258,7 +184,7 @@ func (c *jsonStr) append(dst []byte, s string) []byte {
 	e := &c.e[c.next]
 	c.next = (c.next + 1) % len(c.e)
 	e.p, e.n = p, len(s)
-	e.enc = appendJSONString(e.enc[:0], s)
+	e.enc = jsonstr.AppendQuoted(e.enc[:0], s)
 	return append(dst, e.enc...)
 }
 
@@ -331,7 +257,7 @@ func (d *chunkDecoder) openElem() {
 // elem writes one data string given as UTF-8.
 func (d *chunkDecoder) elem(s []byte) {
 	d.openElem()
-	d.out = appendJSONChars(d.out, s)
+	d.out = jsonstr.AppendChars(d.out, s)
 	d.out = append(d.out, '"')
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/evtxscan/evtxscan/internal/jsonstr"
 )
 
 // refEvent is Event as the NDJSON line writes it, for encoding/json to
@@ -210,7 +212,7 @@ func check(t *testing.T, b []byte) {
 	}
 }
 
-// appendJSONString writes what encoding/json writes, invalid UTF-8
+// jsonstr.AppendQuoted writes what encoding/json writes, invalid UTF-8
 // included.
 func TestAppendJSONString(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
@@ -221,10 +223,10 @@ func TestAppendJSONString(t *testing.T) {
 			s += pick[rng.Intn(len(pick))]
 		}
 		want := append(append([]byte{'"'}, jsonOf(t, s)...), '"')
-		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+		if got := jsonstr.AppendQuoted(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}
-		if got := appendJSONString(nil, []byte(s)); !bytes.Equal(got, want) {
+		if got := jsonstr.AppendQuoted(nil, []byte(s)); !bytes.Equal(got, want) {
 			t.Fatalf("%q as bytes: got %s, want %s", s, got, want)
 		}
 	}
@@ -271,7 +273,7 @@ func TestJSONStrCache(t *testing.T) {
 	strs := []string{"", "ADSync", "PasswordResetService", "", "a\"b", "Directory Synchronization", "x", "y", "ADSync", ""}
 	for round := 0; round < 3; round++ {
 		for _, s := range strs {
-			if got, want := string(c.append(nil, s)), string(appendJSONString(nil, s)); got != want {
+			if got, want := string(c.append(nil, s)), string(jsonstr.AppendQuoted(nil, s)); got != want {
 				t.Fatalf("%q: got %s, want %s", s, got, want)
 			}
 		}
@@ -293,7 +295,7 @@ func TestNDJSONBudget(t *testing.T) {
 
 // collectJSON writes the scalar values other than strings without
 // escaping them: what appendValue makes of any bytes of those types must
-// be what appendJSONChars leaves as it is.
+// be what jsonstr.AppendChars leaves as it is.
 func TestScalarValuesNeedNoEscape(t *testing.T) {
 	types := []byte{typeNull, typeInt8, typeUint8, typeInt16, typeUint16, typeInt32, typeUint32,
 		typeInt64, typeUint64, typeReal32, typeReal64, typeBool, typeBinary, typeGUID, typeSizeT,
@@ -309,7 +311,7 @@ func TestScalarValuesNeedNoEscape(t *testing.T) {
 				}
 			}
 			got := appendValue(nil, typ, b)
-			if esc := appendJSONChars(nil, got); !bytes.Equal(esc, got) {
+			if esc := jsonstr.AppendChars(nil, got); !bytes.Equal(esc, got) {
 				t.Fatalf("type %#x, % x: %q needs escaping (%q)", typ, b, got, esc)
 			}
 		}

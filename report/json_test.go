@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/internal/jsonstr"
 	"github.com/evtxscan/evtxscan/internal/scenario"
 	"github.com/evtxscan/evtxscan/scan"
 )
@@ -287,8 +288,8 @@ func TestAppendJSONString(t *testing.T) {
 		{"\xed\xa0\x80", `"\ufffd\ufffd\ufffd"`}, // a surrogate is not UTF-8
 		{"José 日本 🙂 \ufffd", "\"José 日本 🙂 \ufffd\""},
 	} {
-		if got := string(appendJSONString(nil, c.in)); got != c.want {
-			t.Errorf("appendJSONString(%q) = %s, want %s", c.in, got, c.want)
+		if got := string(jsonstr.AppendQuoted(nil, c.in)); got != c.want {
+			t.Errorf("AppendQuoted(%q) = %s, want %s", c.in, got, c.want)
 		}
 	}
 }
@@ -311,8 +312,11 @@ func FuzzJSONString(f *testing.F) {
 	f.Add("ERR_: MMS(5012): admaexport.cpp(3026): ldap_modify_s failed on CN=José Ñúñez,OU=Madrid")
 	f.Fuzz(func(t *testing.T, s string) {
 		want := jsonString(t, s)
-		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
-			t.Errorf("appendJSONString(%q) = %s, encoding/json %s", s, got, want)
+		if got := jsonstr.AppendQuoted(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("AppendQuoted(%q) = %s, encoding/json %s", s, got, want)
+		}
+		if got := jsonstr.AppendQuoted(nil, []byte(s)); !bytes.Equal(got, want) {
+			t.Errorf("AppendQuoted([]byte(%q)) = %s, encoding/json %s", s, got, want)
 		}
 	})
 }
@@ -411,21 +415,6 @@ func BenchmarkJSON(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// plain8 says an 8-byte run needs no escaping exactly when every byte is
-// printable ASCII other than '"' and '\\': each byte value at each place.
-func TestPlain8(t *testing.T) {
-	for pos := range 8 {
-		for b := range 256 {
-			s := []byte("abcdefgh")
-			s[pos] = byte(b)
-			want := b >= 0x20 && b < 0x80 && b != '"' && b != '\\'
-			if got := plain8(string(s), 0); got != want {
-				t.Errorf("plain8(%q) = %v, want %v", s, got, want)
-			}
-		}
 	}
 }
 

@@ -4,9 +4,9 @@ import (
 	"io"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/evtxscan/evtxscan/correlate"
+	"github.com/evtxscan/evtxscan/internal/jsonstr"
 )
 
 // flushAt is the size at which a jsonWriter hands its buffer to the
@@ -112,7 +112,7 @@ func (e *jsonWriter) close(bracket byte) {
 
 // Values.
 
-func (e *jsonWriter) str(s string) { e.buf = appendJSONString(e.buf, s) }
+func (e *jsonWriter) str(s string) { e.buf = jsonstr.AppendQuoted(e.buf, s) }
 
 func (e *jsonWriter) int(n int) { e.buf = strconv.AppendInt(e.buf, int64(n), 10) }
 
@@ -284,78 +284,4 @@ func writeAttempts(e *jsonWriter, l correlate.AttemptList) {
 		}
 	}
 	e.close(']')
-}
-
-// appendJSONString appends s as a JSON string, escaped byte for byte as
-// encoding/json escapes it with SetEscapeHTML(false): '"', '\\' and the
-// control characters (\b, \f, \n, \r and \t by name, the rest as \u00xx),
-// U+2028 and U+2029 as \u2028 and \u2029, and each byte of invalid UTF-8
-// as \ufffd; everything else, < > & included, as it is.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if i+8 <= len(s) && plain8(s, i) {
-			i += 8
-			continue
-		}
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case c == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case c == '\u2028' || c == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// plain8 reports whether the 8 bytes of s at i are all printable ASCII
-// other than '"' and '\\', which JSON writes as they are: one test for
-// eight bytes of the plain text most strings are made of. A byte below
-// 0x20 makes x-0x20 borrow into its top bit; a '"' or '\\' is a zero byte
-// of x^'"' or x^'\\'; a byte of 0x80 or more has its top bit set.
-func plain8(s string, i int) bool {
-	const ones, tops = 0x0101010101010101, 0x8080808080808080
-	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-	quote, backslash := x^(ones*'"'), x^(ones*'\\')
-	control := (x - ones*0x20) &^ x
-	return (x|control|(quote-ones)&^quote|(backslash-ones)&^backslash)&tops == 0
 }
