@@ -141,8 +141,14 @@ func runBatch(ctx context.Context, sf *scanFlags, inputs []string, stdout, stder
 	con.printf("%s", b.String())
 	switch {
 	case res.Interrupted:
-		con.printf("evtxscan scan: interrupted; run again with --resume to finish\n")
-		return exitFatal
+		// A signal: the tenants committed before it are in the lake, whole
+		// (README: 130, as scan's other formats).
+		by := "a signal"
+		if c := context.Cause(ctx); c != nil {
+			by = c.Error()
+		}
+		con.printf("evtxscan scan: interrupted by %s: the tenants written before it are in the lake; run again with --resume to finish\n", by)
+		return exitInterrupted
 	case res.Failed > 0:
 		return exitFatal
 	case res.Damaged > 0:

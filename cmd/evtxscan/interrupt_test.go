@@ -240,3 +240,25 @@ func TestScanInterruptedBeforeReading(t *testing.T) {
 		})
 	}
 }
+
+// A lake batch stopped by a signal exits 130 too, naming the signal and
+// how to finish; the run wrote no tenant (the signal came first), and
+// the lake holds no temporary file.
+func TestBatchInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	in := writeTenantZip(t, dir, "contoso", 64<<10, 7, time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC))
+	out := t.TempDir()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(signalError{syscall.SIGTERM})
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"scan", "--format", "parquet", "--progress", "never", "--out", out, in}, &stdout, &stderr)
+	if code != exitInterrupted {
+		t.Errorf("exit %d, want %d\n%s", code, exitInterrupted, stderr.String())
+	}
+	if want := "evtxscan scan: interrupted by SIGTERM: the tenants written before it are in the lake; run again with --resume to finish\n"; !strings.HasSuffix(stderr.String(), want) {
+		t.Errorf("standard error %q does not end %q", stderr.String(), want)
+	}
+	if tmp := tempFiles(t, out); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+}
