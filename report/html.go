@@ -62,7 +62,7 @@ func HTML(w io.Writer, rep *scan.Report) error {
 			src.Tenants = append(src.Tenants, tenantSource{Name: v.Tenant.Name, Verdict: v.Tenant.Verdict})
 		}
 		ss := serverSource{
-			Name: v.Server.Name, Verdict: v.Server.Verdict, Attempts: v.Attempts.List(), Findings: v.Findings,
+			Name: v.Server.Name, Verdict: v.Server.Verdict, Attempts: v.Attempts, Findings: v.Findings,
 			Damage: v.Damage, Counts: v.Server.Counts, Inputs: v.Server.Inputs, Unjoined: len(v.Unjoined),
 			Unattributed: v.Unattributed,
 		}
@@ -114,7 +114,10 @@ type htmlServer struct {
 	Timeline *timeline
 	Causes   []causeCount
 	Attempts []htmlAttempt
-	Unjoined int
+	// AttemptsAll is the number of attempts of the server, more than
+	// len(Attempts) when the table was cut to maxHTMLAttempts.
+	AttemptsAll int
+	Unjoined    int
 	Others   []htmlOther
 }
 
@@ -213,7 +216,7 @@ type tenantSource struct {
 
 type serverSource struct {
 	Name, Verdict string
-	Attempts      []correlate.Attempt
+	Attempts      correlate.AttemptList
 	Findings      []correlate.Finding
 	Service       correlate.Service
 	Damage        []correlate.Damage
@@ -341,7 +344,7 @@ func buildServer(id, tenant string, ss serverSource, inputs map[string]inputSour
 	} else {
 		sv.Beats = "no heartbeat"
 	}
-	fx := factsOf(svc, ss.Attempts)
+	fx := factsOf(svc)
 	for _, f := range ss.Findings {
 		hf := htmlFinding{
 			Note: f.Note, Severity: f.Severity, Title: f.Title, Cause: f.Cause, Scope: f.Scope,
@@ -362,7 +365,9 @@ func buildServer(id, tenant string, ss serverSource, inputs map[string]inputSour
 		}
 		sv.Findings = append(sv.Findings, hf)
 	}
-	for i, a := range ss.Attempts {
+	shown := htmlAttempts(ss.Attempts)
+	sv.AttemptsAll = ss.Attempts.Len()
+	for i, a := range shown {
 		ha := htmlAttempt{
 			ID: fmt.Sprintf("%s-a%d", id, i+1), TrackingID: a.TrackingID,
 			Time: a.Start.UTC().Format("2006-01-02 15:04:05"), TimeKey: correlate.FormatTime(a.Start.Time),
@@ -385,7 +390,10 @@ func buildServer(id, tenant string, ss serverSource, inputs map[string]inputSour
 		sv.Others = append(sv.Others, htmlOther{Provider: u.Provider, EventID: u.EventID, Name: u.Name, Count: u.Count,
 			Span: spanText(u.First.Time, u.Last.Time), Reason: reason, Cause: u.Cause, Message: u.Message})
 	}
-	src := tlSource{ID: id, Attempts: ss.Attempts, Service: svc, Damage: ss.Damage}
+	src := tlSource{ID: id, Attempts: shown, Service: svc, Damage: ss.Damage}
+	if len(shown) < ss.Attempts.Len() {
+		src.From, src.To = attemptsSpan(ss.Attempts)
+	}
 	for _, p := range ss.Inputs {
 		in := inputs[p]
 		src.Inputs = append(src.Inputs, tlInput{Path: p, From: in.From, To: in.To})
@@ -395,6 +403,46 @@ func buildServer(id, tenant string, ss serverSource, inputs map[string]inputSour
 	}
 	sv.Timeline = buildTimeline(src)
 	return sv
+}
+
+// maxHTMLAttempts bounds the rows of a server's attempts table and the
+// marks of its timeline: a page for a person to read in a browser, which
+// a million rows would make a gigabyte that no browser opens. Above it the
+// page shows the rows pickAttempts chooses (failed and incomplete attempts
+// first) and says how many it leaves to the JSON report.
+const maxHTMLAttempts = 2000
+
+// htmlAttempts returns the attempts a server's table shows: every one, in
+// the list's order, or maxHTMLAttempts of them.
+func htmlAttempts(all correlate.AttemptList) []correlate.Attempt {
+	if all.Len() <= maxHTMLAttempts {
+		out := make([]correlate.Attempt, all.Len())
+		for i := range out {
+			out[i] = all.At(i)
+		}
+		return out
+	}
+	return pickAttempts(all, maxHTMLAttempts)
+}
+
+// attemptsSpan returns the first start and the last end (or start) of the
+// attempts.
+func attemptsSpan(all correlate.AttemptList) (from, to time.Time) {
+	for i := range all.Len() {
+		a := all.Summary(i)
+		for _, t := range []time.Time{a.Start.Time, a.End.Time} {
+			if t.IsZero() {
+				continue
+			}
+			if from.IsZero() || t.Before(from) {
+				from = t
+			}
+			if t.After(to) {
+				to = t
+			}
+		}
+	}
+	return from, to
 }
 
 // trimPath drops the path each damage line starts with (the table names it).

@@ -15,7 +15,7 @@ type facts struct {
 }
 
 // factsOf gathers the facts of one server from its service.
-func factsOf(svc correlate.Service, _ []correlate.Attempt) facts {
+func factsOf(svc correlate.Service) facts {
 	var f facts
 	if len(svc.Relays) > 0 {
 		f.Relay = svc.Relays[0]

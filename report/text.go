@@ -208,7 +208,7 @@ func (t *textWriter) view(rep *scan.Report, v *scan.View) {
 		t.printf("%s %s\n", t.paint(ansiBold, label), t.paint(vcolor, line))
 	}
 
-	fx := factsOf(svc.Service, nil)
+	fx := factsOf(svc.Service)
 	if len(v.Findings) > 0 {
 		t.printf("\n%s\n", t.paint(ansiBold, "FINDINGS"))
 	}

@@ -90,6 +90,9 @@ type tlInput struct {
 type tlSource struct {
 	ID       string // prefix of the ids of attempt rows ("s1" → "s1-a3")
 	Attempts []correlate.Attempt
+	// From and To, when set, widen the picture to attempts that have no
+	// mark (a page that shows maxHTMLAttempts of them).
+	From, To time.Time
 	Service  correlate.Service
 	Damage   []correlate.Damage
 	Inputs   []tlInput
@@ -308,6 +311,8 @@ func tlExtent(src tlSource) (from, to time.Time) {
 	}
 	see(src.Service.LogFrom.Time)
 	see(src.Service.LogTo.Time)
+	see(src.From)
+	see(src.To)
 	for _, in := range src.Inputs {
 		see(in.From)
 		see(in.To)
@@ -376,9 +381,10 @@ func stamp(t time.Time) string {
 
 // causeCounts counts the failed and incomplete attempts by cause, most
 // first, for the legend.
-func causeCounts(atts []correlate.Attempt) []causeCount {
+func causeCounts(atts correlate.AttemptList) []causeCount {
 	m := map[string]int{}
-	for _, a := range atts {
+	for i := range atts.Len() {
+		a := atts.Summary(i)
 		if a.Outcome != "success" && a.Cause != "" {
 			m[a.Cause]++
 		}
