@@ -118,7 +118,7 @@ type htmlServer struct {
 	// len(Attempts) when the table was cut to maxHTMLAttempts.
 	AttemptsAll int
 	Unjoined    int
-	Others   []htmlOther
+	Others      []htmlOther
 }
 
 // htmlOther is a group of known events that belong to no attempt and to no

@@ -33,7 +33,7 @@ func TestHTMLAttemptsCut(t *testing.T) {
 			atts = append(atts, a)
 		}
 		rep := &scan.Report{
-			Tenants:  []scan.Tenant{{Name: "t", Servers: []scan.Server{{Name: "s"}}}},
+			Tenants: []scan.Tenant{{Name: "t", Servers: []scan.Server{{Name: "s"}}}},
 			Service: []scan.Service{{Tenant: "t", Server: "s", Service: correlate.Service{
 				LogFrom: correlate.Time{Time: from}, LogTo: correlate.Time{Time: from.Add(time.Duration(n) * time.Minute)}, Heartbeats: 10}}},
 			Attempts: correlate.AttemptsOf(atts...),
