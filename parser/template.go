@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -236,28 +237,27 @@ func collectLeaves(p *plan, n *node) {
 
 // parseTemplate parses the template definition at offset off of a chunk
 // with golang-evtx and compiles its plan. golang-evtx panics on some
-// malformed input; the panic becomes an error. It also returns what the
-// plan depends on besides the definition's own bytes (see planDeps).
-func parseTemplate(chunk []byte, off int, dataOnly bool) (p *plan, deps planDeps, err error) {
+// malformed input; the panic becomes an error. shareable tells whether the
+// parse stayed inside the definition, so that its plan may be cached under
+// its key (keyer).
+func parseTemplate(chunk []byte, off int, dataOnly bool) (p *plan, shareable bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			p, err = nil, fmt.Errorf("template at chunk offset %#x: %v", off, r)
+			p, shareable, err = nil, false, fmt.Errorf("template at chunk offset %#x: %v", off, r)
 		}
 	}()
 	w := newWalker(chunk)
 	if _, err := w.definition(off, 0); err != nil {
-		return nil, deps, fmt.Errorf("template at chunk offset %#x: %w", off, err)
+		return nil, false, fmt.Errorf("template at chunk offset %#x: %w", off, err)
 	}
 	rd := &budgetReader{b: chunk, pos: int64(off)}
 	var tdd evtx.TemplateDefinitionData
 	if err := tdd.Parse(rd); err != nil {
-		return nil, deps, fmt.Errorf("template at chunk offset %#x: %w", off, err)
+		return nil, false, fmt.Errorf("template at chunk offset %#x: %w", off, err)
 	}
-	deps = templateDeps(chunk, off, int(rd.Size())-rd.Len(), tdd.Elements)
-	if w.jumped {
-		deps.shareable = false // it depends on another definition's bytes
-	}
-	return compile(buildTree(tdd.Elements), dataOnly), deps, nil
+	end := off + 24 + int(binary.LittleEndian.Uint32(chunk[off+20:]))
+	shareable = !w.jumped && int(rd.Size())-rd.Len() <= end
+	return compile(buildTree(tdd.Elements), dataOnly), shareable, nil
 }
 
 // parseFragment parses BinXML that is not a template instance: an element
