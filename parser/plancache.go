@@ -8,8 +8,8 @@ import (
 // Template definitions repeat from chunk to chunk: Windows writes each
 // template again in the first record of every chunk that uses it. A
 // planCache keeps the plans compiled from them across the chunks of a file
-// (and the files of a Pool), so that golang-evtx parses each distinct
-// definition once, not once per chunk.
+// (and the files of a Pool), so that each distinct definition is
+// compiled once, not once per chunk.
 //
 // A plan is keyed by what golang-evtx reads to make it, in a form that does
 // not depend on where the definition lies (see keyer): the
