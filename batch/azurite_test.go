@@ -155,7 +155,7 @@ func TestRunAzuriteInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.WriteAll(ctx, name, data, nil); err != nil {
+		if err := b.WriteAll(ctx, name, data, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.MkdirAll(folder, 0o777); err != nil {

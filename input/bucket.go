@@ -5,8 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"gocloud.dev/blob"
-
 	"github.com/evtxscan/evtxscan/internal/bucket"
 )
 
@@ -32,7 +30,7 @@ func (wk *walk) bucket(loc string) error {
 		return nil
 	}
 	defer b.Close()
-	objs, err := bucket.List(wk.ctx, b)
+	objs, err := b.List(wk.ctx, "")
 	if err != nil {
 		if cerr := wk.ctx.Err(); cerr != nil {
 			return cerr
@@ -45,7 +43,7 @@ func (wk *walk) bucket(loc string) error {
 			return err
 		}
 		name := base + "/" + obj.Key
-		r, err := b.NewReader(wk.ctx, obj.Key, nil)
+		r, err := b.NewReader(wk.ctx, obj.Key)
 		if err != nil {
 			wk.fail(&Error{Path: name, Op: "open", Err: err})
 			continue
@@ -62,8 +60,8 @@ func (wk *walk) bucket(loc string) error {
 var errNoBuckets = errors.New("bucket URLs are not read here (input.Walker.Bucket is not set)")
 
 // OpenBucket is what [Walker.Bucket] is usually set to: it opens
-// azblob://, s3:// and file:// URLs through gocloud.dev/blob, with the
-// credentials of the SDKs' standard environment and identity chains.
-func OpenBucket(ctx context.Context, location string) (*blob.Bucket, error) {
+// azblob://, s3:// and file:// URLs through the Azure and AWS SDKs, with
+// the credentials of their standard environment and identity chains.
+func OpenBucket(ctx context.Context, location string) (bucket.Bucket, error) {
 	return bucket.Open(ctx, location)
 }

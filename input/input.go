@@ -86,7 +86,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"gocloud.dev/blob"
+	"github.com/evtxscan/evtxscan/internal/bucket"
 )
 
 // Limits bound the work a hostile archive can cause. A zero or negative
@@ -254,7 +254,7 @@ type Walker struct {
 	// are then read as the files of a folder; nil means that such inputs
 	// are errors (no network). [OpenBucket] opens azblob://, s3:// and
 	// file:// URLs. [Walker.Open] does not reopen the items of a bucket.
-	Bucket func(ctx context.Context, location string) (*blob.Bucket, error)
+	Bucket func(ctx context.Context, location string) (bucket.Bucket, error)
 }
 
 // NewWalker returns a Walker with limits l.
@@ -307,9 +307,9 @@ type walk struct {
 	drain     bool // read archive entries to their end after fn, for the CRC
 	rep       Report
 	seen      seen
-	in        io.Reader                                           // Walker.Stdin
-	stdinRead bool                                                // "-" was visited
-	open      func(context.Context, string) (*blob.Bucket, error) // Walker.Bucket
+	in        io.Reader                                            // Walker.Stdin
+	stdinRead bool                                                 // "-" was visited
+	open      func(context.Context, string) (bucket.Bucket, error) // Walker.Bucket
 }
 
 func (wk *walk) fail(e *Error) { wk.rep.Errors = append(wk.rep.Errors, e) }

@@ -2,8 +2,8 @@
 // the Parquet tables of a data lake: events, attempts, findings, inputs,
 // service and tenants, in Hive-style partition folders that Spark, Azure
 // Data Explorer, DuckDB or Trino read as one table each, in a local folder
-// or a bucket (azblob://, s3://, file:// through gocloud.dev/blob; see
-// OpenURL):
+// or a bucket (azblob://, s3://, file:// through internal/bucket, over the
+// Azure and AWS SDKs; see OpenURL):
 //
 //	LAKE/events/tenant=<t>/month=<yyyy-mm>/part-<id>.parquet     (ByTenantMonth; attempts alike)
 //	LAKE/findings/tenant=<t>/part-<id>.parquet                   (inputs, service, tenants alike)

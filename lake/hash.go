@@ -154,13 +154,13 @@ func hashBucket(ctx context.Context, h hash.Hash, index int, loc string) error {
 		return fmt.Errorf("lake: hashing input: %w", err)
 	}
 	defer b.Close()
-	objs, err := bucket.List(ctx, b)
+	objs, err := b.List(ctx, "")
 	if err != nil {
 		return fmt.Errorf("lake: hashing %s: %w", bucket.Redact(loc), err)
 	}
 	for _, obj := range objs {
 		k := obj.Key
-		r, err := b.NewReader(ctx, k, nil)
+		r, err := b.NewReader(ctx, k)
 		if err != nil {
 			return fmt.Errorf("lake: hashing %s/%s: %w", bucket.Redact(loc), k, err)
 		}

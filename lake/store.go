@@ -16,9 +16,6 @@ import (
 	"runtime"
 	"strings"
 
-	"gocloud.dev/blob"
-	"gocloud.dev/gcerrors"
-
 	"github.com/evtxscan/evtxscan/internal/bucket"
 )
 
@@ -64,8 +61,8 @@ type tempObject interface {
 }
 
 // openStore opens a local folder (a path or a file:// URL) or a bucket URL
-// (azblob://container/prefix, s3://bucket/prefix, or any scheme of
-// gocloud.dev/blob). Credentials come from the SDKs' standard environment
+// (azblob://container/prefix, s3://bucket/prefix; see internal/bucket).
+// Credentials come from the SDKs' standard environment
 // and identity chains.
 func openStore(ctx context.Context, location string) (store, error) {
 	if !IsURL(location) {
@@ -255,7 +252,7 @@ func (s *localStore) prune(rel string) {
 // and copied to their final key when placed, then deleted; an upload that
 // is aborted never becomes an object.
 type bucketStore struct {
-	b        *blob.Bucket
+	b        bucket.Bucket
 	location string
 	azure    bool
 }
@@ -278,8 +275,7 @@ func (s *bucketStore) String() string { return s.location }
 func (s *bucketStore) close() error   { return s.b.Close() }
 
 type bucketTemp struct {
-	w      *blob.Writer
-	cancel context.CancelFunc
+	w      bucket.Writer
 	key    string
 	final  string
 	closed bool
@@ -293,9 +289,7 @@ func (t *bucketTemp) Close() error {
 		return nil
 	}
 	t.closed = true
-	err := t.w.Close()
-	t.cancel()
-	if err != nil {
+	if err := t.w.Close(); err != nil {
 		return fmt.Errorf("lake: uploading %s: %w", t.final, err)
 	}
 	return nil
@@ -303,8 +297,7 @@ func (t *bucketTemp) Close() error {
 func (t *bucketTemp) Abort() {
 	if !t.closed {
 		t.closed = true
-		t.cancel() // the upload is abandoned: no object
-		t.w.Close()
+		t.w.Abort() // the upload is abandoned: no object
 		return
 	}
 	t.s.b.Delete(context.Background(), t.key)
@@ -326,7 +319,7 @@ func randomName() string {
 
 func (s *bucketStore) checkKey(key string) error {
 	if s.azure && strings.ContainsAny(key, "%#?\\\"") {
-		return fmt.Errorf("lake: %s: the key %q holds a %%-escape, which the azblob driver would change (gocloud.dev escapes %% in Azure keys), so Hive readers would not decode it; give the tenant a name of letters, digits, space, . _ - (--tenant)", s.location, key)
+		return fmt.Errorf("lake: %s: the key %q holds a %%-escape, refused in Azure keys (earlier builds wrote them through gocloud.dev, which escaped %% again, an escape Hive readers do not decode: one lake keeps one spelling); give the tenant a name of letters, digits, space, . _ - (--tenant)", s.location, key)
 	}
 	return nil
 }
@@ -336,25 +329,19 @@ func (s *bucketStore) create(ctx context.Context, final, prefix string) (tempObj
 		return nil, err
 	}
 	key := tempDir + prefix + randomName() + tempSuffix
-	wctx, cancel := context.WithCancel(ctx)
-	w, err := s.b.NewWriter(wctx, key, &blob.WriterOptions{
-		ContentType:    "application/vnd.apache.parquet",
-		BufferSize:     4 << 20,
-		MaxConcurrency: 1,
-	})
+	w, err := s.b.NewWriter(ctx, key, "application/vnd.apache.parquet", 4<<20)
 	if err != nil {
-		cancel()
 		return nil, fmt.Errorf("lake: %w", err)
 	}
-	return &bucketTemp{w: w, cancel: cancel, key: key, final: final, s: s}, nil
+	return &bucketTemp{w: w, key: key, final: final, s: s}, nil
 }
 
 func (s *bucketStore) place(ctx context.Context, t tempObject) error {
 	bt := t.(*bucketTemp)
-	if err := s.b.Copy(ctx, bt.final, bt.key, nil); err != nil {
+	if err := s.b.Copy(ctx, bt.final, bt.key); err != nil {
 		return fmt.Errorf("lake: placing %s: %w", bt.final, err)
 	}
-	if err := s.b.Delete(ctx, bt.key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+	if err := s.b.Delete(ctx, bt.key); err != nil && !bucket.IsNotExist(err) {
 		return fmt.Errorf("lake: %w", err)
 	}
 	return nil
@@ -363,7 +350,7 @@ func (s *bucketStore) place(ctx context.Context, t tempObject) error {
 func (s *bucketStore) durable(map[string]bool) error { return nil } // a PUT is durable when it returns
 
 func (s *bucketStore) remove(ctx context.Context, key string) error {
-	if err := s.b.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+	if err := s.b.Delete(ctx, key); err != nil && !bucket.IsNotExist(err) {
 		return fmt.Errorf("lake: %w", err)
 	}
 	return nil
@@ -372,7 +359,7 @@ func (s *bucketStore) remove(ctx context.Context, key string) error {
 func (s *bucketStore) read(ctx context.Context, key string) ([]byte, error) {
 	b, err := s.b.ReadAll(ctx, key)
 	if err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound {
+		if bucket.IsNotExist(err) {
 			return nil, fmt.Errorf("%s: %w", key, fs.ErrNotExist)
 		}
 		return nil, err
@@ -384,7 +371,7 @@ func (s *bucketStore) writeAtomic(ctx context.Context, key, _ string, data []byt
 	if err := s.checkKey(key); err != nil {
 		return err
 	}
-	if err := s.b.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+	if err := s.b.WriteAll(ctx, key, data, "application/json"); err != nil {
 		return fmt.Errorf("lake: writing %s: %w", key, err)
 	}
 	return nil
@@ -408,19 +395,13 @@ func (s *bucketStore) removeTemp(ctx context.Context, prefixes map[string]bool) 
 }
 
 func (s *bucketStore) list(ctx context.Context, prefix string) ([]string, error) {
-	var out []string
-	it := s.b.List(&blob.ListOptions{Prefix: prefix})
-	for {
-		obj, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("lake: listing %s: %w", prefix, err)
-		}
-		if !obj.IsDir {
-			out = append(out, obj.Key)
-		}
+	objs, err := s.b.List(ctx, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("lake: listing %s: %w", prefix, err)
+	}
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = o.Key
 	}
 	return out, nil
 }

@@ -80,7 +80,7 @@ func Open(location string, opts Options) (*Lake, error) {
 }
 
 // OpenURL opens the lake at location: a local folder, a file:// URL, or a
-// bucket URL of gocloud.dev/blob: azblob://container/prefix (Azure Blob
+// bucket URL (internal/bucket): azblob://container/prefix (Azure Blob
 // Storage and ADLS Gen2), s3://bucket/prefix?region=…. Credentials come
 // only from the SDKs' standard environment and identity chains
 // (AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT with a managed

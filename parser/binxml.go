@@ -61,6 +61,7 @@ type walker struct {
 	defs   []int // definitions being walked, outermost first
 	jumped bool  // a template instance refers to a definition elsewhere
 	open   bool  // the bytes may end at a token boundary without an end token
+	refs   []int // when not nil, where each name reference read is (see keyer)
 }
 
 func newWalker(c []byte) *walker { return &walker{c: c, tokens: maxWalkTokens} }
@@ -87,6 +88,9 @@ func (w *walker) name(p int) (int, error) {
 		return 0, err
 	}
 	off := w.u32(p)
+	if w.refs != nil {
+		w.refs = append(w.refs, p)
+	}
 	p += 4
 	if off < 0 || off > len(w.c)-8 {
 		return 0, w.errf(p-4, "name offset %#x outside the chunk", off)

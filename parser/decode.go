@@ -96,6 +96,8 @@ type chunkDecoder struct {
 	tbuf     []byte     // scratch text of one value
 	tends    []int      // ends of the elements of an array value in tbuf
 	jsonStrs [4]jsonStr // provider, channel, computer, user SID last written
+
+	keys keyer // template keys for opts.cache
 }
 
 func newChunkDecoder(opts *decodeOptions) *chunkDecoder {
@@ -280,19 +282,23 @@ func (d *chunkDecoder) lookupPlan(key, defOff int, dataOnly bool) (*plan, error)
 	if err, ok := d.planErrs[key]; ok {
 		return nil, err
 	}
+	var ck []byte
 	if c := d.opts.cache; c != nil {
-		if p := c.get(d.data, defOff, dataOnly); p != nil {
-			d.plans[key] = p
-			return p, nil
+		var ok bool
+		if ck, ok = d.keys.key(d.data, defOff); ok {
+			if p := c.get(ck, dataOnly); p != nil {
+				d.plans[key] = p
+				return p, nil
+			}
 		}
 	}
-	p, deps, err := parseTemplate(d.data, defOff, dataOnly)
+	p, shareable, err := parseTemplate(d.data, defOff, dataOnly)
 	if err != nil {
 		d.planErrs[key] = err
 		return nil, err
 	}
-	if c := d.opts.cache; c != nil {
-		c.put(d.data, deps, dataOnly, p)
+	if c := d.opts.cache; c != nil && ck != nil && shareable {
+		c.put(ck, dataOnly, p)
 	}
 	d.plans[key] = p
 	return p, nil

@@ -48,8 +48,9 @@
 // of them per file the rest are counted in Stats.MoreDamage.
 //
 // Hostile input. No file can make a Reader crash, hang or run out of
-// memory. Before golang-evtx parses a template definition or an element
-// tree, its BinXML tokens are walked here with a budget (nesting depth,
+// memory. Before a template definition or an element tree is compiled
+// (by this package for the definitions Windows writes, else by
+// golang-evtx), its BinXML tokens are walked here with a budget (nesting depth,
 // template instances that refer to their own definition or to one that
 // does not lie before them, names and values inside the chunk), and
 // golang-evtx reads through a reader that fails once it has read or

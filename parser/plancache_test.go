@@ -142,10 +142,14 @@ func TestPlanCacheExternalNames(t *testing.T) {
 	}
 	a := testChunk(t, with("EventID"), root, 4242) // same length: same layout
 	b := testChunk(t, with("Channel"), root, 4242)
-	ka, _, _ := defKey(a, 0x200+24+4+10)
-	kb, _, _ := defKey(b, 0x200+24+4+10)
-	if len(ka) == 0 || string(ka) != string(kb) {
+	defOff := 0x200 + 24 + 4 + 10
+	if string(a[defOff+4:defOff+200]) != string(b[defOff+4:defOff+200]) {
 		t.Fatal("the two chunks' definitions differ; the test needs them equal")
+	}
+	ka, oka := new(keyer).key(a, defOff)
+	kb, okb := new(keyer).key(b, defOff)
+	if !oka || !okb || string(ka) == string(kb) {
+		t.Fatalf("keys %v %v equal or missing; the names read differ", oka, okb)
 	}
 
 	cache := newPlanCache()
@@ -173,8 +177,10 @@ func TestPlanCacheExternalNames(t *testing.T) {
 	}
 }
 
-// A definition whose names are written inside it depends on where it
-// starts: the same bytes elsewhere would be read differently.
+// A definition whose names are written inside it has the same key where
+// ever it starts, as long as its name offsets point at its names (as
+// Windows writes it in each chunk); the same bytes elsewhere, whose
+// offsets then point at other bytes, have another key, or none.
 func TestPlanCachePosition(t *testing.T) {
 	root := tplElem{name: "Event", sub: -1, children: []tplElem{
 		{name: "System", sub: -1, children: []tplElem{
@@ -183,45 +189,48 @@ func TestPlanCachePosition(t *testing.T) {
 	}}
 	a := testChunk(t, nil, root, 17)
 	defOff := 0x200 + 24 + 4 + 10
-	p, deps, err := parseTemplate(a, defOff, false)
-	if err != nil || !deps.shareable || !deps.posDep || len(deps.names) != 0 {
-		t.Fatalf("deps %+v, err %v; want shareable, position-dependent, no outside names", deps, err)
+	p, shareable, err := parseTemplate(a, defOff, false)
+	if err != nil || !shareable {
+		t.Fatalf("shareable %v, err %v", shareable, err)
+	}
+	key, ok := new(keyer).key(a, defOff)
+	if !ok {
+		t.Fatal("no key")
 	}
 	cache := newPlanCache()
-	cache.put(a, deps, false, p)
-	if cache.get(a, defOff, false) != p {
-		t.Error("no hit at the same offset")
+	cache.put(key, false, p)
+	if cache.get(key, false) != p {
+		t.Error("no hit for the same key")
 	}
-	if cache.get(a, defOff, true) != nil {
+	if cache.get(key, true) != nil {
 		t.Error("hit for a nested (data only) plan of the same bytes")
 	}
+	end := defOff + 24 + int(binary.LittleEndian.Uint32(a[defOff+20:]))
+	w := newWalker(a)
+	w.refs = []int{}
+	if _, err := w.definition(defOff, 0); err != nil || len(w.refs) != 3 {
+		t.Fatalf("walk: %d names, %v", len(w.refs), err)
+	}
 	// The same bytes 8 bytes further on.
-	key, end, _ := defKey(a, defOff)
 	moved := make([]byte, len(a))
 	copy(moved[defOff+8:], a[defOff:end])
-	if k2, _, ok := defKey(moved, defOff+8); !ok || string(k2) != string(key) {
-		t.Fatal("moved definition has another key")
+	if k2, ok := new(keyer).key(moved, defOff+8); ok && string(k2) == string(key) {
+		t.Error("same key for the same bytes at another offset")
 	}
-	if cache.get(moved, defOff+8, false) != nil {
-		t.Error("hit for the same bytes at another offset")
+	// Moved with its name offsets moved too, and another link to the
+	// previous string: the same key, and the same plan parsed.
+	for _, r := range w.refs {
+		o := binary.LittleEndian.Uint32(a[r:])
+		binary.LittleEndian.PutUint32(moved[r+8:], o+8)
+		binary.LittleEndian.PutUint32(moved[o+8:], 0x1234)
 	}
-}
-
-// An outside name whose offset falls inside the definition in another chunk
-// would be read in place there: no hit.
-func TestPlanCacheNameInsideElsewhere(t *testing.T) {
-	c := make([]byte, 4096)
-	copy(c[0x100:], nameBytes("EventID"))
-	v := &cachedPlan{defOff: -1, names: []nameRef{{off: 0x100, b: string(c[0x106 : 0x108+2*8])}}}
-	if !v.valid(c, 0x200, 0x300) {
-		t.Error("not valid with the name outside the definition")
+	k3, ok := new(keyer).key(moved, defOff+8)
+	if !ok || string(k3) != string(key) {
+		t.Errorf("moved definition: key %v, equal %v", ok, string(k3) == string(key))
 	}
-	if v.valid(c, 0xf0, 0x200) {
-		t.Error("valid with the name's offset inside the definition")
-	}
-	c[0x108] = 'X'
-	if v.valid(c, 0x200, 0x300) {
-		t.Error("valid with another name at the offset")
+	p3, _, err := parseTemplate(moved, defOff+8, false)
+	if err != nil || !reflect.DeepEqual(p3, p) {
+		t.Errorf("moved definition parses to %+v, %v; want %+v", p3, err, p)
 	}
 }
 

@@ -23,7 +23,7 @@ type bucketState struct {
 }
 
 // readBucket reads the lake under prefix in the container at the
-// gocloud.dev URL root; the parts' contents only with hashes.
+// azblob:// URL root; the parts' contents only with hashes.
 func readBucket(t *testing.T, root, prefix string, hashes bool) bucketState {
 	t.Helper()
 	st := bucketState{parts: map[string]string{}, manifests: map[string]*lake.Manifest{}}

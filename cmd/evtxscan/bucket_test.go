@@ -94,7 +94,7 @@ func TestScanAzblobURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.WriteAll(ctx, e.Name(), data, nil); err != nil {
+		if err := b.WriteAll(ctx, e.Name(), data, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -104,7 +104,7 @@ func TestScanAzblobURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	if err := root.WriteAll(ctx, "cases/other.evtx", []byte("ElfFile\x00"), nil); err != nil {
+	if err := root.WriteAll(ctx, "cases/other.evtx", []byte("ElfFile\x00"), ""); err != nil {
 		t.Fatal(err)
 	}
 	sameScanAsFolder(t, url, dir)

@@ -7,9 +7,9 @@
 //
 // The emulator's account is the documented development account
 // (devstoreaccount1 and its published key). Start puts it in
-// AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY, the standard variables the
-// gocloud.dev azblob driver reads (once per process: every emulator
-// started uses the same account), and the emulator's address goes into
+// AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY, the standard variables
+// internal/bucket reads (every emulator started uses the same
+// account), and the emulator's address goes into
 // the bucket URL: azblob://<container>?domain=127.0.0.1:<port>&protocol=http&localemu=true.
 package azuritetest
 
@@ -28,8 +28,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
-	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob://
 
 	"github.com/evtxscan/evtxscan/internal/bucket"
 	"github.com/evtxscan/evtxscan/internal/testenv"
@@ -149,25 +147,25 @@ func (e *Emulator) Container(t testing.TB, name, prefix string) string {
 	return fmt.Sprintf("%s?domain=%s&protocol=http&localemu=true", u, e.Addr)
 }
 
-// Root is the gocloud.dev URL of the whole container, to look at what a
+// Root is the azblob:// URL of the whole container, to look at what a
 // lake under a prefix of it wrote.
 func (e *Emulator) Root(container string) string {
 	return fmt.Sprintf("azblob://%s?domain=%s&protocol=http&localemu=true", container, e.Addr)
 }
 
-// Objects returns the objects of the container at the gocloud.dev URL
+// Objects returns the objects of the container at the azblob:// URL
 // root (see Root) whose keys pass keep (nil: all), with their content,
 // keyed without prefix; every key must be under prefix.
 func Objects(t testing.TB, root, prefix string, keep func(key string) bool) map[string][]byte {
 	t.Helper()
 	ctx := context.Background()
-	b, err := blob.OpenBucket(ctx, root)
+	b, err := bucket.Open(ctx, root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 	out := map[string][]byte{}
-	objs, err := bucket.List(ctx, b)
+	objs, err := b.List(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
