@@ -83,3 +83,60 @@ const errPanic = errorString("golang-evtx panicked")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// FuzzDirectTree checks directTree against golang-evtx on arbitrary chunk
+// bytes: wherever the walk accepts a definition and directTree builds it,
+// golang-evtx builds the same tree and stops at the same byte. The seeds
+// are the chunks of the fixtures, at each of their definitions.
+func FuzzDirectTree(f *testing.F) {
+	fixtures, _ := filepath.Glob(filepath.Join("..", "testdata", "evtx", "*.evtx"))
+	for _, path := range fixtures {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds := 0
+		for c := HeaderBlockSize; c+ChunkSize <= len(b) && seeds < 4; c += ChunkSize {
+			chunk := b[c : c+ChunkSize]
+			for off := chunkHeaderSize; off+28 <= len(chunk) && seeds < 4; off++ {
+				if chunk[off+24] != tokFragmentHeader {
+					continue
+				}
+				if _, ok, _ := tryDirect(chunk, off); ok {
+					f.Add(chunk[chunkHeaderSize:], uint16(off))
+					seeds++
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte, at uint16) {
+		chunk := make([]byte, ChunkSize)
+		copy(chunk, chunkMagic)
+		copy(chunk[chunkHeaderSize:], body)
+		off := int(at)
+		if off < chunkHeaderSize || off+28 > len(chunk) {
+			return
+		}
+		root, ok, end := tryDirect(chunk, off)
+		if !ok {
+			return
+		}
+		want, wend, err := golangEvtxTree(chunk, off)
+		if err != nil {
+			t.Fatalf("definition %#x: golang-evtx fails (%v), directTree does not", off, err)
+		}
+		if end != wend || !reflect.DeepEqual(root, want) {
+			t.Fatalf("definition %#x: directTree differs from golang-evtx (end %#x, %#x)", off, end, wend)
+		}
+	})
+}
+
+// tryDirect runs the walk's checks on the definition at off and, when they
+// pass, directTree.
+func tryDirect(chunk []byte, off int) (*node, bool, int) {
+	if _, err := newWalker(chunk).definition(off, 0); err != nil {
+		return nil, false, 0
+	}
+	root, end, ok := directTree(chunk, off)
+	return root, ok, end
+}
