@@ -439,6 +439,7 @@ const (
 	flagBig                // the pieces are in attemptStore.big (too long for a span)
 	flagChange             // the text names CredentialManager.ChangePassword(
 	flagReset              // the text names CredentialManager.ResetUserPassword(
+	flagUnlock             // the status names "unlock" (any case)
 )
 
 // noMatch marks an event without Matches: it is diagnosed from its text
@@ -464,14 +465,6 @@ func (st *attemptStore) piece(e *attEvent, p int) string {
 		s = truncate(s, maxMessage)
 	}
 	return s
-}
-
-// keepsText reports whether setPieces keeps the whole text for these
-// pieces (without keepText): they lie in it and it is not much longer
-// than they are.
-func keepsText(text string, pieces *[nPieces]string, msgInText bool) bool {
-	_, ok := spansIn(text, pieces, msgInText)
-	return ok && shortText(text, pieces)
 }
 
 // spansIn returns where the pieces lie in text, when they all do (the
@@ -500,21 +493,23 @@ func shortText(text string, pieces *[nPieces]string) bool {
 	return len(text) <= 2*total+64
 }
 
-// setPieces keeps the pieces of text in e: as spans of the text itself
-// when they lie in it and keepText asks for it (the event is diagnosed
-// from its text later) or it is short; else as a string of their own.
-// The message is then cut to maxMessage bytes.
-func (st *attemptStore) setPieces(e *attEvent, text string, pieces *[nPieces]string, msgInText bool, keepText bool) {
-	if sp, ok := spansIn(text, pieces, msgInText); ok && len(text) <= 0xFFFF && (keepText || shortText(text, pieces)) {
+// setPieces keeps the pieces of text in e (ap.pieces, found in it at
+// ap.sp when ap.spansOK): as spans of the text itself when they lie in it
+// and keepText asks for it (the event is diagnosed from its text later) or
+// it is short; else as a string of their own. The message is then cut to
+// maxMessage bytes.
+func (st *attemptStore) setPieces(e *attEvent, text string, ap *attPrep, keepText bool) {
+	if ap.spansOK && len(text) <= 0xFFFF && (keepText || ap.short) {
 		if loc := st.keep(text); loc != noLoc {
-			e.sp, e.loc, e.slen = sp, loc, uint16(len(text))
+			e.sp, e.loc, e.slen = ap.sp, loc, uint16(len(text))
 			e.flags |= flagText
-			if len(pieces[pMessage]) > maxMessage {
+			if len(ap.pieces[pMessage]) > maxMessage {
 				e.flags |= flagTrunc
 			}
 			return
 		}
 	}
+	pieces := ap.pieces
 	pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
 	total := 0
 	for _, s := range pieces {

@@ -67,6 +67,20 @@ func isSource(provider, name string) bool {
 	return provider == name || strings.EqualFold(provider, name)
 }
 
+// sourceIndex returns the index of a writeback source: 0
+// PasswordResetService, 1 ADSync, 2 Directory Synchronization, 3 another.
+func sourceIndex(provider string) uint8 {
+	switch {
+	case isSource(provider, sourcePasswordReset):
+		return 0
+	case isSource(provider, sourceADSync):
+		return 1
+	case isSource(provider, sourceDirSync):
+		return 2
+	}
+	return 3
+}
+
 // classify returns the part an event plays and, for attempt events, the
 // operation its id implies.
 func classify(provider string, id uint16) (kind, string) {

@@ -28,6 +28,7 @@ func (c *Correlator) Finish() *Result {
 		Unattributed: []Unattributed{},
 	}
 	c.from, c.to = c.logSpan()
+	c.groupAttempts()
 	// A service event carrying the TrackingId of an attempt is that
 	// attempt's result; one whose TrackingId no attempt has is a service
 	// event (see the package rules).
@@ -40,7 +41,7 @@ func (c *Correlator) Finish() *Result {
 		c.counts.ServiceWithID++
 		c.serviceEvent(s.e.ref, s.e.provider.String(), s.text, s.e.hr)
 	}
-	c.tidSvc, c.attIdx, c.attMore = nil, nil, nil
+	c.tidSvc, c.tidIdx = nil, nil
 	slices.SortStableFunc(c.damage, func(a, b Damage) int {
 		if a.Path != b.Path {
 			return strings.Compare(a.Path, b.Path)
@@ -523,7 +524,7 @@ func (c *Correlator) finishAttempt(a *attempt, fs *findingSet, evs []*attEvent) 
 					e.id, FormatTime(e.time()), anchor, cloud))
 			}
 		}
-		if status := st.piece(e, pStatus); status != "" && containsFold(status, "unlock") {
+		if e.flags&flagUnlock != 0 { // its status names "unlock"
 			unlock = true
 		}
 		switch e.kind {

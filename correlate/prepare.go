@@ -1,6 +1,12 @@
 package correlate
 
-import "github.com/evtxscan/evtxscan/parser"
+import (
+	"math/bits"
+	"strings"
+
+	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/parser"
+)
 
 // Prepare extracts the fields of an event the Correlator reads them from,
 // for parser.Reader.Prepare: the extraction then runs on the decoding
@@ -21,8 +27,168 @@ func Prepare(ev *parser.Event) any {
 	return f
 }
 
-// PreparedFields returns the fields Prepare extracted for ev, when it did.
+// PreparedFields returns the fields Prepare (or PrepareFor) extracted for
+// ev, when it did.
 func PreparedFields(ev *parser.Event) (*Fields, bool) {
-	f, ok := ev.Prepared.(*Fields)
-	return f, ok
+	switch p := ev.Prepared.(type) {
+	case *Fields:
+		return p, true
+	case *prepared:
+		return &p.Fields, true
+	}
+	return nil, false
+}
+
+// PrepareFor is Prepare for Correlators whose Diagnoser is d: when d
+// diagnoses from catalog.Matches (*catalog.Catalog), the decoders also
+// classify every event, and work out for each event the correlator keeps
+// in an attempt's timeline what Add would otherwise do on its one
+// goroutine: the pieces of its text an output names and where they lie,
+// its flags, the hash of its TrackingId, and for those whose text the
+// correlator cuts to its pieces (the long failures and ADSync 6329s) the
+// Matches of their evidence. The function keeps no state and may be called
+// from several goroutines at once.
+func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
+	m, ok := d.(matcher)
+	if !ok {
+		return Prepare
+	}
+	return func(ev *parser.Event) any {
+		k, op := classify(ev.Provider, ev.EventID)
+		var extra uint8
+		switch k {
+		case kindStart, kindSuccess, kindFailure:
+			extra = uint8(wordOf(op))
+		default:
+			extra = sourceIndex(ev.Provider)
+		}
+		switch k {
+		case kindUnrelated, kindOther, kindNoise, kindHashSync:
+			return newPrepClass(k, extra)
+		}
+		if len(ev.Data) == 0 {
+			return newPrepClass(k, extra)
+		}
+		p := &prepared{k: k, op: op}
+		extract(&p.Fields, ev.Provider, ev.EventID, ev.Data)
+		f := &p.Fields
+		switch {
+		case (k == kindStart || k == kindSuccess || k == kindFailure) && f.TrackingID != "",
+			k == kindPasswordSet,
+			k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset):
+			if k == kindServiceError {
+				k = kindFailure // kept as the failure of an attempt (see Add)
+			}
+			p.att = prepareAtt(f, k, ev.Provider, ev.EventID, m)
+			p.hasAtt = true
+		}
+		return p
+	}
+}
+
+// prepClass is what PrepareFor gives for an event whose data Add does
+// not read (or that has none): its kind in the low 5 bits, and in the
+// high 3 the word of its operation (attempt events) or its source index
+// (the others). A byte boxed in an interface takes no allocation.
+type prepClass uint8
+
+func newPrepClass(k kind, extra uint8) prepClass { return prepClass(uint8(k) | extra<<5) }
+
+func (p prepClass) kind() kind { return kind(p & 31) }
+
+// op returns the operation of an attempt event.
+func (p prepClass) op() string { return word(p >> 5).String() }
+
+// src returns the source index (see sourceIndex) of another event.
+func (p prepClass) src() uint8 { return uint8(p >> 5) }
+
+// prepared is what PrepareFor gives for an event with data strings: its
+// fields and kind, and for the events kept in a timeline (hasAtt) what Add
+// keeps of them.
+type prepared struct {
+	Fields
+	k      kind
+	op     string
+	hasAtt bool
+	att    attPrep
+}
+
+// attPrep is what newAttEvent needs of an event besides its ref, worked
+// out from its fields alone.
+type attPrep struct {
+	pieces    [nPieces]string // eventPieces
+	msgInText bool
+	sp        [nPieces]span // where the pieces lie in the text, when spansOK
+	spansOK   bool
+	short     bool // shortText: the text is not much longer than its pieces
+	flags     uint8
+	op, src   word
+	tidHash   uint64 // tidHash of the TrackingId
+	tidOff    int    // offset of the TrackingId in the text, -1 when not in it
+	by        matcher
+	m         catalog.Matches // of the evidence, when by is set
+}
+
+// keepsText reports whether the text is kept whole for its pieces.
+func (a *attPrep) keepsText() bool { return a.spansOK && a.short }
+
+// prepareAtt works out the attPrep of an event of kind k. With a matcher
+// m, the evidence of an event whose text is cut to its pieces is matched.
+func prepareAtt(f *Fields, k kind, provider string, id uint16, m matcher) attPrep {
+	a := attPrep{src: wordOf(canonicalSource(provider)), tidOff: -1}
+	a.pieces, a.msgInText = eventPieces(f, k)
+	a.sp, a.spansOK = spansIn(f.Text, &a.pieces, a.msgInText)
+	a.short = shortText(f.Text, &a.pieces)
+	a.flags = textFlags(f)
+	if f.TrackingID != "" {
+		a.tidHash = tidHash(f.TrackingID)
+		if off, in := offsetIn(f.Text, f.TrackingID); in {
+			a.tidOff = off
+		}
+	}
+	if m != nil && !a.keepsText() {
+		a.by = m
+		a.m = m.Match(catalog.Evidence{Source: a.src.String(), EventID: int(id), HResult: f.HResult, Text: f.Text})
+	}
+	return a
+}
+
+// textFlags returns the flags an attEvent takes from its text and status.
+func textFlags(f *Fields) uint8 {
+	var fl uint8
+	switch {
+	case strings.Contains(f.Text, "CredentialManager.ChangePassword("):
+		fl |= flagChange
+	case strings.Contains(f.Text, "CredentialManager.ResetUserPassword("):
+		fl |= flagReset
+	}
+	if f.Status != "" && containsFold(f.Status, "unlock") {
+		fl |= flagUnlock
+	}
+	return fl
+}
+
+// tidHash hashes a TrackingId for the grouping of attempt events (see
+// groupAttempts). It has no seed, so that the decoders and every
+// Correlator agree; ids with equal hashes are told apart by their text.
+func tidHash(s string) uint64 {
+	const k0, k1 = 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93
+	h := uint64(len(s)) * k0
+	for len(s) >= 8 {
+		hi, lo := bits.Mul64(h^load8(s, 0), k1)
+		h = hi ^ lo
+		s = s[8:]
+	}
+	if len(s) > 0 {
+		var t uint64
+		for i := 0; i < len(s); i++ {
+			t |= uint64(s[i]) << (8 * i)
+		}
+		hi, lo := bits.Mul64(h^t, k1)
+		h = hi ^ lo
+	}
+	h ^= h >> 33
+	h *= k1
+	h ^= h >> 29
+	return h
 }
