@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
@@ -304,13 +305,14 @@ type Correlator struct {
 	lastPath int32
 
 	st *attemptStore
-	// The events of attempts by the hash of their TrackingId, in the
-	// order fed, until Finish groups them into attempts (groupAttempts);
-	// then tidIdx finds an attempt by TrackingId.
-	keys   []tidKey
+	// The events of attempts and where their TrackingIds lie, in the
+	// order fed, until Finish groups them into attempts by the maphash
+	// of the id (groupAttempts); then tidIdx finds an attempt by id.
+	keys   tidKeys
 	tidIdx []tidAtt
-	// hashTID, when set, hashes TrackingIds in place of tidHash and of the
-	// hashes the decoders worked out (for tests: collisions).
+	seed   maphash.Seed
+	// hashTID, when set, hashes TrackingIds in place of maphash (for
+	// tests: collisions).
 	hashTID   func(string) uint64
 	sets      []attEvent // ADSync 6329
 	beats     []beatRun  // 31019, as runs without a gap
@@ -624,6 +626,7 @@ func New(cfg Config) *Correlator {
 		cfg:       cfg,
 		diag:      d,
 		pathIdx:   make(map[string]int32),
+		seed:      maphash.MakeSeed(),
 		lastPath:  -1,
 		errs:      make(map[errKey]*errGroup),
 		errKinds:  make(map[errKind]int),
@@ -687,7 +690,7 @@ func (c *Correlator) logSpan() (from, to time.Time) {
 //
 // Add runs on one goroutine for every event of a server, so it does only
 // the ordered work: what can be worked out from an event alone (its kind,
-// fields, the pieces of its text, its Matches, the hash of its TrackingId)
+// fields, the pieces of its text and their flags, its Matches)
 // comes from ev.Prepared when the decoders did it (PrepareFor), and the
 // events of attempts are grouped by TrackingId in Finish.
 func (c *Correlator) Add(ev *parser.Event) {
@@ -1000,17 +1003,14 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string, f *Fiel
 		ap = &a
 	}
 	e := c.newAttEvent(r, k, op, provider, f, ap)
-	key := tidKey{h: ap.tidHash}
-	if c.hashTID != nil {
-		key.h = c.hashTID(tid)
-	}
+	var key tidKey
 	if off := ap.tidOff; off >= 0 && e.flags&flagText != 0 && off+len(tid) <= 0xFFFF {
 		key.loc, key.n = e.loc+uint32(off), uint16(len(tid)) // in the kept text
 	} else {
 		key.loc, key.n = c.st.keepTID(tid)
 	}
 	key.ev = c.st.push(e)
-	c.keys = append(c.keys, key)
+	c.keys.add(key)
 }
 
 func (c *Correlator) addServiceError(r ref, provider, text string, hr uint32) {

@@ -2,24 +2,49 @@ package correlate
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 )
 
-// A tidKey is one event of an attempt as Add keeps it until Finish: the
-// hash of its TrackingId, where the id lies (as attempt.tidLoc and
-// tidLen), and the event in the store.
+// A tidKey is one event of an attempt as Add keeps it until Finish:
+// where its TrackingId lies (as attempt.tidLoc and tidLen) and the event
+// in the store.
 type tidKey struct {
-	h   uint64
 	loc uint32
 	ev  int32
 	n   uint16
 }
 
+// tidKeys holds the tidKeys in the order fed, in chunks of evChunk that
+// are never copied as they grow (a million open attempts would copy
+// their keys some twenty times).
+type tidKeys struct {
+	chunks [][]tidKey
+	n      int
+}
+
+func (ks *tidKeys) add(k tidKey) {
+	n := len(ks.chunks)
+	if n == 0 || len(ks.chunks[n-1]) == evChunk {
+		size := evChunk
+		if n == 0 {
+			size = 16 // the first grows as it fills: small logs stay small
+		}
+		ks.chunks = append(ks.chunks, make([]tidKey, 0, size))
+		n++
+	}
+	ks.chunks[n-1] = append(ks.chunks[n-1], k)
+	ks.n++
+}
+
+// at returns key i.
+func (ks *tidKeys) at(i int32) *tidKey { return &ks.chunks[i/evChunk][i%evChunk] }
+
 // A tidAtt finds the attempt of a TrackingId after groupAttempts: the
 // attempts by hash, then TrackingId.
 type tidAtt struct {
-	h  uint64
+	h  uint32
 	ai int32
 }
 
@@ -37,19 +62,21 @@ func (st *attemptStore) tidOf(k *tidKey) string {
 // for lookup.
 func (c *Correlator) groupAttempts() {
 	st := c.st
-	keys := c.keys
-	n := len(keys)
+	keys := &c.keys
+	n := keys.n
 	if n == 0 {
 		return
 	}
 	// hs: the keys' hashes and indexes, by hash, then TrackingId, then
 	// index.
-	hs := make([]hashIdx, n)
-	for i := range keys {
-		hs[i] = hashIdx{keys[i].h, int32(i)}
+	hs := make([]hashIdx, 0, n)
+	for _, ch := range keys.chunks {
+		for i := range ch {
+			hs = append(hs, hashIdx{c.hash(st.tidOf(&ch[i])), int32(len(hs))}) // the ids lie in the arena in this order
+		}
 	}
 	sortByHash(hs)
-	tidOf := func(x hashIdx) string { return st.tidOf(&keys[x.i]) }
+	tidOf := func(x hashIdx) string { return st.tidOf(keys.at(x.i)) }
 	for lo := 0; lo < n; {
 		hi := lo + 1
 		for hi < n && hs[hi].h == hs[lo].h {
@@ -62,9 +89,18 @@ func (c *Correlator) groupAttempts() {
 		}
 		lo = hi
 	}
-	// lead[i]: the first key of i's TrackingId.
+	// lead[i]: the first key of i's TrackingId. c.tidIdx is made for the
+	// hashes of the service events with a TrackingId alone.
 	lead := make([]int32, n)
-	c.tidIdx = make([]tidAtt, 0, n)
+	var svc map[uint32]bool
+	if len(c.tidSvc) > 0 {
+		svc = make(map[uint32]bool, len(c.tidSvc))
+		for _, s := range c.tidSvc {
+			svc[c.hash(s.tid)] = true
+		}
+	}
+	c.tidIdx = nil
+	natts := 0
 	for lo := 0; lo < n; {
 		first := hs[lo]
 		hi := lo + 1
@@ -77,15 +113,18 @@ func (c *Correlator) groupAttempts() {
 		for _, x := range hs[lo:hi] {
 			lead[x.i] = first.i
 		}
-		c.tidIdx = append(c.tidIdx, tidAtt{h: first.h, ai: first.i}) // ai: a key until numbered below
+		if svc[first.h] {
+			c.tidIdx = append(c.tidIdx, tidAtt{h: first.h, ai: first.i}) // ai: a key until numbered below
+		}
+		natts++
 		lo = hi
 	}
 	att := lead // reused: att[i] is the attempt of key i, once lead[i] is read
 	// Number the attempts in the order their first events came.
-	st.atts = slices.Grow(st.atts[:0], len(c.tidIdx))
-	for i := range keys {
-		k := &keys[i]
-		if l := lead[i]; l != int32(i) {
+	st.atts = slices.Grow(st.atts[:0], natts)
+	for i := range int32(n) {
+		k := keys.at(i)
+		if l := lead[i]; l != i {
 			att[i] = att[l] // l < i: numbered
 		} else {
 			att[i] = int32(len(st.atts))
@@ -96,15 +135,21 @@ func (c *Correlator) groupAttempts() {
 	for j := range c.tidIdx {
 		c.tidIdx[j].ai = att[c.tidIdx[j].ai]
 	}
-	c.keys = nil
+	c.keys = tidKeys{}
 }
 
-// lookup returns the attempt of TrackingId tid (after groupAttempts).
-func (c *Correlator) lookup(tid string) (int32, bool) {
-	h := tidHash(tid)
+// hash returns the hash of TrackingId tid for the grouping.
+func (c *Correlator) hash(tid string) uint32 {
 	if c.hashTID != nil {
-		h = c.hashTID(tid)
+		return uint32(c.hashTID(tid))
 	}
+	return uint32(maphash.String(c.seed, tid))
+}
+
+// lookup returns the attempt of TrackingId tid, the id of a service event
+// (after groupAttempts).
+func (c *Correlator) lookup(tid string) (int32, bool) {
+	h := c.hash(tid)
 	idx := c.tidIdx
 	i, found := slices.BinarySearchFunc(idx, tid, func(t tidAtt, tid string) int {
 		if t.h != h {
@@ -120,7 +165,7 @@ func (c *Correlator) lookup(tid string) (int32, bool) {
 
 // hashIdx is a key's hash and index, for sortByHash.
 type hashIdx struct {
-	h uint64
+	h uint32
 	i int32
 }
 
@@ -139,7 +184,7 @@ func sortByHash(hs []hashIdx) {
 	}
 	tmp := make([]hashIdx, len(hs))
 	src, dst := hs, tmp
-	for shift := uint(0); shift < 64; shift += 8 {
+	for shift := uint(0); shift < 32; shift += 8 {
 		var count [257]int
 		for _, x := range src {
 			count[int(byte(x.h>>shift))+1]++

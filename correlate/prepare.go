@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"math/bits"
 	"strings"
 
 	"github.com/evtxscan/evtxscan/catalog"
@@ -44,7 +43,7 @@ func PreparedFields(ev *parser.Event) (*Fields, bool) {
 // classify every event, and work out for each event the correlator keeps
 // in an attempt's timeline what Add would otherwise do on its one
 // goroutine: the pieces of its text an output names and where they lie,
-// its flags, the hash of its TrackingId, and for those whose text the
+// its flags, and for those whose text the
 // correlator cuts to its pieces (the long failures and ADSync 6329s) the
 // Matches of their evidence. The function keeps no state and may be called
 // from several goroutines at once.
@@ -122,9 +121,8 @@ type attPrep struct {
 	spansOK   bool
 	short     bool // shortText: the text is not much longer than its pieces
 	flags     uint8
-	op, src   word
-	tidHash   uint64 // tidHash of the TrackingId
-	tidOff    int    // offset of the TrackingId in the text, -1 when not in it
+	src       word
+	tidOff    int // offset of the TrackingId in the text, -1 when not in it
 	by        matcher
 	m         catalog.Matches // of the evidence, when by is set
 }
@@ -141,7 +139,6 @@ func prepareAtt(f *Fields, k kind, provider string, id uint16, m matcher) attPre
 	a.short = shortText(f.Text, &a.pieces)
 	a.flags = textFlags(f)
 	if f.TrackingID != "" {
-		a.tidHash = tidHash(f.TrackingID)
 		if off, in := offsetIn(f.Text, f.TrackingID); in {
 			a.tidOff = off
 		}
@@ -166,29 +163,4 @@ func textFlags(f *Fields) uint8 {
 		fl |= flagUnlock
 	}
 	return fl
-}
-
-// tidHash hashes a TrackingId for the grouping of attempt events (see
-// groupAttempts). It has no seed, so that the decoders and every
-// Correlator agree; ids with equal hashes are told apart by their text.
-func tidHash(s string) uint64 {
-	const k0, k1 = 0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93
-	h := uint64(len(s)) * k0
-	for len(s) >= 8 {
-		hi, lo := bits.Mul64(h^load8(s, 0), k1)
-		h = hi ^ lo
-		s = s[8:]
-	}
-	if len(s) > 0 {
-		var t uint64
-		for i := 0; i < len(s); i++ {
-			t |= uint64(s[i]) << (8 * i)
-		}
-		hi, lo := bits.Mul64(h^t, k1)
-		h = hi ^ lo
-	}
-	h ^= h >> 33
-	h *= k1
-	h ^= h >> 29
-	return h
 }
