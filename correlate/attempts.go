@@ -189,6 +189,7 @@ type attemptStore struct {
 	notes          [][]string
 	causes         []string // ids, by attempt.cause
 	causeIdx       map[string]uint16
+	lastCause      uint16                       // the index cause returned last
 	big            map[textKey]*[nPieces]string // pieces of events with flagBig
 	// arena holds the kept texts and pieces, written once, in chunks of
 	// at most arenaChunk bytes: events and attempts point into it by
@@ -276,12 +277,16 @@ func (st *attemptStore) link(a *attempt, i int32) {
 
 // cause returns the index of cause id.
 func (st *attemptStore) cause(id string) uint16 {
+	if k := st.lastCause; int(k) < len(st.causes) && st.causes[k] == id {
+		return k // most attempts in a row share a cause
+	}
 	k, ok := st.causeIdx[id]
 	if !ok {
 		k = uint16(len(st.causes))
 		st.causes = append(st.causes, id)
 		st.causeIdx[id] = k
 	}
+	st.lastCause = k
 	return k
 }
 

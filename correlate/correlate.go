@@ -329,6 +329,7 @@ type Correlator struct {
 	damage    []Damage
 	counts    Counts
 	from, to  time.Time // span of the writeback channel, set by Finish
+	toRef     ref       // the time of to
 
 	// Spans of the records fed, by channel, and the channels that carry the
 	// writeback sources (see the package rules on the log's span).

@@ -11,8 +11,9 @@ import (
 
 // findingSet aggregates causes into findings.
 type findingSet struct {
-	c *Correlator
-	m map[string]*findingAgg
+	c    *Correlator
+	m    map[string]*findingAgg
+	last *findingAgg // the last got: most attempts in a row share a cause
 }
 
 type findingAgg struct {
@@ -23,17 +24,24 @@ type findingAgg struct {
 }
 
 func (fs *findingSet) get(cause catalog.Cause) *findingAgg {
+	if g := fs.last; g != nil && g.cause.ID == cause.ID {
+		return g
+	}
 	g := fs.m[cause.ID]
 	if g == nil {
 		g = &findingAgg{cause: cause}
 		fs.m[cause.ID] = g
 	}
+	fs.last = g
 	return g
 }
 
 // cached is c.cause(id, scope) without a new lookup once the finding of
 // id exists (the catalog clones a Cause on every lookup).
 func (fs *findingSet) cached(id string, scope catalog.Scope) catalog.Cause {
+	if g := fs.last; g != nil && g.cause.ID == id {
+		return g.cause
+	}
 	if g := fs.m[id]; g != nil {
 		return g.cause
 	}
@@ -55,7 +63,8 @@ func (fs *findingSet) addEvents(cause catalog.Cause, tid string, evs []*attEvent
 	g := fs.get(cause)
 	g.count++
 	for _, e := range evs {
-		g.seen(e.time(), e.time())
+		t := e.time()
+		g.seen(t, t)
 		g.refs.add(e.ref, tid)
 	}
 }

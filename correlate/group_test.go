@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,5 +162,18 @@ func TestPreparedStream(t *testing.T) {
 				t.Errorf("%v allocations to prepare a heartbeat without data", n)
 			}
 		})
+	}
+}
+
+// TestContainsFold checks containsFold against strings.ToLower and
+// strings.Contains.
+func TestContainsFold(t *testing.T) {
+	for _, s := range []string{
+		"", "u", "unlock", "UNLOCK", "UnLoCk", "PasswordResetRequestStart", "AccountUnlock",
+		"unloc", "xunlockx", "un lock", "unlocK!", "Ünlock", "KELVIN \u212a unlock", "uNLOCk", "unlo\x00ck", "[unlock]",
+	} {
+		if got, want := containsFold(s, "unlock"), strings.Contains(strings.ToLower(s), "unlock"); got != want {
+			t.Errorf("containsFold(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
