@@ -498,23 +498,24 @@ func shortText(text string, pieces *[nPieces]string) bool {
 	return len(text) <= 2*total+64
 }
 
-// setPieces keeps the pieces of text in e (ap.pieces, found in it at
-// ap.sp when ap.spansOK): as spans of the text itself when they lie in it
-// and keepText asks for it (the event is diagnosed from its text later) or
-// it is short; else as a string of their own. The message is then cut to
-// maxMessage bytes.
-func (st *attemptStore) setPieces(e *attEvent, text string, ap *attPrep, keepText bool) {
+// setPieces keeps the pieces of the text of an event with fields f in e
+// (ap.pieces, found in the text at ap.sp when ap.spansOK): as spans of the
+// text itself when they lie in it and keepText asks for it (the event is
+// diagnosed from its text later) or it is short; else as a string of their
+// own. The message is then cut to maxMessage bytes.
+func (st *attemptStore) setPieces(e *attEvent, f *Fields, ap *attPrep, keepText bool) {
+	text := ap.text
 	if ap.spansOK && len(text) <= 0xFFFF && (keepText || ap.short) {
 		if loc := st.keep(text); loc != noLoc {
 			e.sp, e.loc, e.slen = ap.sp, loc, uint16(len(text))
 			e.flags |= flagText
-			if len(ap.pieces[pMessage]) > maxMessage {
+			if len(ap.msg) > maxMessage {
 				e.flags |= flagTrunc
 			}
 			return
 		}
 	}
-	pieces := ap.pieces
+	pieces := ap.pieces(f, e.kind)
 	pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
 	total := 0
 	for _, s := range pieces {

@@ -701,7 +701,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 	c.counts.Events++
 	var (
 		k   kind
-		op  string
+		op  word
 		src uint8 = 4 // unknown
 		p   *prepared
 	)
@@ -716,7 +716,9 @@ func (c *Correlator) Add(ev *parser.Event) {
 	case *prepared:
 		p, k, op = x, x.k, x.op
 	default:
-		k, op = classify(ev.Provider, ev.EventID)
+		var ops string
+		k, ops = classify(ev.Provider, ev.EventID)
+		op = wordOf(ops)
 	}
 	r := newRef(ev.Time, 0, ev.EventID, ev.RecordID)
 	if !ev.Time.IsZero() {
@@ -776,12 +778,14 @@ func (c *Correlator) Add(ev *parser.Event) {
 		c.fDirty = true
 		f = &c.f
 	}
-	if f.Relay != "" {
-		addSet(c.relays, f.Relay)
-	}
-	if f.SyncVersion != "" {
-		addSet(c.versions, f.SyncVersion)
-		c.seeVersion(f.SyncVersion, ev.Time)
+	if p == nil || p.misc {
+		if f.Relay != "" {
+			addSet(c.relays, f.Relay)
+		}
+		if f.SyncVersion != "" {
+			addSet(c.versions, f.SyncVersion)
+			c.seeVersion(f.SyncVersion, ev.Time)
+		}
 	}
 	var ap *attPrep
 	if p != nil && p.hasAtt {
@@ -790,7 +794,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) {
 		// The result of an attempt when one carries its TrackingId, else a
 		// service event: decided in Finish, when every attempt is known.
-		e := c.newAttEvent(r, kindFailure, "", ev.Provider, f, ap)
+		e := c.newAttEvent(r, kindFailure, 0, ev.Provider, f, ap)
 		c.tidSvc = append(c.tidSvc, tidEvent{e, strings.Clone(f.TrackingID), f.Text})
 		return
 	}
@@ -804,7 +808,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 		if a := connectorAccount(f.Text); a != "" {
 			addSet(c.accounts, a)
 		}
-		c.sets = append(c.sets, c.newAttEvent(r, k, "", ev.Provider, f, ap))
+		c.sets = append(c.sets, c.newAttEvent(r, k, 0, ev.Provider, f, ap))
 	case kindHeartbeat:
 		c.counts.Heartbeats++
 		c.addBeat(r)
@@ -943,25 +947,21 @@ func (c *Correlator) pathOf(p string) int32 {
 // did not. The text is cut to the pieces an output names when a matcher
 // diagnoses the event from its Matches; else it is kept (in the arena, or
 // in c.texts).
-func (c *Correlator) newAttEvent(r ref, k kind, op, provider string, f *Fields, ap *attPrep) attEvent {
+func (c *Correlator) newAttEvent(r ref, k kind, op word, provider string, f *Fields, ap *attPrep) attEvent {
 	if ap == nil {
 		a := prepareAtt(f, k, provider, r.id, nil)
 		ap = &a
 	}
-	opw := word(0)
-	if op != "" {
-		opw = wordOf(op)
-	}
 	e := attEvent{
-		ref: r, kind: k, op: opw, provider: ap.src,
-		hr: f.HResult, match: noMatch, next: -1, flags: ap.flags,
+		ref: r, kind: k, op: op, provider: ap.src,
+		hr: ap.hr, match: noMatch, next: -1, flags: ap.flags,
 	}
 	if c.match != nil && !ap.keepsText() {
 		// The text is cut to its pieces: keep what the diagnosis needs of
 		// it (worked out by the decoders when they could, see PrepareFor).
 		m := ap.m
 		if ap.by != c.match {
-			m = c.match.Match(catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: f.Text})
+			m = c.match.Match(catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: ap.text})
 		}
 		i, ok := c.matchIdx[m]
 		if !ok && len(c.matches) < noMatch {
@@ -974,18 +974,23 @@ func (c *Correlator) newAttEvent(r ref, k kind, op, provider string, f *Fields, 
 		}
 	}
 	keepText := e.match == noMatch
-	c.st.setPieces(&e, f.Text, ap, keepText)
+	c.st.setPieces(&e, f, ap, keepText)
 	if keepText && e.flags&flagText == 0 {
 		if c.texts == nil {
 			c.texts = make(map[textKey]string)
 		}
-		c.texts[e.key()] = f.Text
+		c.texts[e.key()] = ap.text
 	}
 	return e
 }
 
-func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string, f *Fields, ap *attPrep) {
-	tid := f.TrackingID
+func (c *Correlator) addAttemptEvent(r ref, k kind, op word, provider string, f *Fields, ap *attPrep) {
+	var tid string
+	if ap != nil {
+		tid = ap.tid
+	} else {
+		tid = f.TrackingID
+	}
 	if tid == "" {
 		// Accounted for, and a failure is still diagnosed (the catalog
 		// knows its cause from its id and text).
@@ -1005,7 +1010,7 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string, f *Fiel
 	}
 	e := c.newAttEvent(r, k, op, provider, f, ap)
 	var key tidKey
-	if off := ap.tidOff; off >= 0 && e.flags&flagText != 0 && off+len(tid) <= 0xFFFF {
+	if off := int(ap.tidOff); off >= 0 && e.flags&flagText != 0 && off+len(tid) <= 0xFFFF {
 		key.loc, key.n = e.loc+uint32(off), uint16(len(tid)) // in the kept text
 	} else {
 		key.loc, key.n = c.st.keepTID(tid)
