@@ -20,7 +20,11 @@ type findingAgg struct {
 	cause       catalog.Cause
 	count       int
 	first, last time.Time
-	refs        refSet
+	// firstR and lastR hold the times of first and last once first is
+	// set (haveR), to compare an event's time cheaply (seenRef).
+	firstR, lastR ref
+	haveR         bool
+	refs          refSet
 }
 
 func (fs *findingSet) get(cause catalog.Cause) *findingAgg {
@@ -55,6 +59,24 @@ func (g *findingAgg) seen(from, to time.Time) {
 	if to.After(g.last) {
 		g.last = to
 	}
+	if !g.first.IsZero() {
+		g.firstR, g.lastR, g.haveR = newRef(g.first, 0, 0, 0), newRef(g.last, 0, 0, 0), true
+	}
+}
+
+// seenRef is seen(t, t) for the time t of r.
+func (g *findingAgg) seenRef(r ref) {
+	if !g.haveR {
+		t := r.time()
+		g.seen(t, t)
+		return
+	}
+	if timeCmp(r, g.firstR) < 0 {
+		g.first, g.firstR = r.time(), r
+	}
+	if timeCmp(r, g.lastR) > 0 {
+		g.last, g.lastR = r.time(), r
+	}
 }
 
 // addEvents counts one attempt (or one unjoined 6329) explained by cause,
@@ -63,8 +85,7 @@ func (fs *findingSet) addEvents(cause catalog.Cause, tid string, evs []*attEvent
 	g := fs.get(cause)
 	g.count++
 	for _, e := range evs {
-		t := e.time()
-		g.seen(t, t)
+		g.seenRef(e.ref)
 		g.refs.add(e.ref, tid)
 	}
 }
