@@ -292,10 +292,12 @@ type Damage struct {
 // about 80 bytes an event and 32 an attempt, without pointers, and of each
 // text only the pieces an output names — the whole text when it is short
 // — in one byte arena; the evidence of a long text reduced to its
-// catalog.Matches), the ADSync 6329 events awaiting their join, heartbeat
-// and lifecycle times, onboarding events, and service errors grouped by
-// message with at most MaxEvidence references each; other events are only
-// counted. The Result's attempts share that storage.
+// catalog.Matches; until Finish, 12 bytes more an event for where its
+// TrackingId lies, as Finish groups the events into attempts and Add keeps
+// no map of the ids), the ADSync 6329 events awaiting their join,
+// heartbeat and lifecycle times, onboarding events, and service errors
+// grouped by message with at most MaxEvidence references each; other
+// events are only counted. The Result's attempts share that storage.
 type Correlator struct {
 	cfg  Config
 	diag Diagnoser
