@@ -177,3 +177,19 @@ func TestContainsFold(t *testing.T) {
 		}
 	}
 }
+
+// TestIsSource checks isSource against strings.EqualFold, with providers
+// longer and shorter than the name and runes that fold to ASCII letters.
+func TestIsSource(t *testing.T) {
+	for _, p := range []string{
+		sourcePasswordReset, "passwordresetservice", "PASSWORDRESETSERVICE", "PasswordReſetService",
+		"Password\u212aesetService", "PasswordResetServic", "PasswordResetServicee", "", "ADSync", "adsync", "AD", "ADSyncX",
+		"Directory Synchronization", "directory synchronization", "Directory Synchronizatio",
+	} {
+		for _, name := range []string{sourcePasswordReset, sourceADSync, sourceDirSync} {
+			if got, want := isSource(p, name), strings.EqualFold(p, name); got != want {
+				t.Errorf("isSource(%q, %q) = %v, want %v", p, name, got, want)
+			}
+		}
+	}
+}

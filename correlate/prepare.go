@@ -53,13 +53,11 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 		return Prepare
 	}
 	return func(ev *parser.Event) any {
-		k, op := classify(ev.Provider, ev.EventID)
-		var extra uint8
-		switch k {
-		case kindStart, kindSuccess, kindFailure:
+		src := sourceIndex(ev.Provider)
+		k, op := classifyIn(src, ev.EventID)
+		extra := src
+		if k == kindStart || k == kindSuccess || k == kindFailure {
 			extra = uint8(wordOf(op)) // at most 3
-		default:
-			extra = sourceIndex(ev.Provider)
 		}
 		switch k {
 		case kindUnrelated, kindOther, kindNoise, kindHashSync:
@@ -75,7 +73,7 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 		switch {
 		case (k == kindStart || k == kindSuccess || k == kindFailure) && f.TrackingID != "",
 			k == kindPasswordSet,
-			k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset):
+			k == kindServiceError && f.TrackingID != "" && src == 0:
 			if k == kindServiceError {
 				k = kindFailure // kept as the failure of an attempt (see Add)
 			}
