@@ -189,6 +189,7 @@ type attemptStore struct {
 	notes          [][]string
 	causes         []string // ids, by attempt.cause
 	causeIdx       map[string]uint16
+	lastCause      uint16                       // the index cause returned last
 	big            map[textKey]*[nPieces]string // pieces of events with flagBig
 	// arena holds the kept texts and pieces, written once, in chunks of
 	// at most arenaChunk bytes: events and attempts point into it by
@@ -276,12 +277,16 @@ func (st *attemptStore) link(a *attempt, i int32) {
 
 // cause returns the index of cause id.
 func (st *attemptStore) cause(id string) uint16 {
+	if k := st.lastCause; int(k) < len(st.causes) && st.causes[k] == id {
+		return k // most attempts in a row share a cause
+	}
 	k, ok := st.causeIdx[id]
 	if !ok {
 		k = uint16(len(st.causes))
 		st.causes = append(st.causes, id)
 		st.causeIdx[id] = k
 	}
+	st.lastCause = k
 	return k
 }
 
@@ -439,6 +444,7 @@ const (
 	flagBig                // the pieces are in attemptStore.big (too long for a span)
 	flagChange             // the text names CredentialManager.ChangePassword(
 	flagReset              // the text names CredentialManager.ResetUserPassword(
+	flagUnlock             // the status names "unlock" (any case)
 )
 
 // noMatch marks an event without Matches: it is diagnosed from its text
@@ -464,14 +470,6 @@ func (st *attemptStore) piece(e *attEvent, p int) string {
 		s = truncate(s, maxMessage)
 	}
 	return s
-}
-
-// keepsText reports whether setPieces keeps the whole text for these
-// pieces (without keepText): they lie in it and it is not much longer
-// than they are.
-func keepsText(text string, pieces *[nPieces]string, msgInText bool) bool {
-	_, ok := spansIn(text, pieces, msgInText)
-	return ok && shortText(text, pieces)
 }
 
 // spansIn returns where the pieces lie in text, when they all do (the
@@ -500,21 +498,24 @@ func shortText(text string, pieces *[nPieces]string) bool {
 	return len(text) <= 2*total+64
 }
 
-// setPieces keeps the pieces of text in e: as spans of the text itself
-// when they lie in it and keepText asks for it (the event is diagnosed
-// from its text later) or it is short; else as a string of their own.
-// The message is then cut to maxMessage bytes.
-func (st *attemptStore) setPieces(e *attEvent, text string, pieces *[nPieces]string, msgInText bool, keepText bool) {
-	if sp, ok := spansIn(text, pieces, msgInText); ok && len(text) <= 0xFFFF && (keepText || shortText(text, pieces)) {
+// setPieces keeps the pieces of the text of an event with fields f in e
+// (ap.pieces, found in the text at ap.sp when ap.spansOK): as spans of the
+// text itself when they lie in it and keepText asks for it (the event is
+// diagnosed from its text later) or it is short; else as a string of their
+// own. The message is then cut to maxMessage bytes.
+func (st *attemptStore) setPieces(e *attEvent, f *Fields, ap *attPrep, keepText bool) {
+	text := ap.text
+	if ap.spansOK && len(text) <= 0xFFFF && (keepText || ap.short) {
 		if loc := st.keep(text); loc != noLoc {
-			e.sp, e.loc, e.slen = sp, loc, uint16(len(text))
+			e.sp, e.loc, e.slen = ap.sp, loc, uint16(len(text))
 			e.flags |= flagText
-			if len(pieces[pMessage]) > maxMessage {
+			if len(ap.msg) > maxMessage {
 				e.flags |= flagTrunc
 			}
 			return
 		}
 	}
+	pieces := ap.pieces(f, e.kind)
 	pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
 	total := 0
 	for _, s := range pieces {

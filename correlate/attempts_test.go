@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"hash/maphash"
 	"reflect"
 	"slices"
 	"strings"
@@ -143,6 +142,7 @@ func TestTextsNotKept(t *testing.T) {
 	c := New(Config{Catalog: catalog.New()})
 	c.Add(in.ev(at(0), sourcePasswordReset, 31001, start))
 	c.Add(in.ev(at(time.Second), sourcePasswordReset, 33002, fail))
+	c.groupAttempts() // as Finish does first
 	a := &c.st.atts[0]
 	first, second := c.st.ev(a.head), c.st.ev(a.tail)
 	if first.flags&flagText == 0 || c.st.str(first) != start {
@@ -224,7 +224,7 @@ func TestPrepareFor(t *testing.T) {
 			if prepare != nil {
 				e.Prepared = prepare(e)
 			}
-			if _, ok := e.Prepared.(*preparedMatch); ok {
+			if p, ok := e.Prepared.(*prepared); ok && p.hasAtt && p.att.by != nil {
 				matched++
 			}
 		}
@@ -267,28 +267,57 @@ func BenchmarkAddPreparedFor(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
 }
 
-// TestTrackingIDCollision checks that two TrackingIds with one maphash
-// (forced here) stay two attempts, for Add and for Finish's lookup of a
-// service event's TrackingId.
+// TestTrackingIDCollision checks that TrackingIds with one hash (forced
+// here: every id collides) stay apart, for the grouping of Finish and for
+// its lookup of a service event's TrackingId, whatever the order of the
+// ids fed and whether the events were prepared by the decoders.
 func TestTrackingIDCollision(t *testing.T) {
-	in := &input{path: "Application.evtx"}
-	c := New(Config{Catalog: catalog.New()})
-	c.Add(in.ev(at(0), sourcePasswordReset, 31001, startText(tidN(1), "a@x")))
-	c.attIdx[maphash.String(c.seed, tidN(2))] = 0 // tidN(2) now "collides" with tidN(1)
-	c.Add(in.ev(at(time.Second), sourcePasswordReset, 31001, startText(tidN(2), "b@x")))
-	c.Add(in.ev(at(2*time.Second), sourcePasswordReset, 31002, successText(tidN(1), anchorN(1), "a@x")))
-	c.Add(in.ev(at(3*time.Second), sourcePasswordReset, 32004, "TrackingId: "+tidN(2)+", Error"))
-	r := c.Finish()
-	if r.Attempts.Len() != 2 {
-		t.Fatalf("%d attempts", r.Attempts.Len())
-	}
-	for i, want := range []struct {
-		tid, upn, outcome string
-		ids               []int
-	}{{tidN(1), "a@x", OutcomeSuccess, []int{31001, 31002}}, {tidN(2), "b@x", OutcomeFailure, []int{31001, 32004}}} {
-		a := r.Attempts.At(i)
-		if a.TrackingID != want.tid || a.UPN != want.upn || a.Outcome != want.outcome || !slices.Equal(a.EventIDs, want.ids) {
-			t.Errorf("attempt %d: %s %s %s %v, want %+v", i, a.TrackingID, a.UPN, a.Outcome, a.EventIDs, want)
-		}
+	cat := catalog.New()
+	for _, tt := range []struct {
+		name    string
+		order   []int // the attempts, in the order their starts are fed
+		prepare func(*parser.Event) any
+	}{
+		{"in order", []int{1, 2, 3}, nil},
+		{"reversed", []int{3, 2, 1}, nil},
+		{"prepared", []int{2, 3, 1}, PrepareFor(cat)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &input{path: "Application.evtx"}
+			c := New(Config{Catalog: cat})
+			c.hashTID = func(string) uint64 { return 7 }
+			var evs []*parser.Event
+			for j, i := range tt.order {
+				evs = append(evs, in.ev(at(time.Duration(j)*time.Second), sourcePasswordReset, 31001, startText(tidN(i), fmt.Sprintf("u%d@x", i))))
+			}
+			evs = append(evs,
+				in.ev(at(10*time.Second), sourcePasswordReset, 31002, successText(tidN(1), anchorN(1), "u1@x")),
+				in.ev(at(11*time.Second), sourcePasswordReset, 32004, "TrackingId: "+tidN(2)+", Error"),
+				in.ev(at(12*time.Second), sourcePasswordReset, 32004, "TrackingId: "+tidN(9)+", Error"))
+			for _, e := range evs {
+				if tt.prepare != nil {
+					e.Prepared = tt.prepare(e)
+				}
+				c.Add(e)
+			}
+			r := c.Finish()
+			if r.Attempts.Len() != 3 || r.Counts.ServiceWithID != 1 {
+				t.Fatalf("%d attempts, %d service events with an id", r.Attempts.Len(), r.Counts.ServiceWithID)
+			}
+			want := map[string]struct {
+				upn, outcome string
+				ids          []int
+			}{
+				tidN(1): {"u1@x", OutcomeSuccess, []int{31001, 31002}},
+				tidN(2): {"u2@x", OutcomeFailure, []int{31001, 32004}},
+				tidN(3): {"u3@x", OutcomeIncomplete, []int{31001}},
+			}
+			for i, a := range r.Attempts.All() {
+				w := want[a.TrackingID]
+				if a.UPN != w.upn || a.Outcome != w.outcome || !slices.Equal(a.EventIDs, w.ids) {
+					t.Errorf("attempt %d: %s %s %s %v, want %+v", i, a.TrackingID, a.UPN, a.Outcome, a.EventIDs, w)
+				}
+			}
+		})
 	}
 }

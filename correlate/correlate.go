@@ -292,10 +292,12 @@ type Damage struct {
 // about 80 bytes an event and 32 an attempt, without pointers, and of each
 // text only the pieces an output names — the whole text when it is short
 // — in one byte arena; the evidence of a long text reduced to its
-// catalog.Matches), the ADSync 6329 events awaiting their join, heartbeat
-// and lifecycle times, onboarding events, and service errors grouped by
-// message with at most MaxEvidence references each; other events are only
-// counted. The Result's attempts share that storage.
+// catalog.Matches; until Finish, 12 bytes more an event for where its
+// TrackingId lies, as Finish groups the events into attempts and Add keeps
+// no map of the ids), the ADSync 6329 events awaiting their join,
+// heartbeat and lifecycle times, onboarding events, and service errors
+// grouped by message with at most MaxEvidence references each; other
+// events are only counted. The Result's attempts share that storage.
 type Correlator struct {
 	cfg  Config
 	diag Diagnoser
@@ -305,11 +307,15 @@ type Correlator struct {
 	lastPath int32
 
 	st *attemptStore
-	// The attempts by TrackingId, until Finish: by its maphash, and by
-	// the id itself when another id has that hash.
-	attIdx    map[uint64]int32
-	attMore   map[string]int32
-	seed      maphash.Seed
+	// The events of attempts and where their TrackingIds lie, in the
+	// order fed, until Finish groups them into attempts by the maphash
+	// of the id (groupAttempts); then tidIdx finds an attempt by id.
+	keys   tidKeys
+	tidIdx []tidAtt
+	seed   maphash.Seed
+	// hashTID, when set, hashes TrackingIds in place of maphash (for
+	// tests: collisions).
+	hashTID   func(string) uint64
 	sets      []attEvent // ADSync 6329
 	beats     []beatRun  // 31019, as runs without a gap
 	nbeats    int
@@ -325,6 +331,7 @@ type Correlator struct {
 	damage    []Damage
 	counts    Counts
 	from, to  time.Time // span of the writeback channel, set by Finish
+	toRef     ref       // the time of to
 
 	// Spans of the records fed, by channel, and the channels that carry the
 	// writeback sources (see the package rules on the log's span).
@@ -345,7 +352,12 @@ type Correlator struct {
 	}
 
 	f      Fields // scratch
+	fDirty bool   // f is not the zero Fields
 	result *Result
+	// The unattributed group and known event of the last kindOther
+	// event, by smallKey.
+	lastUnattr    *unattrGroup
+	lastUnattrKey uint32
 
 	// With a matcher, each attempt event keeps its catalog.Matches (one
 	// of the few distinct values in matches) instead of its text; texts
@@ -357,10 +369,6 @@ type Correlator struct {
 	texts    map[textKey]string
 	// causeCache holds the causes DiagnoseMatches named.
 	causeCache map[string]catalog.Cause
-	// prepM is the Matches the decoders worked out for the event being
-	// added, when hasPrepM.
-	prepM    catalog.Matches
-	hasPrepM bool
 }
 
 // eventPieces returns the pieces of an event of kind k an output names,
@@ -372,47 +380,6 @@ func eventPieces(f *Fields, k kind) (pieces [nPieces]string, msgInText bool) {
 	}
 	msg, inText := summaryPiece(f)
 	return [nPieces]string{pStatus: f.Status, pUPN: f.UPN, pAdmin: f.AdminUPN, pAnchor: anchor, pSource: f.SourceAnchor, pMessage: msg}, inText
-}
-
-// preparedMatch is what PrepareFor gives for an attempt event whose text
-// the correlator cuts to its pieces: its fields and the Matches of its
-// evidence, by the matcher of the Correlators it is for.
-type preparedMatch struct {
-	Fields
-	by matcher
-	m  catalog.Matches
-}
-
-// PrepareFor is Prepare for Correlators whose Diagnoser is d: when d
-// diagnoses from catalog.Matches (*catalog.Catalog), the decoders also
-// reduce the evidence of the attempt events whose text the correlator
-// cuts to its pieces (the long failures and ADSync 6329s), which Add
-// would otherwise do on its one goroutine. The function keeps no state and
-// may be called from several goroutines at once.
-func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
-	m, ok := d.(matcher)
-	if !ok {
-		return Prepare
-	}
-	return func(ev *parser.Event) any {
-		p := Prepare(ev)
-		f, _ := p.(*Fields)
-		if f == nil {
-			return p
-		}
-		switch k, _ := classify(ev.Provider, ev.EventID); {
-		case (k == kindStart || k == kindSuccess || k == kindFailure) && f.TrackingID != "",
-			k == kindPasswordSet,
-			k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset):
-			pieces, inText := eventPieces(f, k)
-			if keepsText(f.Text, &pieces, inText) {
-				return p
-			}
-			ev := catalog.Evidence{Source: canonicalSource(ev.Provider), EventID: int(ev.EventID), HResult: f.HResult, Text: f.Text}
-			return &preparedMatch{Fields: *f, by: m, m: m.Match(ev)}
-		}
-		return p
-	}
 }
 
 // tidEvent is a service event with a TrackingId, kept with its text until
@@ -427,6 +394,24 @@ type tidEvent struct {
 type chanSpan struct {
 	ch       string
 	from, to time.Time
+	// fromR and toR hold the times of from and to, when set (have), to
+	// compare a record's time cheaply.
+	fromR, toR ref
+	have       bool
+}
+
+// noteRef is note(t, t) for a record at t (not zero) whose ref is r.
+func (s *chanSpan) noteRef(t time.Time, r ref) {
+	if !s.have {
+		s.note(t, t)
+		return
+	}
+	if timeCmp(r, s.fromR) < 0 {
+		s.from, s.fromR = t.UTC(), r
+	}
+	if timeCmp(r, s.toR) > 0 {
+		s.to, s.toR = t.UTC(), r
+	}
 }
 
 func (s *chanSpan) note(from, to time.Time) {
@@ -435,6 +420,9 @@ func (s *chanSpan) note(from, to time.Time) {
 	}
 	if to.After(s.to) {
 		s.to = to.UTC()
+	}
+	if !s.from.IsZero() && !s.to.IsZero() {
+		s.fromR, s.toR, s.have = newRef(s.from, 0, 0, 0), newRef(s.to, 0, 0, 0), true
 	}
 }
 
@@ -476,14 +464,27 @@ func (c *Correlator) addBeat(r ref) {
 	c.nbeats++
 	if n := len(c.beats); n > 0 {
 		cur := &c.beats[n-1]
-		if r.path == cur.last.path && !r.time().Before(cur.first.time()) && r.time().Sub(cur.last.time()) <= c.cfg.HeartbeatGap {
-			if r.time().After(cur.last.time()) {
+		if r.path == cur.last.path && timeCmp(r, cur.first) >= 0 && subAtMost(cur.last, r, c.cfg.HeartbeatGap) {
+			if timeCmp(r, cur.last) > 0 {
 				cur.last = r
 			}
 			return
 		}
 	}
 	c.beats = append(c.beats, beatRun{r, r})
+}
+
+// subAtMost reports whether b.time().Sub(a.time()) <= d, for d >= 0,
+// without making the times.
+func subAtMost(a, b ref, d time.Duration) bool {
+	ds := b.sec - a.sec
+	switch {
+	case ds < 0:
+		return true // b is before a
+	case ds > int64(d/time.Second)+1:
+		return false // more than d apart, whatever the nanoseconds
+	}
+	return ds*int64(time.Second)+int64(b.nsec-a.nsec) <= int64(d)
 }
 
 // beatRuns merges the runs of every input into runs in time order.
@@ -628,9 +629,8 @@ func New(cfg Config) *Correlator {
 		cfg:       cfg,
 		diag:      d,
 		pathIdx:   make(map[string]int32),
-		lastPath:  -1,
-		attIdx:    make(map[uint64]int32),
 		seed:      maphash.MakeSeed(),
+		lastPath:  -1,
 		errs:      make(map[errKey]*errGroup),
 		errKinds:  make(map[errKind]int),
 		relays:    make(map[string]struct{}),
@@ -690,15 +690,42 @@ func (c *Correlator) logSpan() (from, to time.Time) {
 // Add feeds one event. Feed the events of one input in file order and the
 // inputs one after another; feed every record (other providers only extend
 // the log's span and are counted). Add after Finish is ignored.
+//
+// Add runs on one goroutine for every event of a server, so it does only
+// the ordered work: what can be worked out from an event alone (its kind,
+// fields, the pieces of its text and their flags, its Matches)
+// comes from ev.Prepared when the decoders did it (PrepareFor), and the
+// events of attempts are grouped by TrackingId in Finish.
 func (c *Correlator) Add(ev *parser.Event) {
 	if ev == nil || c.result != nil {
 		return
 	}
 	c.counts.Events++
-	if !ev.Time.IsZero() {
-		c.span(ev.Channel).note(ev.Time, ev.Time)
+	var (
+		k   kind
+		op  word
+		src uint8 = 4 // unknown
+		p   *prepared
+	)
+	switch x := ev.Prepared.(type) {
+	case prepClass:
+		k = x.kind()
+		if k == kindStart || k == kindSuccess || k == kindFailure {
+			op = x.op()
+		} else {
+			src = x.src()
+		}
+	case *prepared:
+		p, k, op = x, x.k, x.op
+	default:
+		var ops string
+		k, ops = classify(ev.Provider, ev.EventID)
+		op = wordOf(ops)
 	}
-	k, op := classify(ev.Provider, ev.EventID)
+	r := newRef(ev.Time, 0, ev.EventID, ev.RecordID)
+	if !ev.Time.IsZero() {
+		c.span(ev.Channel).noteRef(ev.Time, r)
+	}
 	if k != kindUnrelated && (!c.haveWbChan || ev.Channel != c.lastWbChan) {
 		key, ok := c.wbChans[ev.Channel]
 		if !ok {
@@ -713,9 +740,19 @@ func (c *Correlator) Add(ev *parser.Event) {
 		return
 	case kindOther:
 		c.counts.Other++
+		if src > 3 {
+			src = sourceIndex(ev.Provider)
+		}
+		sk := uint32(ev.EventID) | uint32(src)<<16
+		if g := c.lastUnattr; g != nil && c.lastUnattrKey == sk {
+			// The group of the last such event (a run of one id).
+			r.path = c.pathOf(ev.Path)
+			c.addToUnattributed(g, r, "", 0)
+			return
+		}
 		if kn := c.knownEvent(ev.Provider, ev.EventID); kn.known {
-			r := newRef(ev.Time, c.pathOf(ev.Path), ev.EventID, ev.RecordID)
-			c.addUnattributed(r, ev.Provider, ReasonNoPart, kn.name, "", 0)
+			r.path = c.pathOf(ev.Path)
+			c.lastUnattr, c.lastUnattrKey = c.addUnattributed(r, ev.Provider, ReasonNoPart, kn.name, "", 0), sk
 		}
 		return
 	case kindNoise:
@@ -725,27 +762,41 @@ func (c *Correlator) Add(ev *parser.Event) {
 		c.counts.HashSync++
 		return
 	}
-	r := newRef(ev.Time, c.pathOf(ev.Path), ev.EventID, ev.RecordID)
-	f := &c.f
-	c.hasPrepM = false
-	if pm, ok := ev.Prepared.(*preparedMatch); ok && pm.by == c.match {
-		*f, c.prepM, c.hasPrepM = pm.Fields, pm.m, true // extracted and matched by the decoder (PrepareFor)
-	} else if pf, ok := PreparedFields(ev); ok {
-		*f = *pf // extracted by the decoder (Prepare)
-	} else {
-		ExtractInto(f, ev.Provider, ev.EventID, ev.Data)
+	r.path = c.pathOf(ev.Path)
+	var f *Fields
+	switch pf, ok := ev.Prepared.(*Fields); {
+	case p != nil:
+		f = &p.Fields // extracted by the decoder (PrepareFor)
+	case ok:
+		f = pf // extracted by the decoder (Prepare)
+	case len(ev.Data) == 0:
+		if c.fDirty {
+			c.f = Fields{Trace: c.f.Trace[:0], DNs: c.f.DNs[:0], Anchors: c.f.Anchors[:0]}
+			c.fDirty = false
+		}
+		f = &c.f // what ExtractInto gives for no data
+	default:
+		ExtractInto(&c.f, ev.Provider, ev.EventID, ev.Data)
+		c.fDirty = true
+		f = &c.f
 	}
-	if f.Relay != "" {
-		addSet(c.relays, f.Relay)
+	if p == nil || p.misc {
+		if f.Relay != "" {
+			addSet(c.relays, f.Relay)
+		}
+		if f.SyncVersion != "" {
+			addSet(c.versions, f.SyncVersion)
+			c.seeVersion(f.SyncVersion, ev.Time)
+		}
 	}
-	if f.SyncVersion != "" {
-		addSet(c.versions, f.SyncVersion)
-		c.seeVersion(f.SyncVersion, ev.Time)
+	var ap *attPrep
+	if p != nil && p.hasAtt {
+		ap = &p.att
 	}
 	if k == kindServiceError && f.TrackingID != "" && isSource(ev.Provider, sourcePasswordReset) {
 		// The result of an attempt when one carries its TrackingId, else a
 		// service event: decided in Finish, when every attempt is known.
-		e := c.newAttEvent(r, kindFailure, "", ev.Provider, false)
+		e := c.newAttEvent(r, kindFailure, 0, ev.Provider, f, ap)
 		c.tidSvc = append(c.tidSvc, tidEvent{e, strings.Clone(f.TrackingID), f.Text})
 		return
 	}
@@ -754,12 +805,12 @@ func (c *Correlator) Add(ev *parser.Event) {
 		kn := c.knownEvent(ev.Provider, ev.EventID)
 		c.addUnattributed(r, ev.Provider, ReasonNoPart, kn.name, f.Text, f.HResult)
 	case kindStart, kindSuccess, kindFailure:
-		c.addAttemptEvent(r, k, op, ev.Provider)
+		c.addAttemptEvent(r, k, op, ev.Provider, f, ap)
 	case kindPasswordSet:
 		if a := connectorAccount(f.Text); a != "" {
 			addSet(c.accounts, a)
 		}
-		c.sets = append(c.sets, c.newAttEvent(r, k, "", ev.Provider, false))
+		c.sets = append(c.sets, c.newAttEvent(r, k, 0, ev.Provider, f, ap))
 	case kindHeartbeat:
 		c.counts.Heartbeats++
 		c.addBeat(r)
@@ -809,21 +860,12 @@ func (c *Correlator) knownEvent(provider string, id uint16) knownEvent {
 // into a map key that hashes cheaply; another source shares the key of
 // PasswordResetService's index 3.
 func smallKey(provider string, id uint16, reason uint32) uint32 {
-	src := uint32(3)
-	switch {
-	case isSource(provider, sourcePasswordReset):
-		src = 0
-	case isSource(provider, sourceADSync):
-		src = 1
-	case isSource(provider, sourceDirSync):
-		src = 2
-	}
-	return uint32(id) | src<<16 | reason<<18
+	return uint32(id) | uint32(sourceIndex(provider))<<16 | reason<<18
 }
 
-// addUnattributed adds one event to its Unattributed group. text and hr
-// are those of the event when its data were read.
-func (c *Correlator) addUnattributed(r ref, provider, reason, name, text string, hr uint32) {
+// addUnattributed adds one event to its Unattributed group, and returns
+// the group. text and hr are those of the event when its data were read.
+func (c *Correlator) addUnattributed(r ref, provider, reason, name, text string, hr uint32) *unattrGroup {
 	var rb uint32
 	if reason == ReasonNoTrackingID {
 		rb = 1
@@ -835,6 +877,12 @@ func (c *Correlator) addUnattributed(r ref, provider, reason, name, text string,
 		g = &unattrGroup{key: key, name: name, first: r, last: r, sample: text, hr: hr}
 		c.unattr[sk] = g
 	}
+	c.addToUnattributed(g, r, text, hr)
+	return g
+}
+
+// addToUnattributed adds one event to group g.
+func (c *Correlator) addToUnattributed(g *unattrGroup, r ref, text string, hr uint32) {
 	g.count++
 	c.counts.Unattributed++
 	if refLess(r, g.first) || (g.sample == "" && text != "") {
@@ -896,29 +944,26 @@ func (c *Correlator) pathOf(p string) int32 {
 	return i
 }
 
-// newAttEvent makes the attEvent of the event whose fields are in c.f.
-// compact lets it keep only the pieces of the text an output names: the
-// event is diagnosed from its Matches (with a matcher), or its text is
-// kept in c.texts.
-func (c *Correlator) newAttEvent(r ref, k kind, op, provider string, keepText bool) attEvent {
-	f := &c.f
+// newAttEvent makes the attEvent of an event of kind k whose fields are
+// f. ap is what the decoders worked out of it (PrepareFor), nil when they
+// did not. The text is cut to the pieces an output names when a matcher
+// diagnoses the event from its Matches; else it is kept (in the arena, or
+// in c.texts).
+func (c *Correlator) newAttEvent(r ref, k kind, op word, provider string, f *Fields, ap *attPrep) attEvent {
+	if ap == nil {
+		a := prepareAtt(f, k, provider, r.id, nil)
+		ap = &a
+	}
 	e := attEvent{
-		ref: r, kind: k, op: wordOf(op), provider: wordOf(canonicalSource(provider)),
-		hr: f.HResult, match: noMatch, next: -1,
+		ref: r, kind: k, op: op, provider: ap.src,
+		hr: ap.hr, match: noMatch, next: -1, flags: ap.flags,
 	}
-	switch {
-	case strings.Contains(f.Text, "CredentialManager.ChangePassword("):
-		e.flags |= flagChange
-	case strings.Contains(f.Text, "CredentialManager.ResetUserPassword("):
-		e.flags |= flagReset
-	}
-	pieces, inText := eventPieces(f, k)
-	if !keepText && c.match != nil && !keepsText(f.Text, &pieces, inText) {
+	if c.match != nil && !ap.keepsText() {
 		// The text is cut to its pieces: keep what the diagnosis needs of
 		// it (worked out by the decoders when they could, see PrepareFor).
-		m := c.prepM
-		if !c.hasPrepM {
-			m = c.match.Match(catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: f.Text})
+		m := ap.m
+		if ap.by != c.match {
+			m = c.match.Match(catalog.Evidence{Source: e.provider.String(), EventID: int(e.id), HResult: e.hr, Text: ap.text})
 		}
 		i, ok := c.matchIdx[m]
 		if !ok && len(c.matches) < noMatch {
@@ -930,67 +975,50 @@ func (c *Correlator) newAttEvent(r ref, k kind, op, provider string, keepText bo
 			e.match = i
 		}
 	}
-	keepText = keepText || e.match == noMatch
-	c.st.setPieces(&e, f.Text, &pieces, inText, keepText)
+	keepText := e.match == noMatch
+	c.st.setPieces(&e, f, ap, keepText)
 	if keepText && e.flags&flagText == 0 {
 		if c.texts == nil {
 			c.texts = make(map[textKey]string)
 		}
-		c.texts[e.key()] = f.Text
+		c.texts[e.key()] = ap.text
 	}
 	return e
 }
 
-func (c *Correlator) addAttemptEvent(r ref, k kind, op, provider string) {
-	tid := c.f.TrackingID
+func (c *Correlator) addAttemptEvent(r ref, k kind, op word, provider string, f *Fields, ap *attPrep) {
+	var tid string
+	if ap != nil {
+		tid = ap.tid
+	} else {
+		tid = f.TrackingID
+	}
 	if tid == "" {
 		// Accounted for, and a failure is still diagnosed (the catalog
 		// knows its cause from its id and text).
 		c.counts.Unkeyed++
 		kn := c.knownEvent(provider, r.id)
-		c.addUnattributed(r, provider, ReasonNoTrackingID, kn.name, c.f.Text, c.f.HResult)
+		c.addUnattributed(r, provider, ReasonNoTrackingID, kn.name, f.Text, f.HResult)
 		if k == kindFailure {
-			ev := catalog.Evidence{Source: canonicalSource(provider), EventID: int(r.id), HResult: c.f.HResult, Text: c.f.Text}
+			ev := catalog.Evidence{Source: canonicalSource(provider), EventID: int(r.id), HResult: f.HResult, Text: f.Text}
 			cause, _ := c.failureCause(c.evidenceDiagnoser(ev))
 			c.unkeyed = append(c.unkeyed, unkeyedFailure{r, cause})
 		}
 		return
 	}
-	e := c.newAttEvent(r, k, op, provider, false)
-	h := maphash.String(c.seed, tid)
-	ai, taken := c.attIdx[h]
-	ok := taken && c.st.tid(&c.st.atts[ai]) == tid
-	if taken && !ok {
-		ai, ok = c.attMore[tid]
+	if ap == nil {
+		a := prepareAtt(f, k, provider, r.id, nil)
+		ap = &a
 	}
-	if !ok {
-		ai = int32(len(c.st.atts))
-		a := attempt{head: -1, tail: -1, notes: -1}
-		if off, in := offsetIn(c.f.Text, tid); in && e.flags&flagText != 0 && off+len(tid) <= 0xFFFF {
-			a.tidLoc, a.tidLen = e.loc+uint32(off), uint16(len(tid)) // in the kept text
-		} else {
-			a.tidLoc, a.tidLen = c.st.keepTID(tid)
-		}
-		c.st.atts = append(c.st.atts, a)
-		if !taken {
-			c.attIdx[h] = ai
-		} else { // another id has this hash
-			if c.attMore == nil {
-				c.attMore = make(map[string]int32)
-			}
-			c.attMore[strings.Clone(tid)] = ai
-		}
+	e := c.newAttEvent(r, k, op, provider, f, ap)
+	var key tidKey
+	if off := int(ap.tidOff); off >= 0 && e.flags&flagText != 0 && off+len(tid) <= 0xFFFF {
+		key.loc, key.n = e.loc+uint32(off), uint16(len(tid)) // in the kept text
+	} else {
+		key.loc, key.n = c.st.keepTID(tid)
 	}
-	c.st.link(&c.st.atts[ai], c.st.push(e))
-}
-
-// lookup returns the attempt of TrackingId tid.
-func (c *Correlator) lookup(tid string) (int32, bool) {
-	i, ok := c.attIdx[maphash.String(c.seed, tid)]
-	if ok && c.st.tid(&c.st.atts[i]) != tid {
-		i, ok = c.attMore[tid]
-	}
-	return i, ok
+	key.ev = c.st.push(e)
+	c.keys.add(key)
 }
 
 func (c *Correlator) addServiceError(r ref, provider, text string, hr uint32) {

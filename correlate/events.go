@@ -64,14 +64,35 @@ const (
 // Providers nearly always arrive spelled as registered, and comparing bytes
 // is several times cheaper than folding case.
 func isSource(provider, name string) bool {
-	return provider == name || strings.EqualFold(provider, name)
+	// Every rune of provider folds to one byte of name (ASCII) only when
+	// it is at least one byte long: a shorter provider never matches.
+	return provider == name || (len(provider) >= len(name) && strings.EqualFold(provider, name))
+}
+
+// sourceIndex returns the index of a writeback source: 0
+// PasswordResetService, 1 ADSync, 2 Directory Synchronization, 3 another.
+func sourceIndex(provider string) uint8 {
+	switch {
+	case isSource(provider, sourcePasswordReset):
+		return 0
+	case isSource(provider, sourceADSync):
+		return 1
+	case isSource(provider, sourceDirSync):
+		return 2
+	}
+	return 3
 }
 
 // classify returns the part an event plays and, for attempt events, the
 // operation its id implies.
 func classify(provider string, id uint16) (kind, string) {
-	switch {
-	case isSource(provider, sourcePasswordReset):
+	return classifyIn(sourceIndex(provider), id)
+}
+
+// classifyIn is classify for the source of index src (sourceIndex).
+func classifyIn(src uint8, id uint16) (kind, string) {
+	switch src {
+	case 0:
 		switch id {
 		case 31001:
 			return kindStart, OpReset
@@ -119,7 +140,7 @@ func classify(provider string, id uint16) (kind, string) {
 			return kindServiceError, ""
 		}
 		return kindOther, ""
-	case isSource(provider, sourceADSync):
+	case 1:
 		switch id {
 		case 6329:
 			return kindPasswordSet, ""
@@ -131,7 +152,7 @@ func classify(provider string, id uint16) (kind, string) {
 			return kindNeighbour, ""
 		}
 		return kindOther, ""
-	case isSource(provider, sourceDirSync):
+	case 2:
 		switch id {
 		case 656, 657:
 			return kindHashSync, ""

@@ -11,29 +11,41 @@ import (
 
 // findingSet aggregates causes into findings.
 type findingSet struct {
-	c *Correlator
-	m map[string]*findingAgg
+	c    *Correlator
+	m    map[string]*findingAgg
+	last *findingAgg // the last got: most attempts in a row share a cause
 }
 
 type findingAgg struct {
 	cause       catalog.Cause
 	count       int
 	first, last time.Time
-	refs        refSet
+	// firstR and lastR hold the times of first and last once first is
+	// set (haveR), to compare an event's time cheaply (seenRef).
+	firstR, lastR ref
+	haveR         bool
+	refs          refSet
 }
 
 func (fs *findingSet) get(cause catalog.Cause) *findingAgg {
+	if g := fs.last; g != nil && g.cause.ID == cause.ID {
+		return g
+	}
 	g := fs.m[cause.ID]
 	if g == nil {
 		g = &findingAgg{cause: cause}
 		fs.m[cause.ID] = g
 	}
+	fs.last = g
 	return g
 }
 
 // cached is c.cause(id, scope) without a new lookup once the finding of
 // id exists (the catalog clones a Cause on every lookup).
 func (fs *findingSet) cached(id string, scope catalog.Scope) catalog.Cause {
+	if g := fs.last; g != nil && g.cause.ID == id {
+		return g.cause
+	}
 	if g := fs.m[id]; g != nil {
 		return g.cause
 	}
@@ -47,6 +59,24 @@ func (g *findingAgg) seen(from, to time.Time) {
 	if to.After(g.last) {
 		g.last = to
 	}
+	if !g.first.IsZero() {
+		g.firstR, g.lastR, g.haveR = newRef(g.first, 0, 0, 0), newRef(g.last, 0, 0, 0), true
+	}
+}
+
+// seenRef is seen(t, t) for the time t of r.
+func (g *findingAgg) seenRef(r ref) {
+	if !g.haveR {
+		t := r.time()
+		g.seen(t, t)
+		return
+	}
+	if timeCmp(r, g.firstR) < 0 {
+		g.first, g.firstR = r.time(), r
+	}
+	if timeCmp(r, g.lastR) > 0 {
+		g.last, g.lastR = r.time(), r
+	}
 }
 
 // addEvents counts one attempt (or one unjoined 6329) explained by cause,
@@ -55,7 +85,7 @@ func (fs *findingSet) addEvents(cause catalog.Cause, tid string, evs []*attEvent
 	g := fs.get(cause)
 	g.count++
 	for _, e := range evs {
-		g.seen(e.time(), e.time())
+		g.seenRef(e.ref)
 		g.refs.add(e.ref, tid)
 	}
 }

@@ -28,6 +28,8 @@ func (c *Correlator) Finish() *Result {
 		Unattributed: []Unattributed{},
 	}
 	c.from, c.to = c.logSpan()
+	c.toRef = newRef(c.to, 0, 0, 0)
+	c.groupAttempts()
 	// A service event carrying the TrackingId of an attempt is that
 	// attempt's result; one whose TrackingId no attempt has is a service
 	// event (see the package rules).
@@ -40,7 +42,7 @@ func (c *Correlator) Finish() *Result {
 		c.counts.ServiceWithID++
 		c.serviceEvent(s.e.ref, s.e.provider.String(), s.text, s.e.hr)
 	}
-	c.tidSvc, c.attIdx, c.attMore = nil, nil, nil
+	c.tidSvc, c.tidIdx = nil, nil
 	slices.SortStableFunc(c.damage, func(a, b Damage) int {
 		if a.Path != b.Path {
 			return strings.Compare(a.Path, b.Path)
@@ -523,7 +525,7 @@ func (c *Correlator) finishAttempt(a *attempt, fs *findingSet, evs []*attEvent) 
 					e.id, FormatTime(e.time()), anchor, cloud))
 			}
 		}
-		if status := st.piece(e, pStatus); status != "" && containsFold(status, "unlock") {
+		if e.flags&flagUnlock != 0 { // its status names "unlock"
 			unlock = true
 		}
 		switch e.kind {
@@ -604,16 +606,22 @@ func (c *Correlator) finishAttempt(a *attempt, fs *findingSet, evs []*attEvent) 
 	return evs
 }
 
-// containsFold reports whether strings.ToLower(s) contains sub, a
-// lower-case ASCII word, without the copy when s is ASCII.
+// containsFold reports whether strings.ToLower(s) contains sub, a word of
+// lower-case ASCII letters, without the copy when s is ASCII.
 func containsFold(s, sub string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return strings.Contains(strings.ToLower(s), sub)
 		}
 	}
+	if sub == "" {
+		return true
+	}
+	// ASCII: a byte equals a lower-case letter without case exactly when
+	// it does with bit 5 set (equalFoldLower); sub is letters.
+	first := sub[0]
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+		if s[i]|0x20 == first && equalFoldLower(s[i:i+len(sub)], sub) {
 			return true
 		}
 	}
@@ -638,18 +646,18 @@ func operationFromFrames(evs []*attEvent) string {
 // that could hold it, or the log ending right after it.
 func (c *Correlator) incompleteNotes(evs []*attEvent) []string {
 	var notes []string
-	last := evs[len(evs)-1].time()
-	from, to := evs[0].time(), last.Add(c.cfg.JoinWindow)
-	inInput := func(d Damage) bool {
-		return slices.ContainsFunc(evs, func(e *attEvent) bool { return c.paths[e.path] == d.Path })
-	}
 	if len(c.damage) > 0 {
+		last := evs[len(evs)-1].time()
+		from, to := evs[0].time(), last.Add(c.cfg.JoinWindow)
+		inInput := func(d Damage) bool {
+			return slices.ContainsFunc(evs, func(e *attEvent) bool { return c.paths[e.path] == d.Path })
+		}
 		if n := c.damageNote(from, to, inInput, "its result"); n != "" {
 			notes = append(notes, n)
 		}
 	}
-	if !c.to.IsZero() && c.to.Sub(last) <= c.cfg.JoinWindow {
-		notes = append(notes, fmt.Sprintf("the log ends %s after the attempt's last event", c.to.Sub(last)))
+	if last := evs[len(evs)-1].ref; !c.to.IsZero() && subAtMost(last, c.toRef, c.cfg.JoinWindow) {
+		notes = append(notes, fmt.Sprintf("the log ends %s after the attempt's last event", c.to.Sub(last.time())))
 	}
 	return notes
 }

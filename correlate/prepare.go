@@ -1,6 +1,11 @@
 package correlate
 
-import "github.com/evtxscan/evtxscan/parser"
+import (
+	"strings"
+
+	"github.com/evtxscan/evtxscan/catalog"
+	"github.com/evtxscan/evtxscan/parser"
+)
 
 // Prepare extracts the fields of an event the Correlator reads them from,
 // for parser.Reader.Prepare: the extraction then runs on the decoding
@@ -21,8 +26,155 @@ func Prepare(ev *parser.Event) any {
 	return f
 }
 
-// PreparedFields returns the fields Prepare extracted for ev, when it did.
+// PreparedFields returns the fields Prepare (or PrepareFor) extracted for
+// ev, when it did.
 func PreparedFields(ev *parser.Event) (*Fields, bool) {
-	f, ok := ev.Prepared.(*Fields)
-	return f, ok
+	switch p := ev.Prepared.(type) {
+	case *Fields:
+		return p, true
+	case *prepared:
+		return &p.Fields, true
+	}
+	return nil, false
+}
+
+// PrepareFor is Prepare for Correlators whose Diagnoser is d: when d
+// diagnoses from catalog.Matches (*catalog.Catalog), the decoders also
+// classify every event, and work out for each event the correlator keeps
+// in an attempt's timeline what Add would otherwise do on its one
+// goroutine: the pieces of its text an output names and where they lie,
+// its flags, and for those whose text the
+// correlator cuts to its pieces (the long failures and ADSync 6329s) the
+// Matches of their evidence. The function keeps no state and may be called
+// from several goroutines at once.
+func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
+	m, ok := d.(matcher)
+	if !ok {
+		return Prepare
+	}
+	return func(ev *parser.Event) any {
+		src := sourceIndex(ev.Provider)
+		k, op := classifyIn(src, ev.EventID)
+		extra := src
+		if k == kindStart || k == kindSuccess || k == kindFailure {
+			extra = uint8(wordOf(op)) // at most 3
+		}
+		switch k {
+		case kindUnrelated, kindOther, kindNoise, kindHashSync:
+			return newPrepClass(k, extra)
+		}
+		if len(ev.Data) == 0 {
+			return newPrepClass(k, extra)
+		}
+		p := &prepared{k: k, op: wordOf(op)}
+		extract(&p.Fields, ev.Provider, ev.EventID, ev.Data)
+		f := &p.Fields
+		p.misc = f.Relay != "" || f.SyncVersion != ""
+		switch {
+		case (k == kindStart || k == kindSuccess || k == kindFailure) && f.TrackingID != "",
+			k == kindPasswordSet,
+			k == kindServiceError && f.TrackingID != "" && src == 0:
+			if k == kindServiceError {
+				k = kindFailure // kept as the failure of an attempt (see Add)
+			}
+			p.att = prepareAtt(f, k, ev.Provider, ev.EventID, m)
+			p.hasAtt = true
+		}
+		return p
+	}
+}
+
+// prepClass is what PrepareFor gives for an event whose data Add does
+// not read (or that has none): its kind in the low 5 bits, and in the
+// high 3 the word of its operation (attempt events) or its source index
+// (the others). A byte boxed in an interface takes no allocation.
+type prepClass uint8
+
+func newPrepClass(k kind, extra uint8) prepClass { return prepClass(uint8(k) | extra<<5) }
+
+func (p prepClass) kind() kind { return kind(p & 31) }
+
+// op returns the word of the operation of an attempt event.
+func (p prepClass) op() word { return word(p >> 5) }
+
+// src returns the source index (see sourceIndex) of another event.
+func (p prepClass) src() uint8 { return uint8(p >> 5) }
+
+// prepared is what PrepareFor gives for an event with data strings: its
+// kind and fields, and for the events kept in a timeline (hasAtt) what Add
+// keeps of them. What Add reads of every event comes first, in about one
+// cache line: the object was written on another core.
+type prepared struct {
+	k      kind
+	op     word
+	hasAtt bool
+	misc   bool // Relay or SyncVersion is set
+	att    attPrep
+	Fields
+}
+
+// attPrep is what newAttEvent needs of an event besides its ref, worked
+// out from its fields alone (for the message, the pieces are the fields:
+// see pieces).
+type attPrep struct {
+	flags     uint8
+	src       word
+	spansOK   bool // sp holds where the pieces lie in the text
+	short     bool // shortText: the text is not much longer than its pieces
+	msgInText bool
+	tidOff    int32 // offset of the TrackingId in the text, -1 when not in it
+	hr        uint32
+	sp        [nPieces]span
+	text, tid string // Fields.Text and TrackingID
+	msg       string // the message piece (summaryPiece)
+	by        matcher
+	m         catalog.Matches // of the evidence, when by is set
+}
+
+// keepsText reports whether the text is kept whole for its pieces.
+func (a *attPrep) keepsText() bool { return a.spansOK && a.short }
+
+// pieces returns the pieces of an event of kind k with fields f.
+func (a *attPrep) pieces(f *Fields, k kind) [nPieces]string {
+	anchor := f.CloudAnchor
+	if k == kindPasswordSet {
+		anchor = f.AADAnchor
+	}
+	return [nPieces]string{pStatus: f.Status, pUPN: f.UPN, pAdmin: f.AdminUPN, pAnchor: anchor, pSource: f.SourceAnchor, pMessage: a.msg}
+}
+
+// prepareAtt works out the attPrep of an event of kind k. With a matcher
+// m, the evidence of an event whose text is cut to its pieces is matched.
+func prepareAtt(f *Fields, k kind, provider string, id uint16, m matcher) attPrep {
+	a := attPrep{src: wordOf(canonicalSource(provider)), tidOff: -1, hr: f.HResult, text: f.Text, tid: f.TrackingID}
+	pieces, inText := eventPieces(f, k)
+	a.msg, a.msgInText = pieces[pMessage], inText
+	a.sp, a.spansOK = spansIn(f.Text, &pieces, inText)
+	a.short = shortText(f.Text, &pieces)
+	a.flags = textFlags(f)
+	if f.TrackingID != "" {
+		if off, in := offsetIn(f.Text, f.TrackingID); in && off <= 0x7FFFFFFF {
+			a.tidOff = int32(off)
+		}
+	}
+	if m != nil && !a.keepsText() {
+		a.by = m
+		a.m = m.Match(catalog.Evidence{Source: a.src.String(), EventID: int(id), HResult: f.HResult, Text: f.Text})
+	}
+	return a
+}
+
+// textFlags returns the flags an attEvent takes from its text and status.
+func textFlags(f *Fields) uint8 {
+	var fl uint8
+	switch {
+	case strings.Contains(f.Text, "CredentialManager.ChangePassword("):
+		fl |= flagChange
+	case strings.Contains(f.Text, "CredentialManager.ResetUserPassword("):
+		fl |= flagReset
+	}
+	if f.Status != "" && containsFold(f.Status, "unlock") {
+		fl |= flagUnlock
+	}
+	return fl
 }
