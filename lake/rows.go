@@ -204,16 +204,11 @@ func (p *Preparer) Prepare(ev *parser.Event) any {
 	if n > preparerMaxText {
 		return Prepare(ev) // long texts (traces, exceptions) are rarely repeated
 	}
-	var h maphash.Hash
-	h.SetSeed(p.seed)
-	h.WriteString(ev.Provider)
-	h.WriteByte(byte(ev.EventID))
-	h.WriteByte(byte(ev.EventID >> 8))
+	h := uint64(ev.EventID)
 	for _, d := range ev.Data {
-		h.WriteByte(byte(len(d)))
-		h.WriteString(d)
+		h = (h ^ maphash.String(p.seed, d)) * 0x9e3779b97f4a7c15
 	}
-	slot := &p.slots[h.Sum64()%preparerSlots]
+	slot := &p.slots[h%preparerSlots]
 	if e := slot.Load(); e != nil && e.id == ev.EventID && e.provider == ev.Provider && slices.Equal(e.data, ev.Data) {
 		return e.f
 	}
