@@ -391,8 +391,9 @@ func (w *writer) readOptions() scan.ReadOptions {
 	ro.Pool = w.pool
 	if ro.Prepare == nil {
 		// Fields extracted once, by the decoders, for the correlator
-		// and the events table alike.
-		ro.Prepare = lake.Prepare
+		// and the events table alike; a text met again in the tenant
+		// is not extracted again.
+		ro.Prepare = lake.NewPreparer().Prepare
 	}
 	return ro
 }

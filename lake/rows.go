@@ -2,10 +2,13 @@ package lake
 
 import (
 	"fmt"
+	"hash/maphash"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/evtxscan/evtxscan/correlate"
@@ -145,13 +148,73 @@ type Converter struct {
 // Correlator and Converter.Event take the fields from ev.Prepared. It is
 // correlate.Prepare widened to the events the correlator only counts,
 // whose columns the events table still fills. It keeps no state and may
-// be called from several goroutines at once.
+// be called from several goroutines at once. A batch uses a Preparer,
+// which gives the same fields with less work.
 func Prepare(ev *parser.Event) any {
 	if len(ev.Data) == 0 {
 		return nil
 	}
 	f := new(correlate.Fields)
 	correlate.ExtractInto(f, ev.Provider, ev.EventID, ev.Data)
+	return f
+}
+
+// A Preparer is Prepare that remembers the fields of the short texts it
+// extracted last: a log repeats most of its texts word for word (a
+// heartbeat names one of a few endpoints, ADSync's scheduler logs the same
+// lines every cycle), and the fields of an event depend on nothing but
+// its source, id and data strings (correlate.ExtractInto), so an event
+// whose three equal those of one met before gets that event's fields
+// without another extraction. The cache is bounded (preparerSlots texts
+// of at most preparerMaxText bytes each, one per slot, the last one met
+// winning). The Fields it returns are shared between events: read them,
+// never change them (the Correlator and Converter.Event copy or only read
+// them). A Preparer may be used from several goroutines at once; the zero
+// value is not ready: use NewPreparer.
+type Preparer struct {
+	seed  maphash.Seed
+	slots [preparerSlots]atomic.Pointer[prepared]
+}
+
+const (
+	preparerSlots   = 1024
+	preparerMaxText = 1024
+)
+
+// prepared is one text a Preparer extracted, and its fields.
+type prepared struct {
+	provider string
+	id       uint16
+	data     []string
+	f        *correlate.Fields
+}
+
+// NewPreparer returns a Preparer with an empty cache.
+func NewPreparer() *Preparer { return &Preparer{seed: maphash.MakeSeed()} }
+
+// Prepare is the Prepare function (parser.Reader.Prepare) of p.
+func (p *Preparer) Prepare(ev *parser.Event) any {
+	if len(ev.Data) == 0 {
+		return nil
+	}
+	n := 0
+	for _, d := range ev.Data {
+		n += len(d)
+	}
+	if n > preparerMaxText {
+		return Prepare(ev) // long texts (traces, exceptions) are rarely repeated
+	}
+	h := uint64(ev.EventID)
+	for _, d := range ev.Data {
+		h = (h ^ maphash.String(p.seed, d)) * 0x9e3779b97f4a7c15
+	}
+	slot := &p.slots[h%preparerSlots]
+	if e := slot.Load(); e != nil && e.id == ev.EventID && e.provider == ev.Provider && slices.Equal(e.data, ev.Data) {
+		return e.f
+	}
+	f := new(correlate.Fields)
+	correlate.ExtractInto(f, ev.Provider, ev.EventID, ev.Data)
+	slot.Store(&prepared{provider: ev.Provider, id: ev.EventID, data: ev.Data, f: f})
 	return f
 }
 

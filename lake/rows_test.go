@@ -1,8 +1,11 @@
 package lake
 
 import (
+	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,5 +105,59 @@ func TestConverterEvent(t *testing.T) {
 		Events: []correlate.AttemptEvent{{Message: "failed for alice@contoso.com", Path: "p"}}})
 	if a.UPN != r.UPN || a.HResult != "0x80230619" || a.Events[0].Message != "failed for "+r.UPN || a.Cause != "" {
 		t.Errorf("attempt row %+v", a)
+	}
+}
+
+// TestPreparer checks that a Preparer gives every event the fields Prepare
+// extracts for it, whether its text was met before (same source, id and
+// data strings) or not, from several goroutines at once.
+func TestPreparer(t *testing.T) {
+	heartbeat := "ServiceBus heartbeat sent successfully. Relay: sspr.servicebus.windows.net, Endpoint: a7cc273a-1a07-421c-bc41-e4b2e66b5af5_64001b80-167a-40ad-8d6a-924895401231"
+	long := failText + strings.Repeat("\n   at Microsoft.Online.PasswordSynchronization.Frame()", 40)
+	evs := []*parser.Event{
+		{Provider: "PasswordResetService", EventID: 31019, Data: []string{heartbeat}},
+		{Provider: "PasswordResetService", EventID: 33008, Data: []string{failText}},
+		{Provider: "PasswordResetService", EventID: 33008, Data: []string{long}},
+		{Provider: "ADSync", EventID: 6329, Data: []string{failText}},                      // same text, other source and id
+		{Provider: "PasswordResetService", EventID: 31019, Data: []string{"x", heartbeat}}, // same text, split
+		{Provider: "PasswordResetService", EventID: 31019, Data: []string{"x" + heartbeat}},
+		{Provider: "Directory Synchronization", EventID: 656, Data: []string{"Password Change Request - Anchor : hFQPXFnahckLHqhPqRZSXg==, Dn : CN=Mia,OU=Users,DC=contoso,DC=local, Change Date : 01/01/2024 00:11:26"}},
+		{Provider: "ADSync", EventID: 904, Data: nil},
+	}
+	for i := range 300 { // more texts than fit in the cache: slots are replaced
+		evs = append(evs, &parser.Event{Provider: "ADSync", EventID: 6100, Data: []string{fmt.Sprintf("TrackingId: %d, PasswordResetRequestStart, Details: u%d@contoso.com", i, i)}})
+	}
+	want := make([]any, len(evs))
+	for i, ev := range evs {
+		want[i] = Prepare(ev)
+	}
+	p := NewPreparer()
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 20 {
+				for k := range evs {
+					i := (k*7 + g + round) % len(evs)
+					if got := p.Prepare(evs[i]); !reflect.DeepEqual(got, want[i]) {
+						select {
+						case errs <- fmt.Sprintf("event %d: got %+v, want %+v", i, got, want[i]):
+						default:
+						}
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if p.Prepare(evs[0]) != p.Prepare(evs[0]) {
+		t.Error("a text met again is extracted again")
 	}
 }

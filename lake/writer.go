@@ -51,6 +51,7 @@ type Lake struct {
 	st   store
 	opts Options
 	vcs  string
+	enc  zstdEncoder // of every Writer's files
 }
 
 // manifestDir is the folder of the manifests, relative to the root. Its
@@ -129,8 +130,12 @@ func (l *Lake) checkLayout(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the bucket connection, if any.
-func (l *Lake) Close() error { return l.st.close() }
+// Close releases the bucket connection, if any, and the compressor. No
+// Writer of the lake may be in use.
+func (l *Lake) Close() error {
+	l.enc.close()
+	return l.st.close()
+}
 
 // Dir returns the lake's folder or URL (without its query).
 func (l *Lake) Dir() string { return l.st.String() }
@@ -295,6 +300,7 @@ func (l *Lake) CreateContext(ctx context.Context, tenant, id string, meta map[st
 		return nil, fmt.Errorf("lake: bad part id %q", id)
 	}
 	w := &Writer{lake: l, tenant: tenant, id: id, meta: map[string]string{}, ctx: ctx}
+	w.codec.enc = &l.enc
 	for k, v := range meta {
 		w.meta[k] = v
 	}
