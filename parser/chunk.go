@@ -38,6 +38,7 @@ type chunkResult struct {
 	first    uint64    // earliest and latest written time (FILETIME) of the
 	last     uint64    // records found, the filtered ones included
 	err      error     // a fatal read error after this chunk
+	final    bool      // the input ended with this chunk (read at an offset): no later chunk is returned
 	free     chan slot // the worker its event slice and output buffer go back to, or nil
 }
 

@@ -40,6 +40,7 @@ type decodeOptions struct {
 	stop       *atomic.Bool // set when the Reader is stopped; nil for never
 	ndjson     bool         // encode each event's NDJSON line (Reader.NDJSON)
 	prepare    func(*Event) any
+	skip       Field  // System fields not decoded (Reader.Skip)
 	jsonPrefix []byte // the start of every line: {"path":...,"chunk":
 }
 
@@ -84,8 +85,9 @@ type chunkDecoder struct {
 	recent   [8]recentPlan     // plans looked up last in the chunk, by key
 	kept     [4]keepMemo       // Keep's answers for provider strings handed out
 	nextKept int
-	outLen   int         // NDJSON bytes of the last chunk, to size the next
-	sampled  []sampleKey // SampleData events given data in this chunk
+	outLen   int          // NDJSON bytes of the last chunk, to size the next
+	sampled  []sampleKey  // SampleData events given data in this chunk
+	wants    [16]wantMemo // NeedData's and SampleData's answers in this chunk, by event id
 
 	// NDJSON mode (ndjson.go)
 	out      []byte     // the lines of the chunk's events
@@ -116,6 +118,18 @@ func (d *chunkDecoder) reset(data []byte) {
 	d.recent = [8]recentPlan{}
 	d.kept = [4]keepMemo{}
 	d.sampled = d.sampled[:0]
+	d.wants = [16]wantMemo{}
+}
+
+// A wantMemo is what NeedData and SampleData said of a provider and event
+// id: the records of a chunk have a few of them, and a comparison costs
+// less than asking again.
+type wantMemo struct {
+	provider string
+	id       uint16
+	set      bool
+	need     bool // NeedData said yes (or is not set)
+	sample   bool // SampleData said yes
 }
 
 // A recentPlan is a plan the decoder looked up in the chunk at hand, and
@@ -162,11 +176,17 @@ func (d *chunkDecoder) keeps(keep func(string) bool, s string) bool {
 // wantData tells whether an event's data strings are decoded (see
 // Reader.NeedData and Reader.SampleData).
 func (d *chunkDecoder) wantData(provider string, id uint16) bool {
-	if nd := d.opts.needData; nd == nil || nd(provider, id) {
+	m := &d.wants[id%uint16(len(d.wants))]
+	if !m.set || m.id != id || m.provider != provider {
+		nd, sd := d.opts.needData, d.opts.sampleData
+		need := nd == nil || nd(provider, id)
+		*m = wantMemo{provider: provider, id: id, set: true, need: need,
+			sample: !need && sd != nil && sd(provider, id)}
+	}
+	if m.need {
 		return true
 	}
-	sd := d.opts.sampleData
-	if sd == nil || !sd(provider, id) {
+	if !m.sample {
 		return false
 	}
 	for i := range d.sampled {
@@ -510,22 +530,31 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	return nil
 }
 
-// fill decodes the System fields.
+// fill decodes the System fields, but for those of Reader.Skip.
 func (d *chunkDecoder) fill(pl *plan, vals []value, ev *Event, written uint64) {
+	skip := d.opts.skip
 	if n, ok := d.number(pl.eventID, vals); ok {
 		ev.EventID = uint16(n)
 	}
-	if n, ok := d.number(pl.qualifiers, vals); ok {
-		ev.Qualifiers = uint16(n)
+	if skip&FieldQualifiers == 0 {
+		if n, ok := d.number(pl.qualifiers, vals); ok {
+			ev.Qualifiers = uint16(n)
+		}
 	}
-	if n, ok := d.number(pl.level, vals); ok {
-		ev.Level = uint8(n)
+	if skip&FieldLevel == 0 {
+		if n, ok := d.number(pl.level, vals); ok {
+			ev.Level = uint8(n)
+		}
 	}
-	if n, ok := d.number(pl.task, vals); ok {
-		ev.Task = uint16(n)
+	if skip&FieldTask == 0 {
+		if n, ok := d.number(pl.task, vals); ok {
+			ev.Task = uint16(n)
+		}
 	}
-	if n, ok := d.number(pl.keywords, vals); ok {
-		ev.Keywords = n
+	if skip&FieldKeywords == 0 {
+		if n, ok := d.number(pl.keywords, vals); ok {
+			ev.Keywords = n
+		}
 	}
 	if n, ok := d.number(pl.recordID, vals); ok && n != 0 {
 		ev.RecordID = n
@@ -537,7 +566,9 @@ func (d *chunkDecoder) fill(pl *plan, vals []value, ev *Event, written uint64) {
 	}
 	ev.Channel = d.str(pl.channel, vals)
 	ev.Computer = d.str(pl.computer, vals)
-	ev.UserSID = d.str(pl.userID, vals)
+	if skip&FieldUserSID == 0 {
+		ev.UserSID = d.str(pl.userID, vals)
+	}
 }
 
 // maxNesting bounds BinXML values nested in BinXML values.

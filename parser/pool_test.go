@@ -105,8 +105,9 @@ func TestPoolSmallFileNoGoroutine(t *testing.T) {
 }
 
 // A file is decoded on the pool's goroutines when it has a batch for
-// each, and in NDJSON mode (dump) when it has ndjsonBatchesPerWorker for
-// each; else by the goroutine calling Read.
+// each (a small file is cut into batches of minBatchChunks), and in NDJSON
+// mode (dump) when it has ndjsonBatchesPerWorker batches of batchChunks
+// for each; else by the goroutine calling Read.
 func TestPoolGoroutinesForFileSize(t *testing.T) {
 	big := sample(t, "hayabusa/DeepBlueCLI_many-events-application.evtx")
 	have := (len(big) - HeaderBlockSize) / ChunkSize
@@ -125,8 +126,9 @@ func TestPoolGoroutinesForFileSize(t *testing.T) {
 		ndjson      bool
 		wantRunning int
 	}{
-		{16, false, 0},
-		{17, false, 2},
+		{minBatchChunks, false, 0},
+		{minBatchChunks + 1, false, 2},
+		{16, false, 2},
 		{2*ndjsonBatchesPerWorker*batchChunks - 1, true, 0},
 		{ndjsonBatchesPerWorker*batchChunks - 1, true, 0},
 		{2 * ndjsonBatchesPerWorker * batchChunks, true, 2},
