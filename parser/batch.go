@@ -217,6 +217,11 @@ func (w *worker) decodeChunk(b []byte, seq int, off int64, used, dirty bool) (re
 	var sl slot
 	select {
 	case sl = <-w.free:
+		// Cleared here rather than by the goroutine calling Read, which
+		// has the events of every worker to go through: what the events
+		// pointed to (data strings, prepared fields) is let go now.
+		clear(sl.events)
+		sl.events = sl.events[:0]
 	default:
 	}
 	res = w.dec.decodeChunk(b, seq, off, used, dirty, sl)
@@ -282,11 +287,10 @@ func (w *worker) readAtJob(j job, src *source, dirty bool, used func(int) bool, 
 // release hands the result's event slice back to the worker that filled it.
 func (res *chunkResult) release() {
 	if res.free != nil && res.events != nil {
-		// Let go of what the events point to (data strings, prepared
-		// fields) while the slice waits to be reused.
-		clear(res.events)
+		// The worker clears the events when it takes the slice again
+		// (worker.decodeChunk): a few chunks' worth of them wait there.
 		select {
-		case res.free <- slot{res.events[:0], res.out[:0]}:
+		case res.free <- slot{res.events, res.out[:0]}:
 		default:
 		}
 	}
