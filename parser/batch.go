@@ -109,7 +109,16 @@ type source struct {
 
 	ra   io.ReaderAt // when set, batches are read with ReadAt
 	base int64       // offset in ra of input offset 0
+
+	// The goroutine that claims the source decodes the first batch
+	// before the others start (see serve); ready is closed when it has.
+	claimed   atomic.Bool
+	ready     chan struct{}
+	readyOnce sync.Once
 }
+
+// firstDone lets the other goroutines start.
+func (s *source) firstDone() { s.readyOnce.Do(func() { close(s.ready) }) }
 
 // take reads the next batch into buf (from an io.Reader), or hands out its
 // place (from an io.ReaderAt). It returns false when the input has no more
@@ -302,7 +311,7 @@ func (res *chunkResult) release() {
 func (r *Reader) startWorkers(pool *Pool, n int) bool {
 	tokens := tokensPerWorker * pool.workers
 	r.done = make(chan struct{})
-	r.src = &source{r: r.r, off: r.offset, batch: r.batch}
+	r.src = &source{r: r.r, off: r.offset, batch: r.batch, ready: make(chan struct{})}
 	if ra, base, ok := readerAt(r.r); ok {
 		r.src.ra, r.src.base = ra, base-r.offset
 	}
@@ -318,6 +327,22 @@ func (r *Reader) serve(w *worker, quit chan struct{}) {
 	defer r.ticketDone()
 	w.dec.opts = r.opts
 	defer func() { w.dec.opts = nil }()
+	first := r.src.claimed.CompareAndSwap(false, true)
+	if first {
+		defer r.src.firstDone()
+	} else {
+		// One goroutine decodes the first batch alone: the templates it
+		// compiles go to the plan cache, where the others then find
+		// them, instead of each compiling them again for its own first
+		// batch (the most of the work in a small file).
+		select {
+		case <-r.src.ready:
+		case <-r.done:
+			return
+		case <-quit:
+			return
+		}
+	}
 	for {
 		select {
 		case r.tokens <- struct{}{}:
@@ -336,6 +361,10 @@ func (r *Reader) serve(w *worker, quit chan struct{}) {
 			return
 		}
 		r.results <- w.decodeJob(j, r.src, r.dirty, r.used, &r.stopped)
+		if first {
+			r.src.firstDone()
+			first = false
+		}
 		// The goroutine calling Read may have been waiting for this
 		// batch; it is now ready to run on this processor. Let it run
 		// rather than make it wait for the next batch.
