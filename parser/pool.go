@@ -11,7 +11,7 @@ import "sync"
 // A Reader whose Pool field is set decodes on the pool's goroutines; the
 // pool's size takes the place of Reader.Workers. The goroutines are
 // started when a Reader first needs them, no more than the file at hand has
-// batches of chunks to decode (a file of minBatchChunks (4) chunks or
+// batches of chunks to decode (a file of minParallelChunks (32) chunks or
 // fewer is decoded by the goroutine calling Read; with Reader.NDJSON, a
 // file of fewer than two batches of 16 chunks per goroutine), and they
 // wait for the next file in between. A goroutine's buffers are made when

@@ -105,7 +105,8 @@ func TestPoolSmallFileNoGoroutine(t *testing.T) {
 }
 
 // A file is decoded on the pool's goroutines when it has a batch for
-// each (a small file is cut into batches of minBatchChunks), and in NDJSON
+// each and more than minParallelChunks chunks (a small file is cut into
+// batches of down to minBatchChunks), and in NDJSON
 // mode (dump) when it has ndjsonBatchesPerWorker batches of batchChunks
 // for each; else by the goroutine calling Read.
 func TestPoolGoroutinesForFileSize(t *testing.T) {
@@ -126,9 +127,9 @@ func TestPoolGoroutinesForFileSize(t *testing.T) {
 		ndjson      bool
 		wantRunning int
 	}{
-		{minBatchChunks, false, 0},
-		{minBatchChunks + 1, false, 2},
-		{16, false, 2},
+		{minParallelChunks, false, 0},
+		{minParallelChunks + 1, false, 2},
+		{48, false, 2},
 		{2*ndjsonBatchesPerWorker*batchChunks - 1, true, 0},
 		{ndjsonBatchesPerWorker*batchChunks - 1, true, 0},
 		{2 * ndjsonBatchesPerWorker * batchChunks, true, 2},
@@ -205,6 +206,9 @@ func TestPoolClosedUnderReader(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		big = append(big, one[HeaderBlockSize:]...)
 	}
+	// The header counts them all, so that they are decoded on the pool.
+	binary.LittleEndian.PutUint16(big[42:], uint16((len(big)-HeaderBlockSize)/ChunkSize))
+	binary.LittleEndian.PutUint32(big[124:], crc32.ChecksumIEEE(big[:120]))
 	before := runtime.NumGoroutine()
 	pool := NewPool(2)
 	r := NewReader(bytes.NewReader(big))

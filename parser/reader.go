@@ -279,6 +279,12 @@ func (r *Reader) start() error {
 		if c := int(h.ChunkCount); c > 0 {
 			r.batch = batchSize(c, workers)
 			batches := (c + r.batch - 1) / r.batch
+			if r.Pool != nil && c <= minParallelChunks {
+				// A small file of a run (of many, maybe): see
+				// minParallelChunks. A Reader asked for Workers of its
+				// own gets them.
+				batches = 1
+			}
 			if r.NDJSON {
 				r.batch = batchChunks
 				batches = c / (ndjsonBatchesPerWorker * batchChunks)
