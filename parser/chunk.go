@@ -15,12 +15,15 @@ const (
 	chunkHeaderSize = 512   // chunk header, string and template tables
 )
 
+// recordMagic is the first four bytes of a record, "**\x00\x00", as a
+// little-endian number.
+const recordMagic = 0x00002a2a
+
 // minOutSize is the least a chunk's NDJSON buffer starts with.
 const minOutSize = 16 << 10
 
 var (
-	chunkMagic  = []byte("ElfChnk\x00")
-	recordMagic = []byte("**\x00\x00")
+	chunkMagic = []byte("ElfChnk\x00")
 )
 
 // chunkResult is what decoding one chunk yields.
@@ -38,6 +41,7 @@ type chunkResult struct {
 	first    uint64    // earliest and latest written time (FILETIME) of the
 	last     uint64    // records found, the filtered ones included
 	err      error     // a fatal read error after this chunk
+	final    bool      // the input ended with this chunk (read at an offset): no later chunk is returned
 	free     chan slot // the worker its event slice and output buffer go back to, or nil
 }
 
@@ -66,7 +70,7 @@ func chunkHeaderCRC(b []byte) uint32 {
 // validRecord reports whether a record starts at off: magic, a plausible
 // size, and the size repeated at the record's end.
 func validRecord(b []byte, off int) (size int, ok bool) {
-	if off+recordHeaderSize+4 > len(b) || !bytes.Equal(b[off:off+4], recordMagic) {
+	if off+recordHeaderSize+4 > len(b) || binary.LittleEndian.Uint32(b[off:]) != recordMagic {
 		return 0, false
 	}
 	size = int(binary.LittleEndian.Uint32(b[off+4:]))
@@ -88,7 +92,7 @@ func validRecord(b []byte, off int) (size int, ok bool) {
 // they are slack left over from earlier use of the chunk.
 //
 // The events are appended to sl.events[:0], a slice to reuse whose
-// elements up to its capacity are zero (release clears them), or nil; in
+// elements up to its capacity are zero (worker.decodeChunk clears them), or nil; in
 // NDJSON mode their lines to sl.out[:0].
 func (d *chunkDecoder) decodeChunk(b []byte, seq int, offset int64, used, dirty bool, sl slot) chunkResult {
 	evs := sl.events

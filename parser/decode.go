@@ -40,6 +40,7 @@ type decodeOptions struct {
 	stop       *atomic.Bool // set when the Reader is stopped; nil for never
 	ndjson     bool         // encode each event's NDJSON line (Reader.NDJSON)
 	prepare    func(*Event) any
+	skip       Field  // System fields not decoded (Reader.Skip)
 	jsonPrefix []byte // the start of every line: {"path":...,"chunk":
 }
 
@@ -84,8 +85,9 @@ type chunkDecoder struct {
 	recent   [8]recentPlan     // plans looked up last in the chunk, by key
 	kept     [4]keepMemo       // Keep's answers for provider strings handed out
 	nextKept int
-	outLen   int         // NDJSON bytes of the last chunk, to size the next
-	sampled  []sampleKey // SampleData events given data in this chunk
+	outLen   int          // NDJSON bytes of the last chunk, to size the next
+	sampled  []sampleKey  // SampleData events given data in this chunk
+	wants    [16]wantMemo // NeedData's and SampleData's answers in this chunk, by event id
 
 	// NDJSON mode (ndjson.go)
 	out      []byte     // the lines of the chunk's events
@@ -118,6 +120,18 @@ func (d *chunkDecoder) reset(data []byte) {
 	d.recent = [8]recentPlan{}
 	d.kept = [4]keepMemo{}
 	d.sampled = d.sampled[:0]
+	d.wants = [16]wantMemo{}
+}
+
+// A wantMemo is what NeedData and SampleData said of a provider and event
+// id: the records of a chunk have a few of them, and a comparison costs
+// less than asking again.
+type wantMemo struct {
+	provider string
+	id       uint16
+	set      bool
+	need     bool // NeedData said yes (or is not set)
+	sample   bool // SampleData said yes
 }
 
 // A recentPlan is a plan the decoder looked up in the chunk at hand, and
@@ -164,11 +178,17 @@ func (d *chunkDecoder) keeps(keep func(string) bool, s string) bool {
 // wantData tells whether an event's data strings are decoded (see
 // Reader.NeedData and Reader.SampleData).
 func (d *chunkDecoder) wantData(provider string, id uint16) bool {
-	if nd := d.opts.needData; nd == nil || nd(provider, id) {
+	m := &d.wants[id%uint16(len(d.wants))]
+	if !m.set || m.id != id || m.provider != provider {
+		nd, sd := d.opts.needData, d.opts.sampleData
+		need := nd == nil || nd(provider, id)
+		*m = wantMemo{provider: provider, id: id, set: true, need: need,
+			sample: !need && sd != nil && sd(provider, id)}
+	}
+	if m.need {
 		return true
 	}
-	sd := d.opts.sampleData
-	if sd == nil || !sd(provider, id) {
+	if !m.sample {
 		return false
 	}
 	for i := range d.sampled {
@@ -191,58 +211,82 @@ var errFiltered = errors.New("filtered")
 // definition's offset and the substitution values. The values are appended
 // to d.vals; the slice returned is valid until the next record.
 func (d *chunkDecoder) instance(p int, limit int) (defOff int, vals []value, err error) {
+	defOff, q, n, err := d.instanceHead(p, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	return defOff, d.values(q, n), nil
+}
+
+// instanceHead checks the template instance at offset p, as instance
+// does, without making its values: it returns the template definition's
+// offset, and the offset and number of the value descriptors (for values).
+func (d *chunkDecoder) instanceHead(p int, limit int) (defOff, q, n int, err error) {
 	c := d.data
 	if p+10 > limit || c[p] != tokTemplateInstance {
-		return 0, nil, fmt.Errorf("no template instance at chunk offset %#x", p)
+		return 0, 0, 0, fmt.Errorf("no template instance at chunk offset %#x", p)
 	}
 	defOff = int(binary.LittleEndian.Uint32(c[p+6:]))
-	q := p + 10
+	q = p + 10
 	if defOff == q {
 		if q+24 > limit {
-			return 0, nil, fmt.Errorf("template definition at %#x: %w", q, ErrTruncated)
+			return 0, 0, 0, fmt.Errorf("template definition at %#x: %w", q, ErrTruncated)
 		}
 		size := int(binary.LittleEndian.Uint32(c[q+20:]))
 		q += 24 + size
 	}
 	if defOff <= 0 || defOff >= len(c) {
-		return 0, nil, fmt.Errorf("template definition offset %#x out of chunk", defOff)
+		return 0, 0, 0, fmt.Errorf("template definition offset %#x out of chunk", defOff)
 	}
 	if defOff != p+10 {
 		// A definition elsewhere was written with an earlier record (or an
 		// earlier value of this one): it lies wholly before the instance.
 		if defOff < chunkHeaderSize || defOff > p-28 || int(binary.LittleEndian.Uint32(c[defOff+20:])) > p-defOff-24 {
-			return 0, nil, fmt.Errorf("template definition offset %#x: %w: not before its instance at %#x", defOff, ErrBudget, p)
+			return 0, 0, 0, fmt.Errorf("template definition offset %#x: %w: not before its instance at %#x", defOff, ErrBudget, p)
 		}
 	}
 	if q < 0 || q+4 > limit {
-		return 0, nil, fmt.Errorf("substitution values at %#x: %w", q, ErrTruncated)
+		return 0, 0, 0, fmt.Errorf("substitution values at %#x: %w", q, ErrTruncated)
 	}
-	n := int(binary.LittleEndian.Uint32(c[q:]))
+	n = int(binary.LittleEndian.Uint32(c[q:]))
 	q += 4
 	if n < 0 || n > (limit-q)/4 {
-		return 0, nil, fmt.Errorf("substitution count %d at %#x: %w", n, q-4, ErrTruncated)
+		return 0, 0, 0, fmt.Errorf("substitution count %d at %#x: %w", n, q-4, ErrTruncated)
 	}
-	start := len(d.vals)
-	d.vals = slices.Grow(d.vals, n)[:start+n]
-	vals = d.vals[start:]
 	vp := q + 4*n
 	desc := c[q : q+4*n]
+	for i := 0; i < len(desc); i += 4 {
+		vp += int(desc[i]) | int(desc[i+1])<<8
+	}
+	if vp > limit {
+		// Sizes are not negative: some value runs past the record. Name
+		// the first.
+		vp = q + 4*n
+		for i := 0; i < n; i++ {
+			size := int(desc[4*i]) | int(desc[4*i+1])<<8
+			if vp+size > limit {
+				return 0, 0, 0, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i, size, vp, ErrTruncated)
+			}
+			vp += size
+		}
+	}
+	return defOff, q, n, nil
+}
+
+// values appends to d.vals the n values whose descriptors instanceHead
+// found at q, and returns them.
+func (d *chunkDecoder) values(q, n int) []value {
+	start := len(d.vals)
+	d.vals = slices.Grow(d.vals, n)[:start+n]
+	vals := d.vals[start:]
+	vp := q + 4*n
+	desc := d.data[q : q+4*n]
 	for i := range vals {
 		e := desc[4*i : 4*i+4]
 		vals[i] = value{off: uint32(vp), size: uint16(e[0]) | uint16(e[1])<<8, typ: e[2]}
 		vp += int(vals[i].size)
 	}
-	if vp > limit {
-		// Sizes are not negative: some value runs past the record. Name
-		// the first.
-		d.vals = d.vals[:start]
-		for i := range vals {
-			if v := vals[i]; int(v.off)+int(v.size) > limit {
-				return 0, nil, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i, v.size, v.off, ErrTruncated)
-			}
-		}
-	}
-	return defOff, vals, nil
+	return vals
 }
 
 // plan returns the compiled plan of the template definition at defOff.
@@ -461,15 +505,20 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	var vals []value
 	d.vals = d.vals[:0]
 	if c[p] == tokTemplateInstance {
-		defOff, vs, err := d.instance(p, limit)
+		defOff, q, n, err := d.instanceHead(p, limit)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
 		}
-		vals = vs
 		if rp, err = d.recentPlan(defOff, false); err != nil {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
 		}
+		if d.opts.keep != nil && rp.keep == keepNo {
+			// Left out by its template's provider, which Keep was asked
+			// about already: its values are not needed.
+			return errFiltered
+		}
 		pl = rp.p
+		vals = d.values(q, n)
 	} else {
 		if pl, err = parseFragment(c, p, limit, false); err != nil {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
@@ -516,22 +565,31 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	return nil
 }
 
-// fill decodes the System fields.
+// fill decodes the System fields, but for those of Reader.Skip.
 func (d *chunkDecoder) fill(pl *plan, vals []value, ev *Event, written uint64) {
+	skip := d.opts.skip
 	if n, ok := d.number(pl.eventID, vals); ok {
 		ev.EventID = uint16(n)
 	}
-	if n, ok := d.number(pl.qualifiers, vals); ok {
-		ev.Qualifiers = uint16(n)
+	if skip&FieldQualifiers == 0 {
+		if n, ok := d.number(pl.qualifiers, vals); ok {
+			ev.Qualifiers = uint16(n)
+		}
 	}
-	if n, ok := d.number(pl.level, vals); ok {
-		ev.Level = uint8(n)
+	if skip&FieldLevel == 0 {
+		if n, ok := d.number(pl.level, vals); ok {
+			ev.Level = uint8(n)
+		}
 	}
-	if n, ok := d.number(pl.task, vals); ok {
-		ev.Task = uint16(n)
+	if skip&FieldTask == 0 {
+		if n, ok := d.number(pl.task, vals); ok {
+			ev.Task = uint16(n)
+		}
 	}
-	if n, ok := d.number(pl.keywords, vals); ok {
-		ev.Keywords = n
+	if skip&FieldKeywords == 0 {
+		if n, ok := d.number(pl.keywords, vals); ok {
+			ev.Keywords = n
+		}
 	}
 	if n, ok := d.number(pl.recordID, vals); ok && n != 0 {
 		ev.RecordID = n
@@ -543,7 +601,9 @@ func (d *chunkDecoder) fill(pl *plan, vals []value, ev *Event, written uint64) {
 	}
 	ev.Channel = d.str(pl.channel, vals)
 	ev.Computer = d.str(pl.computer, vals)
-	ev.UserSID = d.str(pl.userID, vals)
+	if skip&FieldUserSID == 0 {
+		ev.UserSID = d.str(pl.userID, vals)
+	}
 }
 
 // maxNesting bounds BinXML values nested in BinXML values.

@@ -8,7 +8,8 @@ import (
 )
 
 // NeedData leaves Data nil for the events it declines and changes nothing
-// else; it is asked once per event kept, with the event's provider and id.
+// else; it is asked of the events kept, with their providers and ids, once
+// per provider and id in a chunk.
 func TestNeedData(t *testing.T) {
 	paths := []string{
 		filepath.Join("..", "testdata", "evtx", "healthy-day.evtx"),
@@ -53,13 +54,20 @@ func TestNeedData(t *testing.T) {
 					}
 				}
 				if w == 1 {
-					if len(calls) != len(all) {
+					// Asked in event order, of the events' providers and
+					// ids, and not again for the same in a chunk.
+					if len(calls) > len(all) {
 						t.Errorf("NeedData called %d times for %d events", len(calls), len(all))
 					}
-					for i := 0; i < len(calls) && i < len(all); i++ {
-						if calls[i] != (key{all[i].Provider, all[i].EventID}) {
-							t.Fatalf("call %d: NeedData(%q, %d), event is %q %d", i, calls[i].p, calls[i].id, all[i].Provider, all[i].EventID)
+					j := 0
+					for i, c := range calls {
+						for j < len(all) && c != (key{all[j].Provider, all[j].EventID}) {
+							j++
 						}
+						if j == len(all) {
+							t.Fatalf("call %d: NeedData(%q, %d) is not of an event after that of call %d", i, c.p, c.id, i-1)
+						}
+						j++
 					}
 				}
 				if withData == 0 || without == 0 {
@@ -158,6 +166,31 @@ func TestSampleData(t *testing.T) {
 			if sampled && !reflect.DeepEqual(e.Data, all[i].Data) {
 				t.Errorf("workers=%d: sampled data %q, want %q", w, e.Data, all[i].Data)
 			}
+		}
+	}
+}
+
+// Skip leaves the fields it names zero, and every other as without it.
+func TestSkipFields(t *testing.T) {
+	path := filepath.Join("..", "testdata", "evtx", "healthy-day.evtx")
+	all, want := readAll(t, path, 1, nil)
+	skip := FieldQualifiers | FieldLevel | FieldTask | FieldKeywords | FieldUserSID
+	for _, w := range []int{1, 2} {
+		got, st, _ := readAllOpts(t, path, w, func(r *Reader) { r.Skip = skip })
+		if len(got) != len(all) || !reflect.DeepEqual(st, want) {
+			t.Fatalf("workers=%d: %d events, stats %+v; without Skip %d, %+v", w, len(got), st, len(all), want)
+		}
+		bites := false
+		for i := range got {
+			e := all[i]
+			bites = bites || e.Level != 0 || e.Keywords != 0 || e.UserSID != ""
+			e.Qualifiers, e.Level, e.Task, e.Keywords, e.UserSID = 0, 0, 0, 0, ""
+			if !reflect.DeepEqual(got[i], e) {
+				t.Fatalf("workers=%d: event %d:\n got %+v\nwant %+v", w, i, got[i], e)
+			}
+		}
+		if !bites {
+			t.Error("test does not bite: no event has the fields Skip leaves out")
 		}
 	}
 }

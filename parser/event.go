@@ -40,3 +40,16 @@ type Event struct {
 	// Prepared is what Reader.Prepare returned for the event, or nil.
 	Prepared any `json:"-"`
 }
+
+// A Field is a set of System fields of Event that can be left out of the
+// decoding (Reader.Skip).
+type Field uint8
+
+// The System fields Reader.Skip can leave out.
+const (
+	FieldQualifiers Field = 1 << iota
+	FieldLevel
+	FieldTask
+	FieldKeywords
+	FieldUserSID
+)

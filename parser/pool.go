@@ -11,9 +11,11 @@ import "sync"
 // A Reader whose Pool field is set decodes on the pool's goroutines; the
 // pool's size takes the place of Reader.Workers. The goroutines are
 // started when a Reader first needs them, no more than the file at hand has
-// batches of chunks to decode (a file of 16 chunks or fewer is decoded by
-// the goroutine calling Read; with Reader.NDJSON, a file of fewer than two
-// batches per goroutine), and they wait for the next file in between.
+// batches of chunks to decode (a file of minParallelChunks (32) chunks or
+// fewer is decoded by the goroutine calling Read; with Reader.NDJSON, a
+// file of fewer than two batches of 16 chunks per goroutine), and they
+// wait for the next file in between. A goroutine's buffers are made when
+// it first needs them: a chunk's worth for a file it reads at an offset.
 // Several Readers may use one Pool at the same time.
 //
 // Close the Readers, then the Pool: Close stops its goroutines and waits for
@@ -87,7 +89,7 @@ func (p *Pool) submit(r *Reader, n int) bool {
 		p.running++
 		p.idle++ // counted as waiting from now: it will be soon
 		p.wg.Add(1)
-		go p.run(newWorker(nil, batchChunks*ChunkSize, (tokensPerWorker*p.workers+1)*batchChunks))
+		go p.run(newWorker(nil, 0, (tokensPerWorker*p.workers+1)*batchChunks))
 	}
 	p.cond.Broadcast()
 	return true

@@ -105,8 +105,10 @@ func TestPoolSmallFileNoGoroutine(t *testing.T) {
 }
 
 // A file is decoded on the pool's goroutines when it has a batch for
-// each, and in NDJSON mode (dump) when it has ndjsonBatchesPerWorker for
-// each; else by the goroutine calling Read.
+// each and more than minParallelChunks chunks (a small file is cut into
+// batches of down to minBatchChunks), and in NDJSON
+// mode (dump) when it has ndjsonBatchesPerWorker batches of batchChunks
+// for each; else by the goroutine calling Read.
 func TestPoolGoroutinesForFileSize(t *testing.T) {
 	big := sample(t, "hayabusa/DeepBlueCLI_many-events-application.evtx")
 	have := (len(big) - HeaderBlockSize) / ChunkSize
@@ -125,8 +127,9 @@ func TestPoolGoroutinesForFileSize(t *testing.T) {
 		ndjson      bool
 		wantRunning int
 	}{
-		{16, false, 0},
-		{17, false, 2},
+		{minParallelChunks, false, 0},
+		{minParallelChunks + 1, false, 2},
+		{48, false, 2},
 		{2*ndjsonBatchesPerWorker*batchChunks - 1, true, 0},
 		{ndjsonBatchesPerWorker*batchChunks - 1, true, 0},
 		{2 * ndjsonBatchesPerWorker * batchChunks, true, 2},
@@ -203,6 +206,9 @@ func TestPoolClosedUnderReader(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		big = append(big, one[HeaderBlockSize:]...)
 	}
+	// The header counts them all, so that they are decoded on the pool.
+	binary.LittleEndian.PutUint16(big[42:], uint16((len(big)-HeaderBlockSize)/ChunkSize))
+	binary.LittleEndian.PutUint32(big[124:], crc32.ChecksumIEEE(big[:120]))
 	before := runtime.NumGoroutine()
 	pool := NewPool(2)
 	r := NewReader(bytes.NewReader(big))

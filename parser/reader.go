@@ -57,12 +57,16 @@ func (s *Stats) addDamage(d ...*ParseError) {
 // when the names it refers to are the same there too.
 //
 // With Workers > 1 the Reader decodes on Workers goroutines of its own, each
-// of which reads the next 16 chunks (1 MiB) of the input in turn and
-// decodes them while the others read or decode theirs; it holds at most
-// Workers such batches in flight, and Read returns their events in file
-// order. Reading, or inflating when the input is a zip entry, overlaps
-// decoding. The goroutines end when Read returns an error (io.EOF
-// included) or when Close is called.
+// of which takes the next batch of up to 16 chunks (1 MiB; fewer in a small
+// file, so that each goroutine gets some) of the input in turn and decodes
+// it while the others read or decode theirs; it holds at most Workers such
+// batches in flight, and Read returns their events in file order. An input
+// that can be read at an offset (an io.ReaderAt and io.Seeker, as a file)
+// is read by the goroutines at once, each reading its batch with ReadAt a
+// chunk at a time, from the input's offset at the first Read; any other
+// (a zip entry, standard input) one batch at a time, reading or inflating
+// overlapping the decoding. The goroutines end when Read returns an error
+// (io.EOF included) or when Close is called.
 //
 // The fields may be set after NewReader and before the first call to Read.
 type Reader struct {
@@ -81,14 +85,17 @@ type Reader struct {
 	// strings are wanted, from its provider (as in Event.Provider) and event
 	// id. When it returns false, Event.Data is left nil and the strings are
 	// not decoded; the System fields are filled all the same. A record that
-	// Keep leaves out or whose data is not wanted costs no allocation. With
+	// Keep leaves out or whose data is not wanted costs no allocation. Its
+	// answer must depend on its arguments only: a decoder tells it again
+	// for a provider and id it asked about before in the chunk. With
 	// Workers > 1 it is called from several goroutines at once.
 	NeedData func(provider string, eventID uint16) bool
 	// SampleData, when set, names the events whose data strings are wanted
 	// for a sample only, where NeedData declines them: the first
 	// SampleSize events of each chunk with a given provider and id get
-	// their Data, the others not. The sample does not depend on the number of workers. With
-	// Workers > 1 it is called from several goroutines at once.
+	// their Data, the others not. The sample does not depend on the number
+	// of workers. As NeedData's, its answer must depend on its arguments
+	// only. With Workers > 1 it is called from several goroutines at once.
 	SampleData func(provider string, eventID uint16) bool
 	// NDJSON, when set, has the decoding goroutines encode each event kept
 	// as one line of NDJSON into Event.JSON, straight from the record's
@@ -106,6 +113,10 @@ type Reader struct {
 	// decoders. With Workers > 1 it is called from several goroutines at
 	// once; it must not keep ev.
 	Prepare func(ev *Event) any
+	// Skip names System fields the consumer does not read: they are not
+	// decoded, and are left zero in the events. The NDJSON lines hold
+	// every field whatever Skip says.
+	Skip Field
 	// Pool, when set, is the pool of decoding goroutines, buffers and
 	// template plans the Reader shares with the other Readers of a run; its
 	// size takes the place of Workers. Without one, a Reader with Workers > 1
@@ -130,6 +141,7 @@ type Reader struct {
 	inOff    int64 // end of the chunk of the last event returned
 	cur      chunkResult
 	curIdx   int
+	batch    int // chunks per batch (concurrent mode)
 	seq      int // next chunk (sequential mode)
 
 	pool  *Pool // Pool, or the Reader's own
@@ -145,6 +157,7 @@ type Reader struct {
 	pending  map[int]batch
 	curBatch []chunkResult
 	next     int
+	ended    bool // the last chunk returned ended the input
 	wg       sync.WaitGroup
 	closeOne sync.Once
 	life     sync.Mutex  // held by start and Close: either runs first
@@ -236,7 +249,10 @@ func (r *Reader) start() error {
 	}
 	r.dirty = h.Dirty()
 	r.opts = &decodeOptions{path: r.Path, keep: r.Keep, needData: r.NeedData, sampleData: r.SampleData, stop: &r.stopped,
-		ndjson: r.NDJSON, prepare: r.Prepare}
+		ndjson: r.NDJSON, prepare: r.Prepare, skip: r.Skip}
+	if r.NDJSON {
+		r.opts.skip = 0 // the lines hold every field
+	}
 	if r.NDJSON {
 		r.opts.jsonPrefix = jsonPrefix(r.Path)
 	}
@@ -257,11 +273,20 @@ func (r *Reader) start() error {
 	// NDJSON mode, where that goroutine only writes the lines out, each
 	// goroutine must have ndjsonBatchesPerWorker batches to decode.
 	workers := 0
+	r.batch = batchChunks
 	if r.pool != nil {
 		workers = r.pool.workers
 		if c := int(h.ChunkCount); c > 0 {
-			batches := (c + batchChunks - 1) / batchChunks
+			r.batch = batchSize(c, workers)
+			batches := (c + r.batch - 1) / r.batch
+			if r.Pool != nil && c <= minParallelChunks {
+				// A small file of a run (of many, maybe): see
+				// minParallelChunks. A Reader asked for Workers of its
+				// own gets them.
+				batches = 1
+			}
 			if r.NDJSON {
+				r.batch = batchChunks
 				batches = c / (ndjsonBatchesPerWorker * batchChunks)
 			}
 			workers = min(workers, batches)

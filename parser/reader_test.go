@@ -267,6 +267,38 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// failingFile is a file whose bytes from n on cannot be read, by Read or
+// ReadAt: an input the workers read at an offset.
+type failingFile struct {
+	*bytes.Reader
+	n int64
+}
+
+func (f *failingFile) Read(p []byte) (int, error) {
+	pos, _ := f.Seek(0, io.SeekCurrent)
+	k, err := f.ReadAt(p, pos)
+	f.Seek(pos+int64(k), io.SeekStart)
+	if err == io.EOF && k > 0 {
+		err = nil
+	}
+	return k, err
+}
+
+func (f *failingFile) ReadAt(p []byte, off int64) (int, error) {
+	if off >= f.n {
+		return 0, errors.New("disk on fire")
+	}
+	short := int64(len(p)) > f.n-off
+	if short {
+		p = p[:f.n-off]
+	}
+	k, err := f.Reader.ReadAt(p, off)
+	if err == nil && short {
+		err = errors.New("disk on fire")
+	}
+	return k, err
+}
+
 func TestReadError(t *testing.T) {
 	b := sample(t, "hayabusa/DeepBlueCLI_many-events-application.evtx")
 	for _, w := range []int{1, 3} {
@@ -341,22 +373,26 @@ func TestBoundariesSameWithWorkers(t *testing.T) {
 		return o
 	}
 	for _, cut := range cuts {
-		for _, fails := range []bool{false, true} {
+		for _, how := range []string{"cut", "failing reader", "failing file"} {
+			fails := how != "cut"
 			mk := func() io.Reader {
-				if fails {
+				switch how {
+				case "failing reader":
 					return &failingReader{r: bytes.NewReader(b), n: cut}
+				case "failing file":
+					return &failingFile{Reader: bytes.NewReader(b), n: int64(cut)}
 				}
 				return bytes.NewReader(b[:cut])
 			}
 			want := read(mk(), 1)
 			if fails && want.err == "" {
-				t.Errorf("cut %d: failing reader gave no error", cut)
+				t.Errorf("cut %d: %s gave no error", cut, how)
 			}
 			for _, w := range []int{2, 3} {
 				got := read(mk(), w)
 				if !reflect.DeepEqual(got, want) {
-					t.Errorf("cut %d, failing %v, workers=%d: %d events, err %q, stats %+v; workers=1: %d events, err %q, stats %+v",
-						cut, fails, w, len(got.evs), got.err, got.st, len(want.evs), want.err, want.st)
+					t.Errorf("cut %d, %s, workers=%d: %d events, err %q, stats %+v; workers=1: %d events, err %q, stats %+v",
+						cut, how, w, len(got.evs), got.err, got.st, len(want.evs), want.err, want.st)
 				}
 			}
 		}

@@ -35,6 +35,8 @@ type ReadOptions struct {
 	// Prepare is run on each event by the decoders
 	// (parser.Reader.Prepare).
 	Prepare func(ev *parser.Event) any
+	// Skip names the System fields not decoded (parser.Reader.Skip).
+	Skip parser.Field
 	// Pool, when set, is the pool of decoders the files are read with
 	// (a batch over many inputs passes one for all of them); else Read
 	// makes one of Workers for the run.
@@ -250,6 +252,7 @@ func readOne(ctx context.Context, it input.Item, r io.Reader, rf ReadOptions, ke
 	pr.SampleData = rf.SampleData
 	pr.NDJSON = rf.NDJSON
 	pr.Prepare = rf.Prepare
+	pr.Skip = rf.Skip
 	pr.Pool = rf.Pool
 	defer pr.Close()
 	cur, span := -1, [2]time.Time{}

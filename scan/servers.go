@@ -54,6 +54,10 @@ func Analyze(ctx context.Context, paths []string, opt Options) (*Report, error) 
 		// time.
 		ro.NeedData, ro.SampleData = correlate.NeedsData, correlate.SamplesData
 	}
+	if opt.Each == nil {
+		// The correlator reads none of these: they are not decoded.
+		ro.Skip |= parser.FieldQualifiers | parser.FieldLevel | parser.FieldTask | parser.FieldKeywords | parser.FieldUserSID
+	}
 	if ro.Prepare == nil {
 		// The fields the correlator reads are extracted by the decoders,
 		// and the evidence it keeps of long texts reduced there.
@@ -150,8 +154,12 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 	sum, err := readArgs(ctx, paths, ro, func(arg int, ev *parser.Event) error {
 		if cur == nil || ev.Computer != lastComputer || arg != lastArg {
 			cur = p.server(ev.Computer, arg)
-			lastComputer, lastArg = ev.Computer, arg
+			lastArg = arg
 		}
+		// Kept for the next event: a decoder hands out the same string
+		// for the next Computer of its chunks, so the comparison above
+		// is mostly of pointers.
+		lastComputer = ev.Computer
 		if curFile == nil || curFile.path != ev.Path {
 			curFile = p.file(ev.Path)
 		}
