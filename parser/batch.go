@@ -167,24 +167,19 @@ func (s *source) ended() {
 // from an io.Reader: end reports that the input ended there, at io.EOF
 // (err nil) or at another error (returned).
 func readFullAt(ra io.ReaderAt, buf []byte, off int64) (n int, end bool, err error) {
-	empty := 0
-	for n < len(buf) {
-		k, err := ra.ReadAt(buf[n:], off+int64(n))
-		n += k
-		switch {
-		case err == io.EOF:
-			return n, true, nil
-		case err != nil:
-			return n, true, err
-		case k == 0:
-			if empty++; empty >= maxEmptyReads {
-				return n, true, io.ErrNoProgress
-			}
-		default:
-			empty = 0
-		}
-	}
-	return n, false, nil
+	return readFull(&offsetReader{ra: ra, off: off}, buf)
+}
+
+// An offsetReader reads ra from off on, as an io.Reader.
+type offsetReader struct {
+	ra  io.ReaderAt
+	off int64
+}
+
+func (r *offsetReader) Read(p []byte) (int, error) {
+	n, err := r.ra.ReadAt(p, r.off)
+	r.off += int64(n)
+	return n, err
 }
 
 // A worker decodes chunks: its decoder, its buffer for the bytes it reads,
