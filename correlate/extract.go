@@ -190,6 +190,9 @@ func index0x8(s string) int {
 //	TrackingId: <id>, <Token>, Details: <upn or Context…>
 //	TrackingId: <id>, Reason: <text>, Context: cloudAnchor: …, Details: <exception…>
 func extractWriteback(f *Fields, head string) {
+	if startHeader(f, head) {
+		return
+	}
 	// head has no line breaks (see unwrap): every value ends at the end of
 	// head at the latest. Each key is looked up among the positions one
 	// pass over head found for it.
@@ -243,6 +246,62 @@ func extractWriteback(f *Fields, head string) {
 			}
 		}
 	}
+}
+
+// startHeader reads a header of the one shape a start event (31001 and
+// the like) writes,
+//
+//	TrackingId: <id>, <Token>, Details: <upn>
+//
+// with <id> of ASCII letters, digits and "-", <Token> of ASCII letters
+// (not a key of headKeyName) and <upn> of ASCII letters, digits and
+// ".@_-+", all three non-empty, and every separator exactly as shown. It
+// reports false, setting nothing, for any other header. On this shape the
+// general reading of extractWriteback gives exactly these three fields and
+// leaves the others zero: no key can take a value from the three parts,
+// since a value needs a blank, ":" or "=" after its key and none of them
+// holds one, and the header holds no other key.
+func startHeader(f *Fields, head string) bool {
+	const (
+		keyTID     = "TrackingId: "
+		keyDetails = ", Details: "
+	)
+	if len(head) < len(keyTID) || head[:len(keyTID)] != keyTID {
+		return false
+	}
+	i := len(keyTID)
+	t := i
+	for i < len(head) && (isWordByte(head[i]) || head[i] == '-') {
+		i++
+	}
+	if i == t || i+2 > len(head) || head[i] != ',' || head[i+1] != ' ' {
+		return false
+	}
+	tid := head[t:i]
+	i += 2
+	st := i
+	for i < len(head) && isLetter(head[i]) {
+		i++
+	}
+	if i == st || !strings.HasPrefix(head[i:], keyDetails) {
+		return false
+	}
+	status := head[st:i]
+	if headKeyOf(status) >= 0 {
+		return false
+	}
+	i += len(keyDetails)
+	u := i
+	for ; i < len(head); i++ {
+		if c := head[i]; !isWordByte(c) && c != '.' && c != '@' && c != '_' && c != '-' && c != '+' {
+			return false
+		}
+	}
+	if i == u {
+		return false
+	}
+	f.TrackingID, f.Status, f.UPN = tid, status, head[u:]
+	return true
 }
 
 // extractTrace reads the ERR_/BAIL lines of s and picks the hresult of the

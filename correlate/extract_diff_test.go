@@ -83,6 +83,14 @@ func diffTexts() []extractCase {
 		{"dirsync keys many times", ds, 657, []string{strings.Repeat("Anchor : a, Dn : CN=x\\, y,OU=z, Anchor: , Dn:, Result : Success.\r\n", 7)}},
 		{"x first", ads, 6329, []string{"x0x8023061f (a) 0x80230405 (b)"}},
 		{"0x8 at the start", ads, 6329, []string{"0x8023061f (a)"}},
+		{"start, key words in the parts", prs, 31001, []string{"TrackingId: hr-Details-reason, Details, Details: Details@hr.Context.Exception"}},
+		{"start, a key as the token", prs, 31001, []string{"TrackingId: " + tid + ", Reason, Details: u@x"}},
+		{"start, upn with a colon", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Details: u:hr=1@x"}},
+		{"start, upn ending in Exception", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Details: xException"}},
+		{"start, empty upn", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Details: "}},
+		{"start, two blanks", prs, 31001, []string{"TrackingId:  " + tid + ", PasswordResetRequestStart, Details: u@x"}},
+		{"start, cut", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Detail"}},
+		{"start, upn with an anchor", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Details: User_" + tid + "_" + tid + "AAD.servicebus.windows.net"}},
 		{"PHS 611", ds, 611, []string{"Password hash synchronization failed for domain: contoso.local, domain controller hostname: DC01, domain controller IP address: 10.0.0.4. Details: Microsoft.Online.PasswordSynchronization.SynchronizationManagerException: Unable to open connection to domain: contoso.local. Error: RPC Error 1722 : The RPC server is unavailable. Error creating the RPC binding handle\r\n   at Microsoft.Online.PasswordSynchronization.DRSConnection.OpenConnection()"}},
 	}
 }
