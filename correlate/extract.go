@@ -122,6 +122,12 @@ func extract(f *Fields, provider string, eventID uint16, data []string) {
 		f.Text = strings.Join(data, "\n")
 	}
 	s := f.Text
+	if len(data) == 1 && startHeader(f, s) {
+		// The whole text is the header of a start event: what the rest
+		// reads of it comes from the parts alone.
+		extractStartRest(f, s)
+		return
+	}
 	head := s[:headerEnd(s)]
 
 	if strings.Contains(head, "TrackingId") || strings.Contains(head, "Context") {
@@ -168,6 +174,29 @@ func extract(f *Fields, provider string, eventID uint16, data []string) {
 	}
 }
 
+// extractStartRest is what extract reads, besides the header, from a
+// text s that is all one start header (startHeader): of the searches
+// after extractWriteback only those whose pattern the shape's parts may
+// hold. The others find nothing in it: "MMS(" needs a "(", "AAD anchor"
+// and "Azure AD Sync " a blank after a letter, and a 656/657 key a colon
+// after "Anchor" or "Dn", none of which the shape has; and with one data
+// string there is no bare version.
+func extractStartRest(f *Fields, s string) {
+	if x := strings.IndexByte(s, 'x'); x >= 0 {
+		f.Exception = exceptionType(s)
+		// f.HResult is 0: the header of this shape has no hr=.
+		if index0x8(s[max(x-1, 0):]) >= 0 {
+			if hr, text, ok := bareHResult(s); ok {
+				f.HResult, f.HRMessage = hr, text
+			}
+		}
+	}
+	if i := strings.Index(s, ".servicebus."); i >= 0 {
+		f.Relay = hostAround(s, i)
+	}
+	f.Endpoint = guidPair(s)
+}
+
 // index0x8 is strings.Index(s, "0x8"), found from the "x", which is much
 // rarer than the "0" in texts full of GUIDs.
 func index0x8(s string) int {
@@ -190,9 +219,6 @@ func index0x8(s string) int {
 //	TrackingId: <id>, <Token>, Details: <upn or Context…>
 //	TrackingId: <id>, Reason: <text>, Context: cloudAnchor: …, Details: <exception…>
 func extractWriteback(f *Fields, head string) {
-	if startHeader(f, head) {
-		return
-	}
 	// head has no line breaks (see unwrap): every value ends at the end of
 	// head at the latest. Each key is looked up among the positions one
 	// pass over head found for it.

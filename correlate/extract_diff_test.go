@@ -428,3 +428,32 @@ func TestHeadKeysScan(t *testing.T) {
 		}
 	}
 }
+
+// TestStartShapeMatchesReference compares Extract with the reference on
+// texts of the start header's shape (see startHeader) and near it, built
+// from parts that hold keys, separators and the patterns the other
+// searches look for.
+func TestStartShapeMatchesReference(t *testing.T) {
+	tids := []string{"62a5da50-8a6b-43a4-8418-82f88522ab34", "x", "hr", "TrackingId", "Details-reason", "0x80230405", "", " x", "a_b", "a:b"}
+	tokens := []string{"PasswordResetRequestStart", "Reason", "Details", "hr", "Context", "UserPrincipalName", "unblockUser", "FooException", "", "A B", "Start1"}
+	upns := []string{"open.user1@contoso.com", "u@x", "", "hr", "hr=1", "Exception", "a.FooException", "x0x80230405", "0x8023061f", "User_62a5da50-8a6b-43a4-8418-82f88522ab34_62a5da50-8a6b-43a4-8418-82f88522ab34",
+		"ns.servicebus.windows.net", "AAD", "Anchor", "Dn", "u+tag@x-y.z", "u@x ", "u,v", "u\"", "u\u201c", "u\u00a0", "MMS(1)", "Details", "TrackingId"}
+	var got, want Fields
+	n := 0
+	for _, tid := range tids {
+		for _, tok := range tokens {
+			for _, upn := range upns {
+				for _, form := range []string{"TrackingId: %s, %s, Details: %s", "TrackingId: %s, %s, Details: %s\r\n   at X()", "trackingid: %s, %s, details: %s", "TrackingId: %s,%s, Details:%s"} {
+					text := fmt.Sprintf(form, tid, tok, upn)
+					for _, data := range [][]string{{text}, {text, "2.5.79.0"}} {
+						n++
+						if !checkSame(t, extractCase{"start shape", sourcePasswordReset, 31001, data}, &got, &want) {
+							t.FailNow()
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d cases", n)
+}
