@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/parser"
@@ -52,6 +53,9 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 	if !ok {
 		return Prepare
 	}
+	// The prepared objects are cut from slabs, one slab per P at a time
+	// (a sync.Pool of them), rather than allocated one by one.
+	slabs := &sync.Pool{New: func() any { return new(prepSlab) }}
 	return func(ev *parser.Event) any {
 		src := sourceIndex(ev.Provider)
 		k, op := classifyIn(src, ev.EventID)
@@ -66,7 +70,10 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 		if len(ev.Data) == 0 {
 			return newPrepClass(k, extra)
 		}
-		p := &prepared{k: k, op: wordOf(op)}
+		sl := slabs.Get().(*prepSlab)
+		p := sl.take()
+		slabs.Put(sl)
+		p.k, p.op = k, wordOf(op)
 		extract(&p.Fields, ev.Provider, ev.EventID, ev.Data)
 		f := &p.Fields
 		p.misc = f.Relay != "" || f.SyncVersion != ""
@@ -82,6 +89,23 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 		}
 		return p
 	}
+}
+
+// prepSlabLen is how many prepared objects a slab holds: 32 of about 450
+// bytes, 14 KiB, which stay in memory until the last is dropped.
+const prepSlabLen = 32
+
+// prepSlab hands out zero prepared objects from one allocation.
+type prepSlab struct{ free []prepared }
+
+// take returns a zero prepared object of the slab, refilled when empty.
+func (s *prepSlab) take() *prepared {
+	if len(s.free) == 0 {
+		s.free = make([]prepared, prepSlabLen)
+	}
+	p := &s.free[0]
+	s.free = s.free[1:]
+	return p
 }
 
 // prepClass is what PrepareFor gives for an event whose data Add does
