@@ -180,7 +180,10 @@ func extract(f *Fields, provider string, eventID uint16, data []string) {
 // hold. The others find nothing in it: "MMS(" needs a "(", "AAD anchor"
 // and "Azure AD Sync " a blank after a letter, and a 656/657 key a colon
 // after "Anchor" or "Dn", none of which the shape has; and with one data
-// string there is no bare version.
+// string there is no bare version. A relay host and a GUID pair can only
+// lie in the <upn> (f.UPN, at the end of s): the other parts hold no "."
+// or "_", and the byte before the <upn> is a blank, which ends a host name
+// and is no hex digit.
 func extractStartRest(f *Fields, s string) {
 	if x := strings.IndexByte(s, 'x'); x >= 0 {
 		f.Exception = exceptionType(s)
@@ -191,10 +194,15 @@ func extractStartRest(f *Fields, s string) {
 			}
 		}
 	}
-	if i := strings.Index(s, ".servicebus."); i >= 0 {
-		f.Relay = hostAround(s, i)
+	u := f.UPN
+	if len(u) >= len(".servicebus.") {
+		if i := strings.Index(u, ".servicebus."); i >= 0 {
+			f.Relay = hostAround(u, i)
+		}
 	}
-	f.Endpoint = guidPair(s)
+	if len(u) >= 73 {
+		f.Endpoint = guidPair(u)
+	}
 }
 
 // index0x8 is strings.Index(s, "0x8"), found from the "x", which is much

@@ -84,7 +84,7 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 			if k == kindServiceError {
 				k = kindFailure // kept as the failure of an attempt (see Add)
 			}
-			p.att = prepareAtt(f, k, ev.Provider, ev.EventID, m)
+			p.att.prepare(f, k, ev.Provider, ev.EventID, m)
 			p.hasAtt = true
 		}
 		return p
@@ -170,7 +170,15 @@ func (a *attPrep) pieces(f *Fields, k kind) [nPieces]string {
 // prepareAtt works out the attPrep of an event of kind k. With a matcher
 // m, the evidence of an event whose text is cut to its pieces is matched.
 func prepareAtt(f *Fields, k kind, provider string, id uint16, m matcher) attPrep {
-	a := attPrep{src: wordOf(canonicalSource(provider)), tidOff: -1, hr: f.HResult, text: f.Text, tid: f.TrackingID}
+	var a attPrep
+	a.prepare(f, k, provider, id, m)
+	return a
+}
+
+// prepare is prepareAtt written into a, which must be zero (PrepareFor's
+// prepared objects are written in place, not copied).
+func (a *attPrep) prepare(f *Fields, k kind, provider string, id uint16, m matcher) {
+	a.src, a.tidOff, a.hr, a.text, a.tid = wordOf(canonicalSource(provider)), -1, f.HResult, f.Text, f.TrackingID
 	pieces, inText := eventPieces(f, k)
 	a.msg, a.msgInText = pieces[pMessage], inText
 	a.sp, a.spansOK = spansIn(f.Text, &pieces, inText)
@@ -185,17 +193,20 @@ func prepareAtt(f *Fields, k kind, provider string, id uint16, m matcher) attPre
 		a.by = m
 		a.m = m.Match(catalog.Evidence{Source: a.src.String(), EventID: int(id), HResult: f.HResult, Text: f.Text})
 	}
-	return a
 }
 
 // textFlags returns the flags an attEvent takes from its text and status.
 func textFlags(f *Fields) uint8 {
 	var fl uint8
-	switch {
-	case strings.Contains(f.Text, "CredentialManager.ChangePassword("):
-		fl |= flagChange
-	case strings.Contains(f.Text, "CredentialManager.ResetUserPassword("):
-		fl |= flagReset
+	// Both patterns begin with "CredentialManager.": they lie at or after
+	// its first occurrence, and most texts have none.
+	if i := strings.Index(f.Text, "CredentialManager."); i >= 0 {
+		switch t := f.Text[i:]; {
+		case strings.Contains(t, "CredentialManager.ChangePassword("):
+			fl |= flagChange
+		case strings.Contains(t, "CredentialManager.ResetUserPassword("):
+			fl |= flagReset
+		}
 	}
 	if f.Status != "" && containsFold(f.Status, "unlock") {
 		fl |= flagUnlock
