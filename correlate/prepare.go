@@ -208,8 +208,27 @@ func textFlags(f *Fields) uint8 {
 			fl |= flagReset
 		}
 	}
-	if f.Status != "" && containsFold(f.Status, "unlock") {
+	if f.Status != "" && hasUnlock(f.Status) {
 		fl |= flagUnlock
 	}
 	return fl
+}
+
+// hasUnlock is containsFold(s, "unlock"), with the common case, an ASCII s
+// without a "k" in either case, decided 8 bytes at a time.
+func hasUnlock(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := load8(s, i)
+		v := (x | swarCase) ^ ('k' * swarOnes) // a zero byte for each k or K
+		if x&swarHighs != 0 || (v-swarOnes)&^v&swarHighs != 0 {
+			return containsFold(s, "unlock")
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c|0x20 == 'k' || c >= 0x80 {
+			return containsFold(s, "unlock")
+		}
+	}
+	return false
 }
