@@ -46,8 +46,9 @@ func PreparedFields(ev *parser.Event) (*Fields, bool) {
 // goroutine: the pieces of its text an output names and where they lie,
 // its flags, and for those whose text the
 // correlator cuts to its pieces (the long failures and ADSync 6329s) the
-// Matches of their evidence. The function keeps no state and may be called
-// from several goroutines at once.
+// Matches of their evidence. The function keeps no state but a pool of the
+// memory it hands out (see prepSlab) and may be called from several
+// goroutines at once.
 func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 	m, ok := d.(matcher)
 	if !ok {
