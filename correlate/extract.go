@@ -122,6 +122,12 @@ func extract(f *Fields, provider string, eventID uint16, data []string) {
 		f.Text = strings.Join(data, "\n")
 	}
 	s := f.Text
+	if len(data) == 1 && startHeader(f, s) {
+		// The whole text is the header of a start event: what the rest
+		// reads of it comes from the parts alone.
+		extractStartRest(f, s)
+		return
+	}
 	head := s[:headerEnd(s)]
 
 	if strings.Contains(head, "TrackingId") || strings.Contains(head, "Context") {
@@ -165,6 +171,37 @@ func extract(f *Fields, provider string, eventID uint16, data []string) {
 	f.Endpoint = guidPair(s)
 	if (a >= 0 && strings.Contains(s[a:], "Anchor")) || strings.Contains(s, "Dn") {
 		extractDirSync(f, s)
+	}
+}
+
+// extractStartRest is what extract reads, besides the header, from a
+// text s that is all one start header (startHeader): of the searches
+// after extractWriteback only those whose pattern the shape's parts may
+// hold. The others find nothing in it: "MMS(" needs a "(", "AAD anchor"
+// and "Azure AD Sync " a blank after a letter, and a 656/657 key a colon
+// after "Anchor" or "Dn", none of which the shape has; and with one data
+// string there is no bare version. A relay host and a GUID pair can only
+// lie in the <upn> (f.UPN, at the end of s): the other parts hold no "."
+// or "_", and the byte before the <upn> is a blank, which ends a host name
+// and is no hex digit.
+func extractStartRest(f *Fields, s string) {
+	if x := strings.IndexByte(s, 'x'); x >= 0 {
+		f.Exception = exceptionType(s)
+		// f.HResult is 0: the header of this shape has no hr=.
+		if index0x8(s[max(x-1, 0):]) >= 0 {
+			if hr, text, ok := bareHResult(s); ok {
+				f.HResult, f.HRMessage = hr, text
+			}
+		}
+	}
+	u := f.UPN
+	if len(u) >= len(".servicebus.") {
+		if i := strings.Index(u, ".servicebus."); i >= 0 {
+			f.Relay = hostAround(u, i)
+		}
+	}
+	if len(u) >= 73 {
+		f.Endpoint = guidPair(u)
 	}
 }
 
@@ -243,6 +280,62 @@ func extractWriteback(f *Fields, head string) {
 			}
 		}
 	}
+}
+
+// startHeader reads a header of the one shape a start event (31001 and
+// the like) writes,
+//
+//	TrackingId: <id>, <Token>, Details: <upn>
+//
+// with <id> of ASCII letters, digits and "-", <Token> of ASCII letters
+// (not a key of headKeyName) and <upn> of ASCII letters, digits and
+// ".@_-+", all three non-empty, and every separator exactly as shown. It
+// reports false, setting nothing, for any other header. On this shape the
+// general reading of extractWriteback gives exactly these three fields and
+// leaves the others zero: no key can take a value from the three parts,
+// since a value needs a blank, ":" or "=" after its key and none of them
+// holds one, and the header holds no other key.
+func startHeader(f *Fields, head string) bool {
+	const (
+		keyTID     = "TrackingId: "
+		keyDetails = ", Details: "
+	)
+	if len(head) < len(keyTID) || head[:len(keyTID)] != keyTID {
+		return false
+	}
+	i := len(keyTID)
+	t := i
+	for i < len(head) && (isWordByte(head[i]) || head[i] == '-') {
+		i++
+	}
+	if i == t || i+2 > len(head) || head[i] != ',' || head[i+1] != ' ' {
+		return false
+	}
+	tid := head[t:i]
+	i += 2
+	st := i
+	for i < len(head) && isLetter(head[i]) {
+		i++
+	}
+	if i == st || !strings.HasPrefix(head[i:], keyDetails) {
+		return false
+	}
+	status := head[st:i]
+	if headKeyOf(status) >= 0 {
+		return false
+	}
+	i += len(keyDetails)
+	u := i
+	for ; i < len(head); i++ {
+		if c := head[i]; !isWordByte(c) && c != '.' && c != '@' && c != '_' && c != '-' && c != '+' {
+			return false
+		}
+	}
+	if i == u {
+		return false
+	}
+	f.TrackingID, f.Status, f.UPN = tid, status, head[u:]
+	return true
 }
 
 // extractTrace reads the ERR_/BAIL lines of s and picks the hresult of the

@@ -83,6 +83,14 @@ func diffTexts() []extractCase {
 		{"dirsync keys many times", ds, 657, []string{strings.Repeat("Anchor : a, Dn : CN=x\\, y,OU=z, Anchor: , Dn:, Result : Success.\r\n", 7)}},
 		{"x first", ads, 6329, []string{"x0x8023061f (a) 0x80230405 (b)"}},
 		{"0x8 at the start", ads, 6329, []string{"0x8023061f (a)"}},
+		{"start, key words in the parts", prs, 31001, []string{"TrackingId: hr-Details-reason, Details, Details: Details@hr.Context.Exception"}},
+		{"start, a key as the token", prs, 31001, []string{"TrackingId: " + tid + ", Reason, Details: u@x"}},
+		{"start, upn with a colon", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Details: u:hr=1@x"}},
+		{"start, upn ending in Exception", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Details: xException"}},
+		{"start, empty upn", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Details: "}},
+		{"start, two blanks", prs, 31001, []string{"TrackingId:  " + tid + ", PasswordResetRequestStart, Details: u@x"}},
+		{"start, cut", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Detail"}},
+		{"start, upn with an anchor", prs, 31001, []string{"TrackingId: " + tid + ", PasswordResetRequestStart, Details: User_" + tid + "_" + tid + "AAD.servicebus.windows.net"}},
 		{"PHS 611", ds, 611, []string{"Password hash synchronization failed for domain: contoso.local, domain controller hostname: DC01, domain controller IP address: 10.0.0.4. Details: Microsoft.Online.PasswordSynchronization.SynchronizationManagerException: Unable to open connection to domain: contoso.local. Error: RPC Error 1722 : The RPC server is unavailable. Error creating the RPC binding handle\r\n   at Microsoft.Online.PasswordSynchronization.DRSConnection.OpenConnection()"}},
 	}
 }
@@ -419,4 +427,33 @@ func TestHeadKeysScan(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestStartShapeMatchesReference compares Extract with the reference on
+// texts of the start header's shape (see startHeader) and near it, built
+// from parts that hold keys, separators and the patterns the other
+// searches look for.
+func TestStartShapeMatchesReference(t *testing.T) {
+	tids := []string{"62a5da50-8a6b-43a4-8418-82f88522ab34", "x", "hr", "TrackingId", "Details-reason", "0x80230405", "", " x", "a_b", "a:b"}
+	tokens := []string{"PasswordResetRequestStart", "Reason", "Details", "hr", "Context", "UserPrincipalName", "unblockUser", "FooException", "", "A B", "Start1"}
+	upns := []string{"open.user1@contoso.com", "u@x", "", "hr", "hr=1", "Exception", "a.FooException", "x0x80230405", "0x8023061f", "User_62a5da50-8a6b-43a4-8418-82f88522ab34_62a5da50-8a6b-43a4-8418-82f88522ab34",
+		"ns.servicebus.windows.net", "AAD", "Anchor", "Dn", "u+tag@x-y.z", "u@x ", "u,v", "u\"", "u\u201c", "u\u00a0", "MMS(1)", "Details", "TrackingId"}
+	var got, want Fields
+	n := 0
+	for _, tid := range tids {
+		for _, tok := range tokens {
+			for _, upn := range upns {
+				for _, form := range []string{"TrackingId: %s, %s, Details: %s", "TrackingId: %s, %s, Details: %s\r\n   at X()", "trackingid: %s, %s, details: %s", "TrackingId: %s,%s, Details:%s"} {
+					text := fmt.Sprintf(form, tid, tok, upn)
+					for _, data := range [][]string{{text}, {text, "2.5.79.0"}} {
+						n++
+						if !checkSame(t, extractCase{"start shape", sourcePasswordReset, 31001, data}, &got, &want) {
+							t.FailNow()
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d cases", n)
 }

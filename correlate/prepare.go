@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/evtxscan/evtxscan/catalog"
 	"github.com/evtxscan/evtxscan/parser"
@@ -45,13 +46,17 @@ func PreparedFields(ev *parser.Event) (*Fields, bool) {
 // goroutine: the pieces of its text an output names and where they lie,
 // its flags, and for those whose text the
 // correlator cuts to its pieces (the long failures and ADSync 6329s) the
-// Matches of their evidence. The function keeps no state and may be called
-// from several goroutines at once.
+// Matches of their evidence. The function keeps no state but a pool of the
+// memory it hands out (see prepSlab) and may be called from several
+// goroutines at once.
 func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 	m, ok := d.(matcher)
 	if !ok {
 		return Prepare
 	}
+	// The prepared objects are cut from slabs, one slab per P at a time
+	// (a sync.Pool of them), rather than allocated one by one.
+	slabs := &sync.Pool{New: func() any { return new(prepSlab) }}
 	return func(ev *parser.Event) any {
 		src := sourceIndex(ev.Provider)
 		k, op := classifyIn(src, ev.EventID)
@@ -66,7 +71,10 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 		if len(ev.Data) == 0 {
 			return newPrepClass(k, extra)
 		}
-		p := &prepared{k: k, op: wordOf(op)}
+		sl := slabs.Get().(*prepSlab)
+		p := sl.take()
+		slabs.Put(sl)
+		p.k, p.op = k, wordOf(op)
 		extract(&p.Fields, ev.Provider, ev.EventID, ev.Data)
 		f := &p.Fields
 		p.misc = f.Relay != "" || f.SyncVersion != ""
@@ -77,11 +85,28 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 			if k == kindServiceError {
 				k = kindFailure // kept as the failure of an attempt (see Add)
 			}
-			p.att = prepareAtt(f, k, ev.Provider, ev.EventID, m)
+			p.att.prepare(f, k, ev.Provider, ev.EventID, m)
 			p.hasAtt = true
 		}
 		return p
 	}
+}
+
+// prepSlabLen is how many prepared objects a slab holds: 32 of about 450
+// bytes, 14 KiB, which stay in memory until the last is dropped.
+const prepSlabLen = 32
+
+// prepSlab hands out zero prepared objects from one allocation.
+type prepSlab struct{ free []prepared }
+
+// take returns a zero prepared object of the slab, refilled when empty.
+func (s *prepSlab) take() *prepared {
+	if len(s.free) == 0 {
+		s.free = make([]prepared, prepSlabLen)
+	}
+	p := &s.free[0]
+	s.free = s.free[1:]
+	return p
 }
 
 // prepClass is what PrepareFor gives for an event whose data Add does
@@ -146,7 +171,15 @@ func (a *attPrep) pieces(f *Fields, k kind) [nPieces]string {
 // prepareAtt works out the attPrep of an event of kind k. With a matcher
 // m, the evidence of an event whose text is cut to its pieces is matched.
 func prepareAtt(f *Fields, k kind, provider string, id uint16, m matcher) attPrep {
-	a := attPrep{src: wordOf(canonicalSource(provider)), tidOff: -1, hr: f.HResult, text: f.Text, tid: f.TrackingID}
+	var a attPrep
+	a.prepare(f, k, provider, id, m)
+	return a
+}
+
+// prepare is prepareAtt written into a, which must be zero (PrepareFor's
+// prepared objects are written in place, not copied).
+func (a *attPrep) prepare(f *Fields, k kind, provider string, id uint16, m matcher) {
+	a.src, a.tidOff, a.hr, a.text, a.tid = wordOf(canonicalSource(provider)), -1, f.HResult, f.Text, f.TrackingID
 	pieces, inText := eventPieces(f, k)
 	a.msg, a.msgInText = pieces[pMessage], inText
 	a.sp, a.spansOK = spansIn(f.Text, &pieces, inText)
@@ -161,20 +194,42 @@ func prepareAtt(f *Fields, k kind, provider string, id uint16, m matcher) attPre
 		a.by = m
 		a.m = m.Match(catalog.Evidence{Source: a.src.String(), EventID: int(id), HResult: f.HResult, Text: f.Text})
 	}
-	return a
 }
 
 // textFlags returns the flags an attEvent takes from its text and status.
 func textFlags(f *Fields) uint8 {
 	var fl uint8
-	switch {
-	case strings.Contains(f.Text, "CredentialManager.ChangePassword("):
-		fl |= flagChange
-	case strings.Contains(f.Text, "CredentialManager.ResetUserPassword("):
-		fl |= flagReset
+	// Both patterns begin with "CredentialManager.": they lie at or after
+	// its first occurrence, and most texts have none.
+	if i := strings.Index(f.Text, "CredentialManager."); i >= 0 {
+		switch t := f.Text[i:]; {
+		case strings.Contains(t, "CredentialManager.ChangePassword("):
+			fl |= flagChange
+		case strings.Contains(t, "CredentialManager.ResetUserPassword("):
+			fl |= flagReset
+		}
 	}
-	if f.Status != "" && containsFold(f.Status, "unlock") {
+	if f.Status != "" && hasUnlock(f.Status) {
 		fl |= flagUnlock
 	}
 	return fl
+}
+
+// hasUnlock is containsFold(s, "unlock"), with the common case, an ASCII s
+// without a "k" in either case, decided 8 bytes at a time.
+func hasUnlock(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := load8(s, i)
+		v := (x | swarCase) ^ ('k' * swarOnes) // a zero byte for each k or K
+		if x&swarHighs != 0 || (v-swarOnes)&^v&swarHighs != 0 {
+			return containsFold(s, "unlock")
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c|0x20 == 'k' || c >= 0x80 {
+			return containsFold(s, "unlock")
+		}
+	}
+	return false
 }

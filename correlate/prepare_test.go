@@ -77,3 +77,13 @@ func BenchmarkAdd(b *testing.B) {
 		})
 	}
 }
+
+// TestHasUnlock checks hasUnlock against containsFold.
+func TestHasUnlock(t *testing.T) {
+	for _, s := range []string{"", "k", "K", "unlock", "UNLOCK", "PasswordResetRequestStart", "AccountUnlockRequestStart", "Unlock",
+		"unloc\u212a", "unlocK", "xxxxxxxxxxxxxxxunlock", "xxxxxxxxunlockxx", "unloc", "kkkkkkkkkkkk", "J\u00e9rk", "\xff", "unlock\xff", "AdminPasswordResetRequestStart"} {
+		if got, want := hasUnlock(s), containsFold(s, "unlock"); got != want {
+			t.Errorf("hasUnlock(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -133,3 +133,29 @@ func BenchmarkFinishStream(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPrepareForStream is PrepareFor alone, as the decoders run it, on
+// the events of the streams of BenchmarkAddStream, allocations included.
+func BenchmarkPrepareForStream(b *testing.B) {
+	cat := catalog.New()
+	for _, bc := range []struct {
+		name string
+		opts scenario.LogOptions
+	}{
+		{"entra", scenario.LogOptions{Size: 16 << 20, Seed: 1, Writeback: 0.02}},
+		{"open", scenario.LogOptions{Size: 64 << 30, Seed: 1, Open: 100_000}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			evs := streamEvents(b, bc.opts, cat)
+			prepare := PrepareFor(cat)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for j := range evs {
+					evs[j].Prepared = prepare(&evs[j])
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+		})
+	}
+}
