@@ -185,7 +185,7 @@ type attemptStore struct {
 	tenant, server string
 	paths          *[]string // the Correlator's inputs
 	atts           []attempt
-	evs            [][]attEvent // chunks of evChunk events
+	evs            chunkList[attEvent]
 	notes          [][]string
 	causes         []string // ids, by attempt.cause
 	causeIdx       map[string]uint16
@@ -245,24 +245,43 @@ func (st *attemptStore) at(loc uint32, n uint16) string {
 
 const evChunk = 4096
 
-// ev returns event i.
-func (st *attemptStore) ev(i int32) *attEvent { return &st.evs[i/evChunk][i%evChunk] }
+// A chunkList holds values in the order pushed, in chunks of evChunk that
+// are never copied as the list grows (a million open attempts would copy
+// their events some twenty times), and gives each an int32 index.
+type chunkList[T any] struct {
+	chunks [][]T
+	n      int
+}
 
-// push stores e and returns its index.
-func (st *attemptStore) push(e attEvent) int32 {
-	n := len(st.evs)
-	if n == 0 || len(st.evs[n-1]) == evChunk {
+// push appends v and returns its index.
+func (l *chunkList[T]) push(v T) int32 {
+	n := len(l.chunks)
+	if n == 0 || len(l.chunks[n-1]) == evChunk {
 		size := evChunk
 		if n == 0 {
 			size = 16 // the first grows as it fills: small logs stay small
 		}
-		st.evs = append(st.evs, make([]attEvent, 0, size))
+		l.chunks = append(l.chunks, make([]T, 0, size))
 		n++
 	}
-	i := int32((n-1)*evChunk + len(st.evs[n-1]))
+	l.chunks[n-1] = append(l.chunks[n-1], v)
+	l.n++
+	return int32(l.n - 1)
+}
+
+// at returns value i.
+func (l *chunkList[T]) at(i int32) *T { return &l.chunks[i/evChunk][i%evChunk] }
+
+// len returns the number of values.
+func (l *chunkList[T]) len() int { return l.n }
+
+// ev returns event i.
+func (st *attemptStore) ev(i int32) *attEvent { return st.evs.at(i) }
+
+// push stores e and returns its index.
+func (st *attemptStore) push(e attEvent) int32 {
 	e.next = -1
-	st.evs[n-1] = append(st.evs[n-1], e)
-	return i
+	return st.evs.push(e)
 }
 
 // link appends event i to attempt a.

@@ -1018,7 +1018,7 @@ func (c *Correlator) addAttemptEvent(r ref, k kind, op word, provider string, f 
 		key.loc, key.n = c.st.keepTID(tid)
 	}
 	key.ev = c.st.push(e)
-	c.keys.add(key)
+	c.keys.push(key)
 }
 
 func (c *Correlator) addServiceError(r ref, provider, text string, hr uint32) {

@@ -16,30 +16,8 @@ type tidKey struct {
 	n   uint16
 }
 
-// tidKeys holds the tidKeys in the order fed, in chunks of evChunk that
-// are never copied as they grow (a million open attempts would copy
-// their keys some twenty times).
-type tidKeys struct {
-	chunks [][]tidKey
-	n      int
-}
-
-func (ks *tidKeys) add(k tidKey) {
-	n := len(ks.chunks)
-	if n == 0 || len(ks.chunks[n-1]) == evChunk {
-		size := evChunk
-		if n == 0 {
-			size = 16 // the first grows as it fills: small logs stay small
-		}
-		ks.chunks = append(ks.chunks, make([]tidKey, 0, size))
-		n++
-	}
-	ks.chunks[n-1] = append(ks.chunks[n-1], k)
-	ks.n++
-}
-
-// at returns key i.
-func (ks *tidKeys) at(i int32) *tidKey { return &ks.chunks[i/evChunk][i%evChunk] }
+// tidKeys holds the tidKeys in the order fed.
+type tidKeys = chunkList[tidKey]
 
 // A tidAtt finds the attempt of a TrackingId after groupAttempts: the
 // attempts by hash, then TrackingId.
@@ -63,7 +41,7 @@ func (st *attemptStore) tidOf(k *tidKey) string {
 func (c *Correlator) groupAttempts() {
 	st := c.st
 	keys := &c.keys
-	n := keys.n
+	n := keys.len()
 	if n == 0 {
 		return
 	}
