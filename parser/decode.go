@@ -130,8 +130,9 @@ type wantMemo struct {
 	provider string
 	id       uint16
 	set      bool
-	need     bool // NeedData said yes (or is not set)
-	sample   bool // SampleData said yes
+	need     bool  // NeedData said yes (or is not set)
+	sample   bool  // SampleData said yes
+	si       int32 // 1 + the index of the sample's count in d.sampled; 0 until looked up
 }
 
 // A recentPlan is a plan the decoder looked up in the chunk at hand, and
@@ -179,7 +180,7 @@ func (d *chunkDecoder) keeps(keep func(string) bool, s string) bool {
 // Reader.NeedData and Reader.SampleData).
 func (d *chunkDecoder) wantData(provider string, id uint16) bool {
 	m := &d.wants[id%uint16(len(d.wants))]
-	if !m.set || m.id != id || m.provider != provider {
+	if !m.set || m.id != id || !sameString(m.provider, provider) {
 		nd, sd := d.opts.needData, d.opts.sampleData
 		need := nd == nil || nd(provider, id)
 		*m = wantMemo{provider: provider, id: id, set: true, need: need,
@@ -191,17 +192,29 @@ func (d *chunkDecoder) wantData(provider string, id uint16) bool {
 	if !m.sample {
 		return false
 	}
-	for i := range d.sampled {
-		if k := &d.sampled[i]; k.id == id && k.provider == provider {
-			if k.n == SampleSize {
-				return false
-			}
-			k.n++
-			return true
+	if m.si == 0 {
+		// The memo is new (or was taken by another id): find the count
+		// the chunk keeps for this provider and id, or start it.
+		i := slices.IndexFunc(d.sampled, func(k sampleKey) bool { return k.id == id && k.provider == provider })
+		if i < 0 {
+			i = len(d.sampled)
+			d.sampled = append(d.sampled, sampleKey{provider, id, 0})
 		}
+		m.si = int32(i + 1)
 	}
-	d.sampled = append(d.sampled, sampleKey{provider, id, 1})
+	k := &d.sampled[m.si-1]
+	if k.n == SampleSize {
+		return false
+	}
+	k.n++
 	return true
+}
+
+// sameString reports whether a and b are equal, telling it without a
+// comparison of their bytes when they are the same string (the decoder
+// hands out the same string for the same text).
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // errFiltered reports a record left out by the provider filter.
@@ -209,84 +222,66 @@ var errFiltered = errors.New("filtered")
 
 // instance locates the template instance at offset p: the template
 // definition's offset and the substitution values. The values are appended
-// to d.vals; the slice returned is valid until the next record.
+// to d.vals; the slice returned is valid until the next record. The values
+// are made in the pass that checks their sizes against the record (one
+// pass over the descriptors: most records are decoded), the records a
+// filter then leaves out included.
 func (d *chunkDecoder) instance(p int, limit int) (defOff int, vals []value, err error) {
-	defOff, q, n, err := d.instanceHead(p, limit)
-	if err != nil {
-		return 0, nil, err
-	}
-	return defOff, d.values(q, n), nil
-}
-
-// instanceHead checks the template instance at offset p, as instance
-// does, without making its values: it returns the template definition's
-// offset, and the offset and number of the value descriptors (for values).
-func (d *chunkDecoder) instanceHead(p int, limit int) (defOff, q, n int, err error) {
 	c := d.data
 	if p+10 > limit || c[p] != tokTemplateInstance {
-		return 0, 0, 0, fmt.Errorf("no template instance at chunk offset %#x", p)
+		return 0, nil, fmt.Errorf("no template instance at chunk offset %#x", p)
 	}
 	defOff = int(binary.LittleEndian.Uint32(c[p+6:]))
-	q = p + 10
+	q := p + 10
 	if defOff == q {
 		if q+24 > limit {
-			return 0, 0, 0, fmt.Errorf("template definition at %#x: %w", q, ErrTruncated)
+			return 0, nil, fmt.Errorf("template definition at %#x: %w", q, ErrTruncated)
 		}
 		size := int(binary.LittleEndian.Uint32(c[q+20:]))
 		q += 24 + size
 	}
 	if defOff <= 0 || defOff >= len(c) {
-		return 0, 0, 0, fmt.Errorf("template definition offset %#x out of chunk", defOff)
+		return 0, nil, fmt.Errorf("template definition offset %#x out of chunk", defOff)
 	}
 	if defOff != p+10 {
 		// A definition elsewhere was written with an earlier record (or an
 		// earlier value of this one): it lies wholly before the instance.
 		if defOff < chunkHeaderSize || defOff > p-28 || int(binary.LittleEndian.Uint32(c[defOff+20:])) > p-defOff-24 {
-			return 0, 0, 0, fmt.Errorf("template definition offset %#x: %w: not before its instance at %#x", defOff, ErrBudget, p)
+			return 0, nil, fmt.Errorf("template definition offset %#x: %w: not before its instance at %#x", defOff, ErrBudget, p)
 		}
 	}
 	if q < 0 || q+4 > limit {
-		return 0, 0, 0, fmt.Errorf("substitution values at %#x: %w", q, ErrTruncated)
+		return 0, nil, fmt.Errorf("substitution values at %#x: %w", q, ErrTruncated)
 	}
-	n = int(binary.LittleEndian.Uint32(c[q:]))
+	n := int(binary.LittleEndian.Uint32(c[q:]))
 	q += 4
 	if n < 0 || n > (limit-q)/4 {
-		return 0, 0, 0, fmt.Errorf("substitution count %d at %#x: %w", n, q-4, ErrTruncated)
+		return 0, nil, fmt.Errorf("substitution count %d at %#x: %w", n, q-4, ErrTruncated)
 	}
+	start := len(d.vals)
+	d.vals = slices.Grow(d.vals, n)[:start+n]
+	vals = d.vals[start:]
 	vp := q + 4*n
 	desc := c[q : q+4*n]
-	for i := 0; i < len(desc); i += 4 {
-		vp += int(desc[i]) | int(desc[i+1])<<8
+	for i := range vals {
+		e := binary.LittleEndian.Uint32(desc[4*i:])
+		vals[i] = value{off: uint32(vp), size: uint16(e), typ: byte(e >> 16)}
+		vp += int(uint16(e))
 	}
 	if vp > limit {
 		// Sizes are not negative: some value runs past the record. Name
 		// the first.
+		d.vals = d.vals[:start]
 		vp = q + 4*n
 		for i := 0; i < n; i++ {
 			size := int(desc[4*i]) | int(desc[4*i+1])<<8
 			if vp+size > limit {
-				return 0, 0, 0, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i, size, vp, ErrTruncated)
+				return 0, nil, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i, size, vp, ErrTruncated)
 			}
 			vp += size
 		}
 	}
-	return defOff, q, n, nil
-}
-
-// values appends to d.vals the n values whose descriptors instanceHead
-// found at q, and returns them.
-func (d *chunkDecoder) values(q, n int) []value {
-	start := len(d.vals)
-	d.vals = slices.Grow(d.vals, n)[:start+n]
-	vals := d.vals[start:]
-	vp := q + 4*n
-	desc := d.data[q : q+4*n]
-	for i := range vals {
-		e := desc[4*i : 4*i+4]
-		vals[i] = value{off: uint32(vp), size: uint16(e[0]) | uint16(e[1])<<8, typ: e[2]}
-		vp += int(vals[i].size)
-	}
-	return vals
+	return defOff, vals, nil
 }
 
 // plan returns the compiled plan of the template definition at defOff.
@@ -505,7 +500,7 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	var vals []value
 	d.vals = d.vals[:0]
 	if c[p] == tokTemplateInstance {
-		defOff, q, n, err := d.instanceHead(p, limit)
+		defOff, vs, err := d.instance(p, limit)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
 		}
@@ -514,11 +509,10 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 		}
 		if d.opts.keep != nil && rp.keep == keepNo {
 			// Left out by its template's provider, which Keep was asked
-			// about already: its values are not needed.
+			// about already.
 			return errFiltered
 		}
-		pl = rp.p
-		vals = d.values(q, n)
+		pl, vals = rp.p, vs
 	} else {
 		if pl, err = parseFragment(c, p, limit, false); err != nil {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
