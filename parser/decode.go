@@ -222,66 +222,88 @@ var errFiltered = errors.New("filtered")
 
 // instance locates the template instance at offset p: the template
 // definition's offset and the substitution values. The values are appended
-// to d.vals; the slice returned is valid until the next record. The values
-// are made in the pass that checks their sizes against the record (one
-// pass over the descriptors: most records are decoded), the records a
-// filter then leaves out included.
+// to d.vals; the slice returned is valid until the next record.
 func (d *chunkDecoder) instance(p int, limit int) (defOff int, vals []value, err error) {
+	defOff, q, n, err := d.instanceHead(p, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	return defOff, d.values(q, n), nil
+}
+
+// instanceHead checks the template instance at offset p, as instance
+// does, without making its values: it returns the template definition's
+// offset, and the offset and number of the value descriptors (for values).
+func (d *chunkDecoder) instanceHead(p int, limit int) (defOff, q, n int, err error) {
 	c := d.data
 	if p+10 > limit || c[p] != tokTemplateInstance {
-		return 0, nil, fmt.Errorf("no template instance at chunk offset %#x", p)
+		return 0, 0, 0, fmt.Errorf("no template instance at chunk offset %#x", p)
 	}
 	defOff = int(binary.LittleEndian.Uint32(c[p+6:]))
-	q := p + 10
+	q = p + 10
 	if defOff == q {
 		if q+24 > limit {
-			return 0, nil, fmt.Errorf("template definition at %#x: %w", q, ErrTruncated)
+			return 0, 0, 0, fmt.Errorf("template definition at %#x: %w", q, ErrTruncated)
 		}
 		size := int(binary.LittleEndian.Uint32(c[q+20:]))
 		q += 24 + size
 	}
 	if defOff <= 0 || defOff >= len(c) {
-		return 0, nil, fmt.Errorf("template definition offset %#x out of chunk", defOff)
+		return 0, 0, 0, fmt.Errorf("template definition offset %#x out of chunk", defOff)
 	}
 	if defOff != p+10 {
 		// A definition elsewhere was written with an earlier record (or an
 		// earlier value of this one): it lies wholly before the instance.
 		if defOff < chunkHeaderSize || defOff > p-28 || int(binary.LittleEndian.Uint32(c[defOff+20:])) > p-defOff-24 {
-			return 0, nil, fmt.Errorf("template definition offset %#x: %w: not before its instance at %#x", defOff, ErrBudget, p)
+			return 0, 0, 0, fmt.Errorf("template definition offset %#x: %w: not before its instance at %#x", defOff, ErrBudget, p)
 		}
 	}
 	if q < 0 || q+4 > limit {
-		return 0, nil, fmt.Errorf("substitution values at %#x: %w", q, ErrTruncated)
+		return 0, 0, 0, fmt.Errorf("substitution values at %#x: %w", q, ErrTruncated)
 	}
-	n := int(binary.LittleEndian.Uint32(c[q:]))
+	n = int(binary.LittleEndian.Uint32(c[q:]))
 	q += 4
 	if n < 0 || n > (limit-q)/4 {
-		return 0, nil, fmt.Errorf("substitution count %d at %#x: %w", n, q-4, ErrTruncated)
+		return 0, 0, 0, fmt.Errorf("substitution count %d at %#x: %w", n, q-4, ErrTruncated)
 	}
-	start := len(d.vals)
-	d.vals = slices.Grow(d.vals, n)[:start+n]
-	vals = d.vals[start:]
 	vp := q + 4*n
 	desc := c[q : q+4*n]
-	for i := range vals {
-		e := binary.LittleEndian.Uint32(desc[4*i:])
-		vals[i] = value{off: uint32(vp), size: uint16(e), typ: byte(e >> 16)}
-		vp += int(uint16(e))
+	for i := 0; i < len(desc); i += 4 {
+		vp += int(desc[i]) | int(desc[i+1])<<8
 	}
 	if vp > limit {
 		// Sizes are not negative: some value runs past the record. Name
 		// the first.
-		d.vals = d.vals[:start]
 		vp = q + 4*n
 		for i := 0; i < n; i++ {
 			size := int(desc[4*i]) | int(desc[4*i+1])<<8
 			if vp+size > limit {
-				return 0, nil, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i, size, vp, ErrTruncated)
+				return 0, 0, 0, fmt.Errorf("substitution %d (%d bytes) at %#x: %w", i, size, vp, ErrTruncated)
 			}
 			vp += size
 		}
 	}
-	return defOff, vals, nil
+	return defOff, q, n, nil
+}
+
+// values appends to d.vals the n values whose descriptors instanceHead
+// found at q, and returns them.
+func (d *chunkDecoder) values(q, n int) []value {
+	start := len(d.vals)
+	d.vals = slices.Grow(d.vals, n)[:start+n]
+	vals := d.vals[start:]
+	vp := uint32(q + 4*n)
+	desc := d.data[q : q+4*n]
+	for i := range vals {
+		if len(desc) < 4 {
+			break // never: it tells the compiler the reads below are in bounds
+		}
+		e := binary.LittleEndian.Uint32(desc)
+		desc = desc[4:]
+		vals[i] = value{off: vp, size: uint16(e), typ: byte(e >> 16)}
+		vp += e & 0xffff
+	}
+	return vals
 }
 
 // plan returns the compiled plan of the template definition at defOff.
@@ -500,7 +522,7 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 	var vals []value
 	d.vals = d.vals[:0]
 	if c[p] == tokTemplateInstance {
-		defOff, vs, err := d.instance(p, limit)
+		defOff, q, n, err := d.instanceHead(p, limit)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)
 		}
@@ -509,10 +531,11 @@ func (d *chunkDecoder) decodeRecord(off, size int, ev *Event) (err error) {
 		}
 		if d.opts.keep != nil && rp.keep == keepNo {
 			// Left out by its template's provider, which Keep was asked
-			// about already.
+			// about already: its values are not needed.
 			return errFiltered
 		}
-		pl, vals = rp.p, vs
+		pl = rp.p
+		vals = d.values(q, n)
 	} else {
 		if pl, err = parseFragment(c, p, limit, false); err != nil {
 			return fmt.Errorf("%w: %v", ErrUndecodable, err)

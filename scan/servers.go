@@ -146,6 +146,7 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 		servers: map[serverKey]*serverState{}, files: map[string]*fileState{}}
 	var (
 		lastComputer string
+		lastPath     string
 		lastArg      = -1
 		cur          *serverState
 		curFile      *fileState
@@ -160,8 +161,11 @@ func analyzePass(ctx context.Context, paths []string, ro ReadOptions, opt Option
 		// for the next Computer of its chunks, so the comparison above
 		// is mostly of pointers.
 		lastComputer = ev.Computer
-		if curFile == nil || curFile.path != ev.Path {
+		if curFile == nil || ev.Path != lastPath {
+			// As lastComputer: the Reader hands out one string for the
+			// path of its events (curFile.path is a copy).
 			curFile = p.file(ev.Path)
+			lastPath = ev.Path
 		}
 		if curFile.lastSeen != cur {
 			if !slices.Contains(curFile.servers, cur) {
