@@ -60,15 +60,14 @@ func batchSize(chunks, workers int) int {
 	return min(max(per, minBatchChunks), batchChunks)
 }
 
-// tokensPerWorker is the number of batches in flight per worker. With one,
-// a worker that finished its batch while the other still decodes the batch
-// Read waits for has to wait as well (it has no token for the next), and a
-// core stands idle: on the 2-core machine, scan --workers 2 of the 1 GiB
-// Entra log had fewer than two goroutines to run 13-20% of the time
-// (execution traces, 4 runs), 7-10% with two tokens per worker. More than
-// two gained nothing, and the event slices in flight then leave the cache
-// before Read gets to them.
-const tokensPerWorker = 2
+// tokensPerWorker is the number of batches in flight per worker. More
+// tokens let the workers run further ahead of Read, but then the event
+// slices they fill have left the cache when Read gets to them; one token
+// per worker measured best. Two were measured again on the 1 GiB Entra
+// log (scan --workers 2, paired whole-process runs, n=25, on the loaded
+// 2-core machine): 1.05x the CPU and 1.15x the wall time of one, although
+// execution traces show the goroutines idle less often with two.
+const tokensPerWorker = 1
 
 // ndjsonBatchesPerWorker is how many batches each decoding goroutine must
 // get for a file to be decoded on several in NDJSON mode (dump), where the

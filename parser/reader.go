@@ -59,7 +59,7 @@ func (s *Stats) addDamage(d ...*ParseError) {
 // With Workers > 1 the Reader decodes on Workers goroutines of its own, each
 // of which takes the next batch of up to 16 chunks (1 MiB; fewer in a small
 // file, so that each goroutine gets some) of the input in turn and decodes
-// it while the others read or decode theirs; it holds at most 2×Workers such
+// it while the others read or decode theirs; it holds at most Workers such
 // batches in flight, and Read returns their events in file order. An input
 // that can be read at an offset (an io.ReaderAt and io.Seeker, as a file)
 // is read by the goroutines at once, each reading its batch with ReadAt a
