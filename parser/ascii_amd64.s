@@ -16,26 +16,29 @@ DATA asciiBackslash<>+0(SB)/8, $0x005c005c005c005c
 DATA asciiBackslash<>+8(SB)/8, $0x005c005c005c005c
 GLOBL asciiBackslash<>(SB), RODATA|NOPTR, $16
 
-// func asciiRun(dst, src []byte) int
-TEXT ·asciiRun(SB), NOSPLIT, $0-56
+// func asciiRun(dst, src []byte) (nd, ns int)
+TEXT ·asciiRun(SB), NOSPLIT, $0-64
 	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), DX
+	MOVQ dst_len+8(FP), R9
+	ADDQ DI, R9 // the end of dst
 	MOVQ src_base+24(FP), SI
-	MOVQ src_len+32(FP), CX
-	// CX: the blocks of eight characters src has and dst has room for.
-	SHRQ $4, CX
-	SHRQ $3, DX
-	CMPQ DX, CX
-	CMOVQLT DX, CX
-	MOVQ DI, BX
+	MOVQ src_len+32(FP), R8
+	ANDQ $-2, R8
+	ADDQ SI, R8 // the end of src's whole characters
+	LEAQ ·shortEscape(SB), R11
 	MOVOU asciiLow<>(SB), X8
 	MOVOU asciiHigh<>(SB), X9
 	MOVOU asciiQuote<>(SB), X10
 	MOVOU asciiBackslash<>(SB), X11
 
-loop:
-	DECQ CX
-	JS   done
+block:
+	// Eight characters, while src has them and dst room for them.
+	LEAQ 16(SI), R10
+	CMPQ R10, R8
+	JHI  one
+	LEAQ 8(DI), R10
+	CMPQ R10, R9
+	JHI  one
 	MOVOU (SI), X0
 	// Plain: 0x1f < c (signed: 0x8000 and above fail) and c < 0x80, not
 	// a quote, not a backslash.
@@ -59,17 +62,56 @@ loop:
 	JNE      partial
 	ADDQ     $16, SI
 	ADDQ     $8, DI
-	JMP      loop
+	JMP      block
 
 partial:
 	// Two mask bits a character: the first clear one is at twice the
 	// index of the first character that is not plain.
 	NOTL AX
 	BSFL AX, AX
+	ADDQ AX, SI
 	SHRL $1, AX
 	ADDQ AX, DI
 
+one:
+	// One character that is not plain, or one of the last ones: its
+	// escape, if it is short, and on with the next eight.
+	LEAQ    2(SI), R10
+	CMPQ    R10, R8
+	JHI     done
+	MOVWLZX (SI), AX
+	CMPL    AX, $0x80
+	JAE     done
+	CMPL    AX, $0x20
+	JB      escape
+	CMPL    AX, $0x22
+	JEQ     escape
+	CMPL    AX, $0x5c
+	JEQ     escape
+	LEAQ    1(DI), R10
+	CMPQ    R10, R9
+	JHI     done
+	MOVB    AX, (DI)
+	ADDQ    $2, SI
+	INCQ    DI
+	JMP     block
+
+escape:
+	MOVBLZX (R11)(AX*1), AX
+	TESTL   AX, AX
+	JZ      done
+	LEAQ    2(DI), R10
+	CMPQ    R10, R9
+	JHI     done
+	MOVB    $0x5c, (DI)
+	MOVB    AX, 1(DI)
+	ADDQ    $2, SI
+	ADDQ    $2, DI
+	JMP     block
+
 done:
-	SUBQ BX, DI
-	MOVQ DI, ret+48(FP)
+	SUBQ dst_base+0(FP), DI
+	MOVQ DI, nd+48(FP)
+	SUBQ src_base+24(FP), SI
+	MOVQ SI, ns+56(FP)
 	RET

@@ -3,4 +3,4 @@
 package parser
 
 // asciiRun: see ascii_amd64.go.
-func asciiRun(dst, src []byte) int { return asciiRunGeneric(dst, src) }
+func asciiRun(dst, src []byte) (nd, ns int) { return asciiRunGeneric(dst, src) }

@@ -36,16 +36,18 @@ func appendUTF16JSON(dst []byte, b []byte) ([]byte, int) {
 	n := len(b) &^ 1
 	i := 0
 	for i < n {
-		// Runs of printable ASCII other than a quote or backslash: copied
-		// by asciiRun, the last characters four at a time.
+		// Printable ASCII and its short escapes (a quote, a backslash, a
+		// line break...): asciiRun; the last characters four at a time
+		// while they are plain (a call costs more than it saves on a
+		// short string).
 		if n-i >= 16 {
-			if cap(dst)-len(dst) < (n-i)/2 {
-				dst = slices.Grow(dst, (n-i)/2)
+			if cap(dst)-len(dst) < n-i {
+				dst = slices.Grow(dst, n-i)
 			}
 			l := len(dst)
-			k := asciiRun(dst[l:cap(dst)], b[i:n])
-			dst = dst[:l+k]
-			i += 2 * k
+			nd, ns := asciiRun(dst[l:cap(dst)], b[i:n])
+			dst = dst[:l+nd]
+			i += ns
 		} else {
 			for i+8 <= n {
 				x := binary.LittleEndian.Uint64(b[i:])
