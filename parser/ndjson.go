@@ -2,6 +2,7 @@ package parser
 
 import (
 	"encoding/binary"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -27,12 +28,6 @@ import (
 // decoder's output buffer: no string is made for them, and Event.Data is
 // left nil.
 
-// hasBelow16 reports whether one of the four 16-bit units of x is below n
-// (n < 0x80), when every unit is below 0x80.
-func hasBelow16(x uint64, n uint64) bool {
-	return (x-n*0x0001000100010001)&^x&0x8000800080008000 != 0
-}
-
 // appendUTF16JSON appends little-endian UTF-16 bytes, up to the first NUL,
 // escaped for a JSON string (without quotes): what jsonstr.AppendChars makes of
 // what decodeUTF16 makes of them. It returns the number of bytes of b read,
@@ -41,16 +36,28 @@ func appendUTF16JSON(dst []byte, b []byte) ([]byte, int) {
 	n := len(b) &^ 1
 	i := 0
 	for i < n {
-		// Four characters at a time while they are printable ASCII other
-		// than a quote or backslash.
-		for i+8 <= n {
-			x := binary.LittleEndian.Uint64(b[i:])
-			if x&0xff80ff80ff80ff80 != 0 || hasBelow16(x, 0x20) ||
-				hasZero16(x^0x0022002200220022) || hasZero16(x^0x005c005c005c005c) {
-				break
+		// Printable ASCII and its short escapes (a quote, a backslash, a
+		// line break...): asciiRun; the last characters four at a time
+		// while they are plain (a call costs more than it saves on a
+		// short string).
+		if n-i >= 16 {
+			if cap(dst)-len(dst) < n-i {
+				dst = slices.Grow(dst, n-i)
 			}
-			dst = append(dst, byte(x), byte(x>>16), byte(x>>32), byte(x>>48))
-			i += 8
+			l := len(dst)
+			nd, ns := asciiRun(dst[l:cap(dst)], b[i:n])
+			dst = dst[:l+nd]
+			i += ns
+		} else {
+			for i+8 <= n {
+				x := binary.LittleEndian.Uint64(b[i:])
+				if x&0xff80ff80ff80ff80 != 0 || hasBelow16(x, 0x20) ||
+					hasZero16(x^0x0022002200220022) || hasZero16(x^0x005c005c005c005c) {
+					break
+				}
+				dst = append(dst, byte(x), byte(x>>16), byte(x>>32), byte(x>>48))
+				i += 8
+			}
 		}
 		if i >= n {
 			break

@@ -212,6 +212,22 @@ func check(t *testing.T, b []byte) {
 	}
 }
 
+// BenchmarkAppendUTF16JSON escapes text like the PowerShell script blocks
+// of the largest samples, where appendUTF16JSON is most of dump's work:
+// ASCII with a quote or a line break every 20 characters or so.
+func BenchmarkAppendUTF16JSON(b *testing.B) {
+	var line []rune
+	for len(line) < 64<<10 {
+		line = append(line, []rune("$ExecutionContext.InvokeCommand(\"Get-Item\")  | % { $_.Name }\r\n\t'x'")...)
+	}
+	src := utf16Bytes(utf16.Encode(line))
+	dst := make([]byte, 0, 2*len(src))
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		dst, _ = appendUTF16JSON(dst[:0], src)
+	}
+}
+
 // jsonstr.AppendQuoted writes what encoding/json writes, invalid UTF-8
 // included.
 func TestAppendJSONString(t *testing.T) {

@@ -392,12 +392,14 @@ func TestBatchRerunAndShards(t *testing.T) {
 	}
 }
 
-// buildEvtxscan builds the command into a temporary folder.
+// buildEvtxscan builds the command into a temporary folder, as README.md
+// builds it to ship: static, -trimpath.
 func buildEvtxscan(t *testing.T) string {
 	t.Helper()
 	goBin := testenv.Need(t, "go", "the go command", "golang-go")
 	bin := filepath.Join(t.TempDir(), "evtxscan")
-	cmd := exec.Command(goBin, "build", "-o", bin, ".")
+	cmd := exec.Command(goBin, "build", "-trimpath", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -58,14 +58,20 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	done := make(chan int, 1)
-	go func() { done <- a.run(ctx, os.Args[1:]) }()
 	grace := stopGrace
 	if d, err := time.ParseDuration(os.Getenv(stopGraceEnv)); err == nil && d > 0 {
 		grace = d
 	}
-	code := waitOrStop(done, sigs, cancel, a, grace)
-	cancel(nil)
-	os.Exit(code)
+	go func() {
+		code := waitOrStop(done, sigs, cancel, a, grace)
+		cancel(nil)
+		os.Exit(code)
+	}()
+	// The command runs on the main goroutine, whose stack the package
+	// initialisation has grown already: on a goroutine of its own, the
+	// stack grew again, six copies in a dump of a small file.
+	done <- a.run(ctx, os.Args[1:])
+	select {} // the goroutine above exits
 }
 
 // stopGrace is how long main waits, after a signal, for the command to stop
