@@ -76,6 +76,37 @@ func (l AttemptList) Summary(i int) Attempt {
 	return s.st.attempt(j, false)
 }
 
+// Outcome returns the Outcome of attempt i, as At(i).Outcome without
+// building the attempt.
+func (l AttemptList) Outcome(i int) string {
+	s, j := l.seg(i)
+	if s.st == nil {
+		return s.plain[j].Outcome
+	}
+	return outcomeName(s.st.atts[j].outcome)
+}
+
+// Cause returns the Cause of attempt i, as At(i).Cause without building
+// the attempt.
+func (l AttemptList) Cause(i int) string {
+	s, j := l.seg(i)
+	if s.st == nil {
+		return s.plain[j].Cause
+	}
+	return s.st.causes[s.st.atts[j].cause]
+}
+
+// Span returns the Start and End of attempt i, as At(i) has them, without
+// building the attempt.
+func (l AttemptList) Span(i int) (start, end Time) {
+	s, j := l.seg(i)
+	if s.st == nil {
+		return s.plain[j].Start, s.plain[j].End
+	}
+	a := &s.st.atts[j]
+	return Time{s.st.ev(a.head).time()}, Time{s.st.ev(a.tail).time()}
+}
+
 // Owner returns the tenant and server of attempt i.
 func (l AttemptList) Owner(i int) (tenant, server string) {
 	s, j := l.seg(i)

@@ -14,7 +14,8 @@ import (
 	"github.com/evtxscan/evtxscan/parser"
 )
 
-// TestAttemptListParts checks Slice, Append, Summary and the JSON form of
+// TestAttemptListParts checks Slice, Append, Summary, the accessors of
+// one attribute (Owner, Outcome, Cause, Span) and the JSON form of
 // a list made of a plain part and a Correlator's part.
 func TestAttemptListParts(t *testing.T) {
 	in := &input{path: "Application.evtx"}
@@ -23,7 +24,8 @@ func TestAttemptListParts(t *testing.T) {
 		c.Add(in.ev(at(time.Duration(j)*time.Minute), sourcePasswordReset, 31001, startText(tidN(j), fmt.Sprintf("u%d@x", j))))
 	}
 	r := c.Finish()
-	plain := []Attempt{{TrackingID: "p0", Events: []AttemptEvent{}, EventIDs: []int{}, Notes: []string{}}, {TrackingID: "p1"}}
+	plain := []Attempt{{TrackingID: "p0", Events: []AttemptEvent{}, EventIDs: []int{}, Notes: []string{}},
+		{TrackingID: "p1", Outcome: OutcomeFailure, Cause: "c", Start: Time{at(0)}, End: Time{at(time.Second)}}}
 	l := AttemptsOf(plain...).Append(r.Attempts)
 	want := []string{"p0", "p1", tidN(0), tidN(1), tidN(2)}
 	for _, tt := range []struct{ lo, hi int }{{0, 5}, {0, 0}, {1, 4}, {2, 5}, {3, 4}, {4, 5}} {
@@ -47,6 +49,12 @@ func TestAttemptListParts(t *testing.T) {
 		}
 		if tn, sv := l.Owner(i); tn != a.Tenant || sv != a.Server {
 			t.Errorf("Owner(%d) = %q %q, attempt's %q %q", i, tn, sv, a.Tenant, a.Server)
+		}
+		if o, k := l.Outcome(i), l.Cause(i); o != a.Outcome || k != a.Cause {
+			t.Errorf("Outcome, Cause(%d) = %q %q, attempt's %q %q", i, o, k, a.Outcome, a.Cause)
+		}
+		if from, to := l.Span(i); from != a.Start || to != a.End {
+			t.Errorf("Span(%d) = %v %v, attempt's %v %v", i, from, to, a.Start, a.End)
 		}
 	}
 	got, err := json.Marshal(l)
