@@ -549,7 +549,8 @@ func shortText(text string, pieces *[nPieces]string) bool {
 }
 
 // setPieces keeps the pieces of the text of an event with fields f in e
-// (ap.pieces, found in the text at ap.sp when ap.spansOK): as spans of the
+// (ap.pieces, found in the text at ap.sp when ap.spansOK; f is nil only
+// when ap.spansOK): as spans of the
 // text itself when they lie in it and keepText asks for it (the event is
 // diagnosed from its text later) or it is short; else as a string of their
 // own. The message is then cut to maxMessage bytes.
@@ -565,7 +566,12 @@ func (st *attemptStore) setPieces(e *attEvent, f *Fields, ap *attPrep, keepText 
 			return
 		}
 	}
-	pieces := ap.pieces(f, e.kind)
+	var pieces [nPieces]string
+	if f != nil {
+		pieces = ap.pieces(f, e.kind)
+	} else {
+		pieces = ap.spanPieces() // the same strings (prepHeader)
+	}
 	pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
 	total := 0
 	for _, s := range pieces {

@@ -706,6 +706,7 @@ func (c *Correlator) Add(ev *parser.Event) {
 		op  word
 		src uint8 = 4 // unknown
 		p   *prepared
+		h   *prepHeader
 	)
 	switch x := ev.Prepared.(type) {
 	case prepClass:
@@ -717,6 +718,8 @@ func (c *Correlator) Add(ev *parser.Event) {
 		}
 	case *prepared:
 		p, k, op = x, x.k, x.op
+	case *prepHeader:
+		h, k, op = x, x.k, x.op
 	default:
 		var ops string
 		k, ops = classify(ev.Provider, ev.EventID)
@@ -763,6 +766,13 @@ func (c *Correlator) Add(ev *parser.Event) {
 		return
 	}
 	r.path = c.pathOf(ev.Path)
+	if h != nil {
+		// An attempt event with a TrackingId whose other fields are
+		// its status and user (PrepareFor): no field of it but those
+		// in h.att is read.
+		c.addAttemptEvent(r, k, op, ev.Provider, nil, &h.att)
+		return
+	}
 	var f *Fields
 	switch pf, ok := ev.Prepared.(*Fields); {
 	case p != nil:
@@ -986,6 +996,8 @@ func (c *Correlator) newAttEvent(r ref, k kind, op word, provider string, f *Fie
 	return e
 }
 
+// addAttemptEvent adds an event of an attempt whose fields are f (nil
+// when ap holds every field read, see prepHeader).
 func (c *Correlator) addAttemptEvent(r ref, k kind, op word, provider string, f *Fields, ap *attPrep) {
 	var tid string
 	if ap != nil {

@@ -35,6 +35,8 @@ func PreparedFields(ev *parser.Event) (*Fields, bool) {
 		return p, true
 	case *prepared:
 		return &p.Fields, true
+	case *prepHeader:
+		return p.fields(), true
 	}
 	return nil, false
 }
@@ -47,7 +49,7 @@ func PreparedFields(ev *parser.Event) (*Fields, bool) {
 // its flags, and for those whose text the
 // correlator cuts to its pieces (the long failures and ADSync 6329s) the
 // Matches of their evidence. The function keeps no state but a pool of the
-// memory it hands out (see prepSlab) and may be called from several
+// memory it hands out (see slab) and may be called from several
 // goroutines at once.
 func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 	m, ok := d.(matcher)
@@ -56,7 +58,8 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 	}
 	// The prepared objects are cut from slabs, one slab per P at a time
 	// (a sync.Pool of them), rather than allocated one by one.
-	slabs := &sync.Pool{New: func() any { return new(prepSlab) }}
+	slabs := &sync.Pool{New: func() any { return new(slab[prepared]) }}
+	headers := &sync.Pool{New: func() any { return new(slab[prepHeader]) }}
 	return func(ev *parser.Event) any {
 		src := sourceIndex(ev.Provider)
 		k, op := classifyIn(src, ev.EventID)
@@ -71,23 +74,37 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 		if len(ev.Data) == 0 {
 			return newPrepClass(k, extra)
 		}
-		sl := slabs.Get().(*prepSlab)
-		p := sl.take()
-		slabs.Put(sl)
-		p.k, p.op = k, wordOf(op)
-		extract(&p.Fields, ev.Provider, ev.EventID, ev.Data)
-		f := &p.Fields
-		p.misc = f.Relay != "" || f.SyncVersion != ""
+		var f Fields // zero: extract needs no reset
+		extract(&f, ev.Provider, ev.EventID, ev.Data)
+		var a attPrep
+		hasAtt := false
 		switch {
 		case (k == kindStart || k == kindSuccess || k == kindFailure) && f.TrackingID != "",
 			k == kindPasswordSet,
 			k == kindServiceError && f.TrackingID != "" && src == 0:
+			ak := k
 			if k == kindServiceError {
-				k = kindFailure // kept as the failure of an attempt (see Add)
+				ak = kindFailure // kept as the failure of an attempt (see Add)
 			}
-			p.att.prepare(f, k, ev.Provider, ev.EventID, m)
-			p.hasAtt = true
+			a.prepare(&f, ak, ev.Provider, ev.EventID, m)
+			hasAtt = true
+			if k != kindServiceError && k != kindPasswordSet && a.spansOK && headerOnly(&f) {
+				// The common start event: what Add keeps of it is in a,
+				// and its fields come back from a (prepHeader.fields).
+				sl := headers.Get().(*slab[prepHeader])
+				h := sl.take(prepHeaderSlabLen)
+				headers.Put(sl)
+				h.k, h.op, h.att = k, wordOf(op), a
+				return h
+			}
 		}
+		sl := slabs.Get().(*slab[prepared])
+		p := sl.take(prepSlabLen)
+		slabs.Put(sl)
+		p.k, p.op = k, wordOf(op)
+		p.Fields = f
+		p.misc = f.Relay != "" || f.SyncVersion != ""
+		p.att, p.hasAtt = a, hasAtt
 		return p
 	}
 }
@@ -96,13 +113,18 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 // bytes, 14 KiB, which stay in memory until the last is dropped.
 const prepSlabLen = 32
 
-// prepSlab hands out zero prepared objects from one allocation.
-type prepSlab struct{ free []prepared }
+// prepHeaderSlabLen is how many prepHeader objects a slab holds: 64 of 128
+// bytes, 8 KiB.
+const prepHeaderSlabLen = 64
 
-// take returns a zero prepared object of the slab, refilled when empty.
-func (s *prepSlab) take() *prepared {
+// slab hands out zero objects of type T from one allocation of n at a
+// time.
+type slab[T any] struct{ free []T }
+
+// take returns a zero object of the slab, refilled with n when empty.
+func (s *slab[T]) take(n int) *T {
 	if len(s.free) == 0 {
-		s.free = make([]prepared, prepSlabLen)
+		s.free = make([]T, n)
 	}
 	p := &s.free[0]
 	s.free = s.free[1:]
@@ -138,6 +160,33 @@ type prepared struct {
 	Fields
 }
 
+// prepHeader is what PrepareFor gives for an attempt event (a start, most
+// often) whose fields are its TrackingId, status and user alone, all three
+// in its text (headerOnly, and the spans of att hold them): the fields
+// come back from att, so that the object is a third of a prepared. Add
+// reads it as a prepared without misc.
+type prepHeader struct {
+	k   kind
+	op  word
+	att attPrep
+}
+
+// fields returns the Fields extract gave for the event.
+func (h *prepHeader) fields() *Fields {
+	p := h.att.spanPieces()
+	return &Fields{TrackingID: h.att.tid, Status: p[pStatus], UPN: p[pUPN], Text: h.att.text}
+}
+
+// headerOnly reports whether f holds no field but TrackingID, Status, UPN
+// and Text (TestHeaderOnly checks that it names every other field).
+func headerOnly(f *Fields) bool {
+	return f.Reason == "" && f.CloudAnchor == "" && f.SourceAnchor == "" && f.AdminUPN == "" &&
+		f.UnblockUser == FlagUnset && f.ForcePasswordChange == FlagUnset &&
+		f.HResult == 0 && f.HRMessage == "" && f.Exception == "" && f.Trace == nil &&
+		f.AADAnchor == "" && f.SyncVersion == "" && f.Relay == "" && f.Endpoint == "" &&
+		f.DNs == nil && f.Anchors == nil
+}
+
 // attPrep is what newAttEvent needs of an event besides its ref, worked
 // out from its fields alone (for the message, the pieces are the fields:
 // see pieces).
@@ -158,6 +207,16 @@ type attPrep struct {
 
 // keepsText reports whether the text is kept whole for its pieces.
 func (a *attPrep) keepsText() bool { return a.spansOK && a.short }
+
+// spanPieces returns the pieces of the event from its text, when spansOK:
+// what pieces returns.
+func (a *attPrep) spanPieces() [nPieces]string {
+	var out [nPieces]string
+	for p, sp := range a.sp {
+		out[p] = a.text[sp.off : int(sp.off)+int(sp.n)]
+	}
+	return out
+}
 
 // pieces returns the pieces of an event of kind k with fields f.
 func (a *attPrep) pieces(f *Fields, k kind) [nPieces]string {

@@ -52,6 +52,36 @@ func TestPrepareSameFields(t *testing.T) {
 	}
 }
 
+// TestHeaderOnly checks that headerOnly is false for Fields with any field
+// set but TrackingID, Status, UPN and Text: a field added to Fields must be
+// added to headerOnly.
+func TestHeaderOnly(t *testing.T) {
+	header := map[string]bool{"TrackingID": true, "Status": true, "UPN": true, "Text": true}
+	typ := reflect.TypeFor[Fields]()
+	all := Fields{TrackingID: "t", Status: "s", UPN: "u", Text: "t, s, u"}
+	if !headerOnly(&all) {
+		t.Fatalf("headerOnly(%+v) = false", all)
+	}
+	for i := range typ.NumField() {
+		sf := typ.Field(i)
+		f := all
+		v := reflect.ValueOf(&f).Elem().Field(i)
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Uint8, reflect.Uint32:
+			v.SetUint(1)
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+		default:
+			t.Fatalf("field %s: kind %v not handled by the test", sf.Name, v.Kind())
+		}
+		if got := headerOnly(&f); got != header[sf.Name] {
+			t.Errorf("headerOnly with %s set = %v, want %v", sf.Name, got, header[sf.Name])
+		}
+	}
+}
+
 // BenchmarkAdd is Correlator.Add alone (Finish excluded), extracting the
 // fields itself and with fields prepared by the decoders (Prepare).
 func BenchmarkAdd(b *testing.B) {
