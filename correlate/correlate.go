@@ -557,6 +557,23 @@ func wordOf(s string) word {
 
 const nWords = 11
 
+// The words of the three sources, in the order of sourceIndex.
+const (
+	wordPasswordReset word = 8 + iota
+	wordADSync
+	wordDirSync
+)
+
+// sourceWord is wordOf(canonicalSource(provider)) without the search of
+// either: the word of a writeback source (it panics for another provider,
+// as wordOf does).
+func sourceWord(provider string) word {
+	if i := sourceIndex(provider); i < 3 {
+		return wordPasswordReset + word(i)
+	}
+	return wordOf(provider)
+}
+
 func (w word) String() string {
 	switch w {
 	case 1:
@@ -573,11 +590,11 @@ func (w word) String() string {
 		return JoinAnchor
 	case 7:
 		return JoinHRNearest
-	case 8:
+	case wordPasswordReset:
 		return sourcePasswordReset
-	case 9:
+	case wordADSync:
 		return sourceADSync
-	case 10:
+	case wordDirSync:
 		return sourceDirSync
 	}
 	return ""

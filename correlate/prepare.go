@@ -62,10 +62,11 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 	headers := &sync.Pool{New: func() any { return new(slab[prepHeader]) }}
 	return func(ev *parser.Event) any {
 		src := sourceIndex(ev.Provider)
-		k, op := classifyIn(src, ev.EventID)
+		k, ops := classifyIn(src, ev.EventID)
+		op := wordOf(ops)
 		extra := src
 		if k == kindStart || k == kindSuccess || k == kindFailure {
-			extra = uint8(wordOf(op)) // at most 3
+			extra = uint8(op) // at most 3
 		}
 		switch k {
 		case kindUnrelated, kindOther, kindNoise, kindHashSync:
@@ -94,14 +95,14 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 				sl := headers.Get().(*slab[prepHeader])
 				h := sl.take(prepHeaderSlabLen)
 				headers.Put(sl)
-				h.k, h.op, h.att = k, wordOf(op), a
+				h.k, h.op, h.att = k, op, a
 				return h
 			}
 		}
 		sl := slabs.Get().(*slab[prepared])
 		p := sl.take(prepSlabLen)
 		slabs.Put(sl)
-		p.k, p.op = k, wordOf(op)
+		p.k, p.op = k, op
 		p.Fields = f
 		p.misc = f.Relay != "" || f.SyncVersion != ""
 		p.att, p.hasAtt = a, hasAtt
@@ -238,7 +239,7 @@ func prepareAtt(f *Fields, k kind, provider string, id uint16, m matcher) attPre
 // prepare is prepareAtt written into a, which must be zero (PrepareFor's
 // prepared objects are written in place, not copied).
 func (a *attPrep) prepare(f *Fields, k kind, provider string, id uint16, m matcher) {
-	a.src, a.tidOff, a.hr, a.text, a.tid = wordOf(canonicalSource(provider)), -1, f.HResult, f.Text, f.TrackingID
+	a.src, a.tidOff, a.hr, a.text, a.tid = sourceWord(provider), -1, f.HResult, f.Text, f.TrackingID
 	pieces, inText := eventPieces(f, k)
 	a.msg, a.msgInText = pieces[pMessage], inText
 	a.sp, a.spansOK = spansIn(f.Text, &pieces, inText)
