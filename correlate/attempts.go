@@ -127,6 +127,34 @@ func (l AttemptList) All() iter.Seq2[int, Attempt] {
 	}
 }
 
+// Range yields attempts lo to hi (excluded) with their indexes, as At
+// builds them, into one Attempt reused from one to the next, its Events
+// and EventIDs arrays included: a yielded attempt is valid until the next
+// is yielded (copy what must outlive it), and must not be changed. It
+// allocates nothing once the arrays have grown to the longest attempt.
+func (l AttemptList) Range(lo, hi int) iter.Seq2[int, *Attempt] {
+	if lo < 0 || hi > l.n || lo > hi {
+		panic("correlate: attempt range out of range")
+	}
+	return func(yield func(int, *Attempt) bool) {
+		var a Attempt
+		var ids []int
+		var evs []AttemptEvent
+		for i := lo; i < hi; i++ {
+			s, j := l.seg(i)
+			if s.st == nil {
+				a = s.plain[j]
+			} else {
+				s.st.fill(j, true, &a, ids, evs)
+				ids, evs = a.EventIDs, a.Events
+			}
+			if !yield(i, &a) {
+				return
+			}
+		}
+	}
+}
+
 // List returns every attempt in a new slice.
 func (l AttemptList) List() []Attempt {
 	out := make([]Attempt, 0, l.n)
@@ -394,8 +422,16 @@ func outcomeName(o uint8) string {
 
 // attempt builds the public Attempt j; full adds its lists.
 func (st *attemptStore) attempt(j int, full bool) Attempt {
+	var at Attempt
+	st.fill(j, full, &at, nil, nil)
+	return at
+}
+
+// fill writes the public Attempt j into at; full adds its lists, appended
+// to ids[:0] and evs[:0] (new arrays when nil).
+func (st *attemptStore) fill(j int, full bool, at *Attempt, ids []int, evs []AttemptEvent) {
 	a := &st.atts[j]
-	at := Attempt{
+	*at = Attempt{
 		Tenant: st.tenant, Server: st.server, TrackingID: st.tid(a),
 		Operation: a.op.String(), Outcome: outcomeName(a.outcome),
 		HResult: HResult(a.hr), Cause: st.causes[a.cause],
@@ -421,10 +457,15 @@ func (st *attemptStore) attempt(j int, full bool) Attempt {
 		i = e.next
 	}
 	if !full {
-		return at
+		return
 	}
-	at.EventIDs = make([]int, 0, n)
-	at.Events = make([]AttemptEvent, 0, n)
+	if ids == nil {
+		ids = make([]int, 0, n)
+	}
+	if evs == nil {
+		evs = make([]AttemptEvent, 0, n)
+	}
+	at.EventIDs, at.Events = ids[:0], evs[:0]
 	for i := a.head; i >= 0; i = st.ev(i).next {
 		e := st.ev(i)
 		at.EventIDs = append(at.EventIDs, int(e.id))
@@ -434,7 +475,6 @@ func (st *attemptStore) attempt(j int, full bool) Attempt {
 	if a.notes >= 0 {
 		at.Notes = st.notes[a.notes]
 	}
-	return at
 }
 
 func (st *attemptStore) publicEvent(e *attEvent) AttemptEvent {

@@ -14,8 +14,8 @@ import (
 	"github.com/evtxscan/evtxscan/parser"
 )
 
-// TestAttemptListParts checks Slice, Append, Summary, the accessors of
-// one attribute (Owner, Outcome, Cause, Span) and the JSON form of
+// TestAttemptListParts checks Slice, Append, Summary, Range, the accessors
+// of one attribute (Owner, Outcome, Cause, Span) and the JSON form of
 // a list made of a plain part and a Correlator's part.
 func TestAttemptListParts(t *testing.T) {
 	in := &input{path: "Application.evtx"}
@@ -55,6 +55,11 @@ func TestAttemptListParts(t *testing.T) {
 		}
 		if from, to := l.Span(i); from != a.Start || to != a.End {
 			t.Errorf("Span(%d) = %v %v, attempt's %v %v", i, from, to, a.Start, a.End)
+		}
+		for j, r := range l.Range(i, l.Len()) {
+			if want := l.At(j); !reflect.DeepEqual(*r, want) {
+				t.Errorf("Range(%d, %d) yields %d: %+v, At gives %+v", i, l.Len(), j, *r, want)
+			}
 		}
 	}
 	got, err := json.Marshal(l)
