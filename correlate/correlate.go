@@ -723,7 +723,9 @@ func (c *Correlator) Add(ev *parser.Event) {
 		op  word
 		src uint8 = 4 // unknown
 		p   *prepared
-		h   *prepHeader
+		// hAtt is what a prepHeader holds, when hOK.
+		hAtt attPrep
+		hOK  bool
 	)
 	switch x := ev.Prepared.(type) {
 	case prepClass:
@@ -736,7 +738,14 @@ func (c *Correlator) Add(ev *parser.Event) {
 	case *prepared:
 		p, k, op = x, x.k, x.op
 	case *prepHeader:
-		h, k, op = x, x.k, x.op
+		if hAtt, hOK = x.attOf(ev); hOK {
+			k, op = x.k, x.op
+			break
+		}
+		// Not the event prepared: read anew.
+		var ops string
+		k, ops = classify(ev.Provider, ev.EventID)
+		op = wordOf(ops)
 	default:
 		var ops string
 		k, ops = classify(ev.Provider, ev.EventID)
@@ -783,11 +792,11 @@ func (c *Correlator) Add(ev *parser.Event) {
 		return
 	}
 	r.path = c.pathOf(ev.Path)
-	if h != nil {
+	if hOK {
 		// An attempt event with a TrackingId whose other fields are
 		// its status and user (PrepareFor): no field of it but those
-		// in h.att is read.
-		c.addAttemptEvent(r, k, op, ev.Provider, nil, &h.att)
+		// of its attPrep is read.
+		c.addAttemptEvent(r, k, op, ev.Provider, nil, &hAtt)
 		return
 	}
 	var f *Fields

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -80,6 +81,48 @@ func TestHeaderOnly(t *testing.T) {
 			t.Errorf("headerOnly with %s set = %v, want %v", sf.Name, got, header[sf.Name])
 		}
 	}
+}
+
+// TestPrepHeaderOtherEvent checks that an event fed with the prepHeader
+// of another (other data, as a caller that reuses events might do) is read
+// anew, as if it were not prepared, and that PreparedFields then gives
+// nothing.
+func TestPrepHeaderOtherEvent(t *testing.T) {
+	cat := catalog.New()
+	prepare := PrepareFor(cat)
+	in := &input{path: "Application.evtx"}
+	first := in.ev(at(0), sourcePasswordReset, 31001, startText(tidN(1), "u1@x"))
+	h, ok := prepare(first).(*prepHeader)
+	if !ok {
+		t.Fatalf("a start event prepared as %T, want a *prepHeader", prepare(first))
+	}
+	for _, data := range [][]string{
+		{startText(tidN(2), "user2@example.com")},
+		{startText(tidN(1), "u1@x"), "second"},
+		nil,
+	} {
+		ev := in.ev(at(time.Minute), sourcePasswordReset, 31001, data...)
+		want := New(Config{Catalog: cat})
+		want.Add(ev)
+		ev.Prepared = h
+		if _, ok := PreparedFields(ev); ok {
+			t.Errorf("%q: PreparedFields of another event's prepHeader", data)
+		}
+		got := New(Config{Catalog: cat})
+		got.Add(ev)
+		if w, g := resultJSON(t, want.Finish()), resultJSON(t, got.Finish()); w != g {
+			t.Errorf("%q: with another event's prepHeader\n%s\nwant\n%s", data, g, w)
+		}
+	}
+}
+
+func resultJSON(t *testing.T, r *Result) string {
+	t.Helper()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // BenchmarkAdd is Correlator.Add alone (Finish excluded), extracting the
