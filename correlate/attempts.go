@@ -371,11 +371,11 @@ func (st *attemptStore) cause(id string) uint16 {
 // attempt is one attempt: its TrackingId and its chain of events (in time
 // order after Finish), and what Finish found.
 type attempt struct {
-	tidLoc     uint32 // the TrackingId in the arena
-	tidLen     uint16
-	head, tail int32 // first and last event in the store
-	notes      int32 // index in notes, -1 for none
+	tidLoc     uint32 // the TrackingId in the arena (tidLen bytes)
+	head, tail int32  // first and last event in the store
+	notes      int32  // index in notes, -1 for none
 	hr         uint32
+	tidLen     uint16 // after the 4-byte fields: 28 bytes in all
 	cause      uint16
 	outcome    uint8 // outcome…
 	op         word

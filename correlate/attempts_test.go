@@ -186,6 +186,42 @@ func BenchmarkFinish(b *testing.B) {
 	}
 }
 
+// TestCompactSizes checks the sizes the comments give of what is kept per
+// event and attempt (Correlator, prepHeader), and that none of them holds
+// a pointer.
+func TestCompactSizes(t *testing.T) {
+	for _, tt := range []struct {
+		v    any
+		size uintptr
+	}{{attEvent{}, 80}, {attempt{}, 28}, {prepHeader{}, 44}, {tidKey{}, 12}} {
+		typ := reflect.TypeOf(tt.v)
+		if typ.Size() != tt.size {
+			t.Errorf("%v: %d bytes, want %d", typ, typ.Size(), tt.size)
+		}
+		if hasPointers(typ) {
+			t.Errorf("%v holds a pointer", typ)
+		}
+	}
+}
+
+func hasPointers(typ reflect.Type) bool {
+	switch typ.Kind() {
+	case reflect.Struct:
+		for i := range typ.NumField() {
+			if hasPointers(typ.Field(i).Type) {
+				return true
+			}
+		}
+		return false
+	case reflect.Array:
+		return hasPointers(typ.Elem())
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return false
+	}
+	return true
+}
+
 // TestArena checks that the arena gives back what it kept, in few chunks
 // of at most arenaChunk bytes (small ones first), and says when it is full.
 func TestArena(t *testing.T) {

@@ -289,7 +289,7 @@ type Damage struct {
 // for concurrent use.
 //
 // Memory holds the attempts and their events compactly (see AttemptList:
-// about 80 bytes an event and 32 an attempt, without pointers, and of each
+// about 80 bytes an event and 28 an attempt, without pointers, and of each
 // text only the pieces an output names — the whole text when it is short
 // — in one byte arena; the evidence of a long text reduced to its
 // catalog.Matches; until Finish, 12 bytes more an event for where its

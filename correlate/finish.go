@@ -66,6 +66,7 @@ func (c *Correlator) Finish() *Result {
 	if !slices.IsSortedFunc(st.atts, byStart) {
 		slices.SortFunc(st.atts, byStart)
 	}
+	joins := len(c.sets) > 0 // join may change where attempts start
 	for _, e := range c.join() {
 		c.counts.Unjoined6329++
 		pe := st.publicEvent(&e)
@@ -75,14 +76,14 @@ func (c *Correlator) Finish() *Result {
 		if !ok {
 			cause = c.cause(CauseAttemptUnknown, catalog.ScopeAttempt)
 		}
-		fs.addEvents(cause, "", []*attEvent{&e})
+		fs.addEvents(&cause, "", []*attEvent{&e})
 	}
 	c.sets = nil
 	var evs []*attEvent
 	for i := range st.atts {
 		evs = c.finishAttempt(&st.atts[i], fs, evs[:0])
 	}
-	if !slices.IsSortedFunc(st.atts, byStart) { // a joined 6329 may start one earlier
+	if joins && !slices.IsSortedFunc(st.atts, byStart) { // a joined 6329 may start one earlier
 		slices.SortStableFunc(st.atts, byStart)
 	}
 	c.counts.Attempts = len(st.atts)
@@ -90,7 +91,7 @@ func (c *Correlator) Finish() *Result {
 		res.Attempts = AttemptList{segs: []attemptSeg{{st: st, hi: n}}, n: n}
 	}
 	for _, u := range c.unkeyed {
-		fs.addEvents(u.cause, "", []*attEvent{{ref: u.ref}})
+		fs.addEvents(&u.cause, "", []*attEvent{{ref: u.ref}})
 	}
 	res.Unattributed = c.unattributed(fs)
 	res.Service = c.service(fs)
@@ -263,7 +264,7 @@ func (c *Correlator) unattributed(fs *findingSet) []Unattributed {
 				k, _, ok := c.diag.Diagnose(scope, ev)
 				if ok && !fallbackCause(k.ID) {
 					u.Cause = k.ID
-					fs.addRefs(k, g.count, g.first.time(), g.last.time(), &g.refs)
+					fs.addRefs(&k, g.count, g.first.time(), g.last.time(), &g.refs)
 					break
 				}
 			}
@@ -601,7 +602,7 @@ func (c *Correlator) finishAttempt(a *attempt, fs *findingSet, evs []*attEvent) 
 				}
 			}
 		}
-		fs.addEvents(cause, st.tid(a), used)
+		fs.addEvents(&cause, st.tid(a), used)
 	}
 	return evs
 }
