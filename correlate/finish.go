@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -52,18 +53,22 @@ func (c *Correlator) Finish() *Result {
 	res.Damage = append([]Damage{}, c.damage...)
 	fs := &findingSet{c: c, m: make(map[string]*findingAgg)}
 
-	var scratch []int32
-	for i := range st.atts {
-		scratch = c.sortChain(&st.atts[i], scratch)
-		c.noteResult(&st.atts[i])
-	}
+	// Each attempt's chain is its own: the attempts are split over the
+	// processors.
+	parallel(len(st.atts), func(lo, hi int) {
+		var scratch []int32
+		for i := lo; i < hi; i++ {
+			scratch = c.sortChain(&st.atts[i], scratch)
+			c.noteResult(&st.atts[i])
+		}
+	})
 	byStart := func(a, b attempt) int {
 		if x := timeCmp(st.ev(a.head).ref, st.ev(b.head).ref); x != 0 {
 			return x
 		}
 		return strings.Compare(st.tid(&a), st.tid(&b))
 	}
-	if !slices.IsSortedFunc(st.atts, byStart) {
+	if !sortedBy(st.atts, byStart) {
 		slices.SortFunc(st.atts, byStart)
 	}
 	joins := len(c.sets) > 0 // join may change where attempts start
@@ -83,7 +88,7 @@ func (c *Correlator) Finish() *Result {
 	for i := range st.atts {
 		evs = c.finishAttempt(&st.atts[i], fs, evs[:0])
 	}
-	if joins && !slices.IsSortedFunc(st.atts, byStart) { // a joined 6329 may start one earlier
+	if joins && !sortedBy(st.atts, byStart) { // a joined 6329 may start one earlier
 		slices.SortStableFunc(st.atts, byStart)
 	}
 	c.counts.Attempts = len(st.atts)
@@ -101,6 +106,18 @@ func (c *Correlator) Finish() *Result {
 	// Drop what only Finish needed.
 	c.sets, c.errs, c.unattr, c.unkeyed, c.texts, c.matches, c.matchIdx = nil, nil, nil, nil, nil, nil, nil
 	return res
+}
+
+// sortedBy is slices.IsSortedFunc(atts, cmp), its parts checked at once
+// (parallel), each with the first attempt of the next.
+func sortedBy(atts []attempt, cmp func(a, b attempt) int) bool {
+	var unsorted atomic.Bool
+	parallel(len(atts), func(lo, hi int) {
+		if !slices.IsSortedFunc(atts[lo:min(hi+1, len(atts))], cmp) {
+			unsorted.Store(true)
+		}
+	})
+	return !unsorted.Load()
 }
 
 // timeCmp orders records by time alone.

@@ -209,7 +209,8 @@ func (h *prepHeader) attOf(ev *parser.Event) (attPrep, bool) {
 	}
 	a := attPrep{flags: h.flags, src: h.src, spansOK: true, short: true, msgInText: h.msgIn,
 		tidOff: h.tidOff, hr: h.hr, sp: h.sp, text: text, tid: text[h.tidOff : h.tidOff+int32(h.tidLen)]}
-	a.msg = a.spanPieces()[pMessage]
+	sp := h.sp[pMessage]
+	a.msg = text[sp.off : int(sp.off)+int(sp.n)] // spanPieces()[pMessage]
 	return a, true
 }
 
