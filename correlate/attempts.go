@@ -76,6 +76,37 @@ func (l AttemptList) Summary(i int) Attempt {
 	return s.st.attempt(j, false)
 }
 
+// Outcome returns the Outcome of attempt i, as At(i).Outcome without
+// building the attempt.
+func (l AttemptList) Outcome(i int) string {
+	s, j := l.seg(i)
+	if s.st == nil {
+		return s.plain[j].Outcome
+	}
+	return outcomeName(s.st.atts[j].outcome)
+}
+
+// Cause returns the Cause of attempt i, as At(i).Cause without building
+// the attempt.
+func (l AttemptList) Cause(i int) string {
+	s, j := l.seg(i)
+	if s.st == nil {
+		return s.plain[j].Cause
+	}
+	return s.st.causes[s.st.atts[j].cause]
+}
+
+// Span returns the Start and End of attempt i, as At(i) has them, without
+// building the attempt.
+func (l AttemptList) Span(i int) (start, end Time) {
+	s, j := l.seg(i)
+	if s.st == nil {
+		return s.plain[j].Start, s.plain[j].End
+	}
+	a := &s.st.atts[j]
+	return Time{s.st.ev(a.head).time()}, Time{s.st.ev(a.tail).time()}
+}
+
 // Owner returns the tenant and server of attempt i.
 func (l AttemptList) Owner(i int) (tenant, server string) {
 	s, j := l.seg(i)
@@ -90,6 +121,34 @@ func (l AttemptList) All() iter.Seq2[int, Attempt] {
 	return func(yield func(int, Attempt) bool) {
 		for i := 0; i < l.n; i++ {
 			if !yield(i, l.At(i)) {
+				return
+			}
+		}
+	}
+}
+
+// Range yields attempts lo to hi (excluded) with their indexes, as At
+// builds them, into one Attempt reused from one to the next, its Events
+// and EventIDs arrays included: a yielded attempt is valid until the next
+// is yielded (copy what must outlive it), and must not be changed. It
+// allocates nothing once the arrays have grown to the longest attempt.
+func (l AttemptList) Range(lo, hi int) iter.Seq2[int, *Attempt] {
+	if lo < 0 || hi > l.n || lo > hi {
+		panic("correlate: attempt range out of range")
+	}
+	return func(yield func(int, *Attempt) bool) {
+		var a Attempt
+		var ids []int
+		var evs []AttemptEvent
+		for i := lo; i < hi; i++ {
+			s, j := l.seg(i)
+			if s.st == nil {
+				a = s.plain[j]
+			} else {
+				s.st.fill(j, true, &a, ids, evs)
+				ids, evs = a.EventIDs, a.Events
+			}
+			if !yield(i, &a) {
 				return
 			}
 		}
@@ -312,11 +371,11 @@ func (st *attemptStore) cause(id string) uint16 {
 // attempt is one attempt: its TrackingId and its chain of events (in time
 // order after Finish), and what Finish found.
 type attempt struct {
-	tidLoc     uint32 // the TrackingId in the arena
-	tidLen     uint16
-	head, tail int32 // first and last event in the store
-	notes      int32 // index in notes, -1 for none
+	tidLoc     uint32 // the TrackingId in the arena (tidLen bytes)
+	head, tail int32  // first and last event in the store
+	notes      int32  // index in notes, -1 for none
 	hr         uint32
+	tidLen     uint16 // after the 4-byte fields: 28 bytes in all
 	cause      uint16
 	outcome    uint8 // outcome…
 	op         word
@@ -363,8 +422,16 @@ func outcomeName(o uint8) string {
 
 // attempt builds the public Attempt j; full adds its lists.
 func (st *attemptStore) attempt(j int, full bool) Attempt {
+	var at Attempt
+	st.fill(j, full, &at, nil, nil)
+	return at
+}
+
+// fill writes the public Attempt j into at; full adds its lists, appended
+// to ids[:0] and evs[:0] (new arrays when nil).
+func (st *attemptStore) fill(j int, full bool, at *Attempt, ids []int, evs []AttemptEvent) {
 	a := &st.atts[j]
-	at := Attempt{
+	*at = Attempt{
 		Tenant: st.tenant, Server: st.server, TrackingID: st.tid(a),
 		Operation: a.op.String(), Outcome: outcomeName(a.outcome),
 		HResult: HResult(a.hr), Cause: st.causes[a.cause],
@@ -390,10 +457,15 @@ func (st *attemptStore) attempt(j int, full bool) Attempt {
 		i = e.next
 	}
 	if !full {
-		return at
+		return
 	}
-	at.EventIDs = make([]int, 0, n)
-	at.Events = make([]AttemptEvent, 0, n)
+	if ids == nil {
+		ids = make([]int, 0, n)
+	}
+	if evs == nil {
+		evs = make([]AttemptEvent, 0, n)
+	}
+	at.EventIDs, at.Events = ids[:0], evs[:0]
 	for i := a.head; i >= 0; i = st.ev(i).next {
 		e := st.ev(i)
 		at.EventIDs = append(at.EventIDs, int(e.id))
@@ -403,7 +475,6 @@ func (st *attemptStore) attempt(j int, full bool) Attempt {
 	if a.notes >= 0 {
 		at.Notes = st.notes[a.notes]
 	}
-	return at
 }
 
 func (st *attemptStore) publicEvent(e *attEvent) AttemptEvent {
@@ -518,7 +589,8 @@ func shortText(text string, pieces *[nPieces]string) bool {
 }
 
 // setPieces keeps the pieces of the text of an event with fields f in e
-// (ap.pieces, found in the text at ap.sp when ap.spansOK): as spans of the
+// (ap.pieces, found in the text at ap.sp when ap.spansOK; f is nil only
+// when ap.spansOK): as spans of the
 // text itself when they lie in it and keepText asks for it (the event is
 // diagnosed from its text later) or it is short; else as a string of their
 // own. The message is then cut to maxMessage bytes.
@@ -534,7 +606,12 @@ func (st *attemptStore) setPieces(e *attEvent, f *Fields, ap *attPrep, keepText 
 			return
 		}
 	}
-	pieces := ap.pieces(f, e.kind)
+	var pieces [nPieces]string
+	if f != nil {
+		pieces = ap.pieces(f, e.kind)
+	} else {
+		pieces = ap.spanPieces() // the same strings (prepHeader)
+	}
 	pieces[pMessage] = truncate(pieces[pMessage], maxMessage)
 	total := 0
 	for _, s := range pieces {

@@ -14,7 +14,8 @@ import (
 	"github.com/evtxscan/evtxscan/parser"
 )
 
-// TestAttemptListParts checks Slice, Append, Summary and the JSON form of
+// TestAttemptListParts checks Slice, Append, Summary, Range, the accessors
+// of one attribute (Owner, Outcome, Cause, Span) and the JSON form of
 // a list made of a plain part and a Correlator's part.
 func TestAttemptListParts(t *testing.T) {
 	in := &input{path: "Application.evtx"}
@@ -23,7 +24,8 @@ func TestAttemptListParts(t *testing.T) {
 		c.Add(in.ev(at(time.Duration(j)*time.Minute), sourcePasswordReset, 31001, startText(tidN(j), fmt.Sprintf("u%d@x", j))))
 	}
 	r := c.Finish()
-	plain := []Attempt{{TrackingID: "p0", Events: []AttemptEvent{}, EventIDs: []int{}, Notes: []string{}}, {TrackingID: "p1"}}
+	plain := []Attempt{{TrackingID: "p0", Events: []AttemptEvent{}, EventIDs: []int{}, Notes: []string{}},
+		{TrackingID: "p1", Outcome: OutcomeFailure, Cause: "c", Start: Time{at(0)}, End: Time{at(time.Second)}}}
 	l := AttemptsOf(plain...).Append(r.Attempts)
 	want := []string{"p0", "p1", tidN(0), tidN(1), tidN(2)}
 	for _, tt := range []struct{ lo, hi int }{{0, 5}, {0, 0}, {1, 4}, {2, 5}, {3, 4}, {4, 5}} {
@@ -47,6 +49,17 @@ func TestAttemptListParts(t *testing.T) {
 		}
 		if tn, sv := l.Owner(i); tn != a.Tenant || sv != a.Server {
 			t.Errorf("Owner(%d) = %q %q, attempt's %q %q", i, tn, sv, a.Tenant, a.Server)
+		}
+		if o, k := l.Outcome(i), l.Cause(i); o != a.Outcome || k != a.Cause {
+			t.Errorf("Outcome, Cause(%d) = %q %q, attempt's %q %q", i, o, k, a.Outcome, a.Cause)
+		}
+		if from, to := l.Span(i); from != a.Start || to != a.End {
+			t.Errorf("Span(%d) = %v %v, attempt's %v %v", i, from, to, a.Start, a.End)
+		}
+		for j, r := range l.Range(i, l.Len()) {
+			if want := l.At(j); !reflect.DeepEqual(*r, want) {
+				t.Errorf("Range(%d, %d) yields %d: %+v, At gives %+v", i, l.Len(), j, *r, want)
+			}
 		}
 	}
 	got, err := json.Marshal(l)
@@ -171,6 +184,42 @@ func BenchmarkFinish(b *testing.B) {
 		b.StartTimer()
 		c.Finish()
 	}
+}
+
+// TestCompactSizes checks the sizes the comments give of what is kept per
+// event and attempt (Correlator, prepHeader), and that none of them holds
+// a pointer.
+func TestCompactSizes(t *testing.T) {
+	for _, tt := range []struct {
+		v    any
+		size uintptr
+	}{{attEvent{}, 80}, {attempt{}, 28}, {prepHeader{}, 44}, {tidKey{}, 12}} {
+		typ := reflect.TypeOf(tt.v)
+		if typ.Size() != tt.size {
+			t.Errorf("%v: %d bytes, want %d", typ, typ.Size(), tt.size)
+		}
+		if hasPointers(typ) {
+			t.Errorf("%v holds a pointer", typ)
+		}
+	}
+}
+
+func hasPointers(typ reflect.Type) bool {
+	switch typ.Kind() {
+	case reflect.Struct:
+		for i := range typ.NumField() {
+			if hasPointers(typ.Field(i).Type) {
+				return true
+			}
+		}
+		return false
+	case reflect.Array:
+		return hasPointers(typ.Elem())
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return false
+	}
+	return true
 }
 
 // TestArena checks that the arena gives back what it kept, in few chunks

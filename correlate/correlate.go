@@ -289,7 +289,7 @@ type Damage struct {
 // for concurrent use.
 //
 // Memory holds the attempts and their events compactly (see AttemptList:
-// about 80 bytes an event and 32 an attempt, without pointers, and of each
+// about 80 bytes an event and 28 an attempt, without pointers, and of each
 // text only the pieces an output names — the whole text when it is short
 // — in one byte arena; the evidence of a long text reduced to its
 // catalog.Matches; until Finish, 12 bytes more an event for where its
@@ -557,6 +557,23 @@ func wordOf(s string) word {
 
 const nWords = 11
 
+// The words of the three sources, in the order of sourceIndex.
+const (
+	wordPasswordReset word = 8 + iota
+	wordADSync
+	wordDirSync
+)
+
+// sourceWord is wordOf(canonicalSource(provider)) without the search of
+// either: the word of a writeback source (it panics for another provider,
+// as wordOf does).
+func sourceWord(provider string) word {
+	if i := sourceIndex(provider); i < 3 {
+		return wordPasswordReset + word(i)
+	}
+	return wordOf(provider)
+}
+
 func (w word) String() string {
 	switch w {
 	case 1:
@@ -573,11 +590,11 @@ func (w word) String() string {
 		return JoinAnchor
 	case 7:
 		return JoinHRNearest
-	case 8:
+	case wordPasswordReset:
 		return sourcePasswordReset
-	case 9:
+	case wordADSync:
 		return sourceADSync
-	case 10:
+	case wordDirSync:
 		return sourceDirSync
 	}
 	return ""
@@ -706,6 +723,9 @@ func (c *Correlator) Add(ev *parser.Event) {
 		op  word
 		src uint8 = 4 // unknown
 		p   *prepared
+		// hAtt is what a prepHeader holds, when hOK.
+		hAtt attPrep
+		hOK  bool
 	)
 	switch x := ev.Prepared.(type) {
 	case prepClass:
@@ -717,6 +737,15 @@ func (c *Correlator) Add(ev *parser.Event) {
 		}
 	case *prepared:
 		p, k, op = x, x.k, x.op
+	case *prepHeader:
+		if hAtt, hOK = x.attOf(ev); hOK {
+			k, op = x.k, x.op
+			break
+		}
+		// Not the event prepared: read anew.
+		var ops string
+		k, ops = classify(ev.Provider, ev.EventID)
+		op = wordOf(ops)
 	default:
 		var ops string
 		k, ops = classify(ev.Provider, ev.EventID)
@@ -763,6 +792,13 @@ func (c *Correlator) Add(ev *parser.Event) {
 		return
 	}
 	r.path = c.pathOf(ev.Path)
+	if hOK {
+		// An attempt event with a TrackingId whose other fields are
+		// its status and user (PrepareFor): no field of it but those
+		// of its attPrep is read.
+		c.addAttemptEvent(r, k, op, ev.Provider, nil, &hAtt)
+		return
+	}
 	var f *Fields
 	switch pf, ok := ev.Prepared.(*Fields); {
 	case p != nil:
@@ -986,6 +1022,8 @@ func (c *Correlator) newAttEvent(r ref, k kind, op word, provider string, f *Fie
 	return e
 }
 
+// addAttemptEvent adds an event of an attempt whose fields are f (nil
+// when ap holds every field read, see prepHeader).
 func (c *Correlator) addAttemptEvent(r ref, k kind, op word, provider string, f *Fields, ap *attPrep) {
 	var tid string
 	if ap != nil {

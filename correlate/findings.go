@@ -27,13 +27,14 @@ type findingAgg struct {
 	refs          refSet
 }
 
-func (fs *findingSet) get(cause catalog.Cause) *findingAgg {
+// get returns the finding of cause (which it copies when it makes one).
+func (fs *findingSet) get(cause *catalog.Cause) *findingAgg {
 	if g := fs.last; g != nil && g.cause.ID == cause.ID {
 		return g
 	}
 	g := fs.m[cause.ID]
 	if g == nil {
-		g = &findingAgg{cause: cause}
+		g = &findingAgg{cause: *cause}
 		fs.m[cause.ID] = g
 	}
 	fs.last = g
@@ -41,15 +42,17 @@ func (fs *findingSet) get(cause catalog.Cause) *findingAgg {
 }
 
 // cached is c.cause(id, scope) without a new lookup once the finding of
-// id exists (the catalog clones a Cause on every lookup).
-func (fs *findingSet) cached(id string, scope catalog.Scope) catalog.Cause {
+// id exists (the catalog clones a Cause on every lookup), and without a
+// copy: the Cause must not be changed.
+func (fs *findingSet) cached(id string, scope catalog.Scope) *catalog.Cause {
 	if g := fs.last; g != nil && g.cause.ID == id {
-		return g.cause
+		return &g.cause
 	}
 	if g := fs.m[id]; g != nil {
-		return g.cause
+		return &g.cause
 	}
-	return fs.c.cause(id, scope)
+	k := fs.c.cause(id, scope)
+	return &k
 }
 
 func (g *findingAgg) seen(from, to time.Time) {
@@ -81,7 +84,7 @@ func (g *findingAgg) seenRef(r ref) {
 
 // addEvents counts one attempt (or one unjoined 6329) explained by cause,
 // with evs as its evidence, referred to under tid.
-func (fs *findingSet) addEvents(cause catalog.Cause, tid string, evs []*attEvent) {
+func (fs *findingSet) addEvents(cause *catalog.Cause, tid string, evs []*attEvent) {
 	g := fs.get(cause)
 	g.count++
 	for _, e := range evs {
@@ -92,7 +95,7 @@ func (fs *findingSet) addEvents(cause catalog.Cause, tid string, evs []*attEvent
 
 // addRefs counts n occurrences seen from first to last with the given
 // evidence.
-func (fs *findingSet) addRefs(cause catalog.Cause, n int, first, last time.Time, rs *refSet) {
+func (fs *findingSet) addRefs(cause *catalog.Cause, n int, first, last time.Time, rs *refSet) {
 	g := fs.get(cause)
 	g.count += n
 	g.seen(first, last)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -52,20 +53,25 @@ func (c *Correlator) Finish() *Result {
 	res.Damage = append([]Damage{}, c.damage...)
 	fs := &findingSet{c: c, m: make(map[string]*findingAgg)}
 
-	var scratch []int32
-	for i := range st.atts {
-		scratch = c.sortChain(&st.atts[i], scratch)
-		c.noteResult(&st.atts[i])
-	}
+	// Each attempt's chain is its own: the attempts are split over the
+	// processors.
+	parallel(len(st.atts), func(lo, hi int) {
+		var scratch []int32
+		for i := lo; i < hi; i++ {
+			scratch = c.sortChain(&st.atts[i], scratch)
+			c.noteResult(&st.atts[i])
+		}
+	})
 	byStart := func(a, b attempt) int {
 		if x := timeCmp(st.ev(a.head).ref, st.ev(b.head).ref); x != 0 {
 			return x
 		}
 		return strings.Compare(st.tid(&a), st.tid(&b))
 	}
-	if !slices.IsSortedFunc(st.atts, byStart) {
+	if !sortedBy(st.atts, byStart) {
 		slices.SortFunc(st.atts, byStart)
 	}
+	joins := len(c.sets) > 0 // join may change where attempts start
 	for _, e := range c.join() {
 		c.counts.Unjoined6329++
 		pe := st.publicEvent(&e)
@@ -75,14 +81,14 @@ func (c *Correlator) Finish() *Result {
 		if !ok {
 			cause = c.cause(CauseAttemptUnknown, catalog.ScopeAttempt)
 		}
-		fs.addEvents(cause, "", []*attEvent{&e})
+		fs.addEvents(&cause, "", []*attEvent{&e})
 	}
 	c.sets = nil
 	var evs []*attEvent
 	for i := range st.atts {
 		evs = c.finishAttempt(&st.atts[i], fs, evs[:0])
 	}
-	if !slices.IsSortedFunc(st.atts, byStart) { // a joined 6329 may start one earlier
+	if joins && !sortedBy(st.atts, byStart) { // a joined 6329 may start one earlier
 		slices.SortStableFunc(st.atts, byStart)
 	}
 	c.counts.Attempts = len(st.atts)
@@ -90,7 +96,7 @@ func (c *Correlator) Finish() *Result {
 		res.Attempts = AttemptList{segs: []attemptSeg{{st: st, hi: n}}, n: n}
 	}
 	for _, u := range c.unkeyed {
-		fs.addEvents(u.cause, "", []*attEvent{{ref: u.ref}})
+		fs.addEvents(&u.cause, "", []*attEvent{{ref: u.ref}})
 	}
 	res.Unattributed = c.unattributed(fs)
 	res.Service = c.service(fs)
@@ -100,6 +106,18 @@ func (c *Correlator) Finish() *Result {
 	// Drop what only Finish needed.
 	c.sets, c.errs, c.unattr, c.unkeyed, c.texts, c.matches, c.matchIdx = nil, nil, nil, nil, nil, nil, nil
 	return res
+}
+
+// sortedBy is slices.IsSortedFunc(atts, cmp), its parts checked at once
+// (parallel), each with the first attempt of the next.
+func sortedBy(atts []attempt, cmp func(a, b attempt) int) bool {
+	var unsorted atomic.Bool
+	parallel(len(atts), func(lo, hi int) {
+		if !slices.IsSortedFunc(atts[lo:min(hi+1, len(atts))], cmp) {
+			unsorted.Store(true)
+		}
+	})
+	return !unsorted.Load()
 }
 
 // timeCmp orders records by time alone.
@@ -263,7 +281,7 @@ func (c *Correlator) unattributed(fs *findingSet) []Unattributed {
 				k, _, ok := c.diag.Diagnose(scope, ev)
 				if ok && !fallbackCause(k.ID) {
 					u.Cause = k.ID
-					fs.addRefs(k, g.count, g.first.time(), g.last.time(), &g.refs)
+					fs.addRefs(&k, g.count, g.first.time(), g.last.time(), &g.refs)
 					break
 				}
 			}
@@ -601,7 +619,7 @@ func (c *Correlator) finishAttempt(a *attempt, fs *findingSet, evs []*attEvent) 
 				}
 			}
 		}
-		fs.addEvents(cause, st.tid(a), used)
+		fs.addEvents(&cause, st.tid(a), used)
 	}
 	return evs
 }

@@ -47,12 +47,12 @@ func (c *Correlator) groupAttempts() {
 	}
 	// hs: the keys' hashes and indexes, by hash, then TrackingId, then
 	// index.
-	hs := make([]hashIdx, 0, n)
-	for _, ch := range keys.chunks {
-		for i := range ch {
-			hs = append(hs, hashIdx{c.hash(st.tidOf(&ch[i])), int32(len(hs))}) // the ids lie in the arena in this order
+	hs := make([]hashIdx, n)
+	parallel(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			hs[i] = hashIdx{c.hash(st.tidOf(keys.at(int32(i)))), int32(i)} // the ids lie in the arena in this order
 		}
-	}
+	})
 	sortByHash(hs)
 	tidOf := func(x hashIdx) string { return st.tidOf(keys.at(x.i)) }
 	for lo := 0; lo < n; {
@@ -116,7 +116,8 @@ func (c *Correlator) groupAttempts() {
 	c.keys = tidKeys{}
 }
 
-// hash returns the hash of TrackingId tid for the grouping.
+// hash returns the hash of TrackingId tid for the grouping. It may be
+// called from several goroutines at once (parallel).
 func (c *Correlator) hash(tid string) uint32 {
 	if c.hashTID != nil {
 		return uint32(c.hashTID(tid))

@@ -138,7 +138,7 @@ func TestPreparedStream(t *testing.T) {
 			if got := result(false, Prepare); got != want {
 				t.Errorf("Prepare: another Result")
 			}
-			var attempts int
+			var attempts, headers int
 			for i := range evs {
 				switch p := evs[i].Prepared.(type) {
 				case prepClass:
@@ -149,12 +149,21 @@ func TestPreparedStream(t *testing.T) {
 					if p.hasAtt {
 						attempts++
 					}
+				case *prepHeader:
+					attempts++
+					headers++
+					f, _ := PreparedFields(&evs[i])
+					var want Fields
+					ExtractInto(&want, evs[i].Provider, evs[i].EventID, evs[i].Data)
+					if !reflect.DeepEqual(*f, want) {
+						t.Fatalf("event %d: PreparedFields %+v, want %+v", i, *f, want)
+					}
 				default:
 					t.Fatalf("event %d: prepared %T", i, p)
 				}
 			}
-			if attempts == 0 {
-				t.Errorf("no attempt event prepared")
+			if attempts == 0 || headers == 0 {
+				t.Errorf("%d attempt events prepared, %d of them as a prepHeader", attempts, headers)
 			}
 			beat := parser.Event{Provider: sourcePasswordReset, EventID: 31019}
 			prepare := PrepareFor(cat)

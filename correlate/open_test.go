@@ -81,8 +81,8 @@ func TestOpenAttempts(t *testing.T) {
 	}
 }
 
-// TestWords checks that every word spells a distinct constant and that
-// each constant an attEvent keeps has its word.
+// TestWords checks that every word spells a distinct constant, that
+// each constant an attEvent keeps has its word, and sourceWord.
 func TestWords(t *testing.T) {
 	seen := map[string]bool{}
 	for w := word(0); w < nWords; w++ {
@@ -95,6 +95,11 @@ func TestWords(t *testing.T) {
 	for _, s := range []string{"", OpReset, OpChange, OpAdminReset, OpUnlock, OpUnknown, JoinAnchor, JoinHRNearest, sourcePasswordReset, sourceADSync, sourceDirSync} {
 		if !seen[s] {
 			t.Errorf("no word for %q", s)
+		}
+	}
+	for _, p := range []string{sourcePasswordReset, "passwordresetservice", sourceADSync, "ADSYNC", sourceDirSync, "directory synchronization"} {
+		if got, want := sourceWord(p), wordOf(canonicalSource(p)); got != want {
+			t.Errorf("sourceWord(%q) = %d, want %d", p, got, want)
 		}
 	}
 }

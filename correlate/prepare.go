@@ -35,6 +35,8 @@ func PreparedFields(ev *parser.Event) (*Fields, bool) {
 		return p, true
 	case *prepared:
 		return &p.Fields, true
+	case *prepHeader:
+		return p.fields(ev)
 	}
 	return nil, false
 }
@@ -47,7 +49,7 @@ func PreparedFields(ev *parser.Event) (*Fields, bool) {
 // its flags, and for those whose text the
 // correlator cuts to its pieces (the long failures and ADSync 6329s) the
 // Matches of their evidence. The function keeps no state but a pool of the
-// memory it hands out (see prepSlab) and may be called from several
+// memory it hands out (see slab) and may be called from several
 // goroutines at once.
 func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 	m, ok := d.(matcher)
@@ -56,13 +58,15 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 	}
 	// The prepared objects are cut from slabs, one slab per P at a time
 	// (a sync.Pool of them), rather than allocated one by one.
-	slabs := &sync.Pool{New: func() any { return new(prepSlab) }}
+	slabs := &sync.Pool{New: func() any { return new(slab[prepared]) }}
+	headers := &sync.Pool{New: func() any { return new(slab[prepHeader]) }}
 	return func(ev *parser.Event) any {
 		src := sourceIndex(ev.Provider)
-		k, op := classifyIn(src, ev.EventID)
+		k, ops := classifyIn(src, ev.EventID)
+		op := wordOf(ops)
 		extra := src
 		if k == kindStart || k == kindSuccess || k == kindFailure {
-			extra = uint8(wordOf(op)) // at most 3
+			extra = uint8(op) // at most 3
 		}
 		switch k {
 		case kindUnrelated, kindOther, kindNoise, kindHashSync:
@@ -71,23 +75,40 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 		if len(ev.Data) == 0 {
 			return newPrepClass(k, extra)
 		}
-		sl := slabs.Get().(*prepSlab)
-		p := sl.take()
-		slabs.Put(sl)
-		p.k, p.op = k, wordOf(op)
-		extract(&p.Fields, ev.Provider, ev.EventID, ev.Data)
-		f := &p.Fields
-		p.misc = f.Relay != "" || f.SyncVersion != ""
+		var f Fields // zero: extract needs no reset
+		extract(&f, ev.Provider, ev.EventID, ev.Data)
+		var a attPrep
+		hasAtt := false
 		switch {
 		case (k == kindStart || k == kindSuccess || k == kindFailure) && f.TrackingID != "",
 			k == kindPasswordSet,
 			k == kindServiceError && f.TrackingID != "" && src == 0:
+			ak := k
 			if k == kindServiceError {
-				k = kindFailure // kept as the failure of an attempt (see Add)
+				ak = kindFailure // kept as the failure of an attempt (see Add)
 			}
-			p.att.prepare(f, k, ev.Provider, ev.EventID, m)
-			p.hasAtt = true
+			a.prepare(&f, ak, ev.Provider, ev.EventID, m)
+			hasAtt = true
+			if k != kindServiceError && k != kindPasswordSet && len(ev.Data) == 1 && headerOnly(&f) {
+				// The common start event: what Add keeps of it comes back
+				// from its one data string and h (see prepHeader).
+				var h prepHeader
+				if h.set(k, op, &a) {
+					sl := headers.Get().(*slab[prepHeader])
+					p := sl.take(prepHeaderSlabLen)
+					headers.Put(sl)
+					*p = h
+					return p
+				}
+			}
 		}
+		sl := slabs.Get().(*slab[prepared])
+		p := sl.take(prepSlabLen)
+		slabs.Put(sl)
+		p.k, p.op = k, op
+		p.Fields = f
+		p.misc = f.Relay != "" || f.SyncVersion != ""
+		p.att, p.hasAtt = a, hasAtt
 		return p
 	}
 }
@@ -96,13 +117,18 @@ func PrepareFor(d Diagnoser) func(ev *parser.Event) any {
 // bytes, 14 KiB, which stay in memory until the last is dropped.
 const prepSlabLen = 32
 
-// prepSlab hands out zero prepared objects from one allocation.
-type prepSlab struct{ free []prepared }
+// prepHeaderSlabLen is how many prepHeader objects a slab holds: 128 of
+// 44 bytes, 5.5 KiB.
+const prepHeaderSlabLen = 128
 
-// take returns a zero prepared object of the slab, refilled when empty.
-func (s *prepSlab) take() *prepared {
+// slab hands out zero objects of type T from one allocation of n at a
+// time.
+type slab[T any] struct{ free []T }
+
+// take returns a zero object of the slab, refilled with n when empty.
+func (s *slab[T]) take(n int) *T {
 	if len(s.free) == 0 {
-		s.free = make([]prepared, prepSlabLen)
+		s.free = make([]T, n)
 	}
 	p := &s.free[0]
 	s.free = s.free[1:]
@@ -138,6 +164,76 @@ type prepared struct {
 	Fields
 }
 
+// prepHeader is what PrepareFor gives for an attempt event (a start, most
+// often) of one data string whose fields are its TrackingId, status and
+// user alone (headerOnly), kept whole for its pieces (attPrep.keepsText),
+// its TrackingId in it: its attPrep without the strings, which att
+// rebuilds from the data string. It holds no pointer, so that the
+// decoders write it without the collector's write barriers, in 48 bytes
+// rather than a prepared's 432. Add reads it as a prepared without misc.
+type prepHeader struct {
+	k       kind
+	op      word
+	src     word
+	flags   uint8
+	msgIn   bool   // attPrep.msgInText
+	tidLen  uint16 // the TrackingId, at tidOff in the text
+	tidOff  int32
+	hr      uint32
+	textLen uint32 // of the data string, to check that it is the one prepared
+	sp      [nPieces]span
+}
+
+// set makes h the prepHeader of an event of kind k and operation op with
+// attPrep a, and reports whether the event has one (as said of
+// prepHeader; its text the event's one data string).
+func (h *prepHeader) set(k kind, op word, a *attPrep) bool {
+	if !a.keepsText() || a.by != nil || a.tidOff < 0 || len(a.tid) > 0xFFFF || int64(len(a.text)) > 0xFFFFFFFF {
+		return false
+	}
+	*h = prepHeader{k: k, op: op, src: a.src, flags: a.flags, msgIn: a.msgInText,
+		tidLen: uint16(len(a.tid)), tidOff: a.tidOff, hr: a.hr, textLen: uint32(len(a.text)), sp: a.sp}
+	return true
+}
+
+// attOf returns the attPrep h was made of (set) for ev, the event it was
+// made for; false when ev does not have the one data string of that
+// length.
+func (h *prepHeader) attOf(ev *parser.Event) (attPrep, bool) {
+	if len(ev.Data) != 1 {
+		return attPrep{}, false
+	}
+	text := ev.Data[0]
+	if uint32(len(text)) != h.textLen || uint64(h.tidOff)+uint64(h.tidLen) > uint64(len(text)) {
+		return attPrep{}, false
+	}
+	a := attPrep{flags: h.flags, src: h.src, spansOK: true, short: true, msgInText: h.msgIn,
+		tidOff: h.tidOff, hr: h.hr, sp: h.sp, text: text, tid: text[h.tidOff : h.tidOff+int32(h.tidLen)]}
+	sp := h.sp[pMessage]
+	a.msg = text[sp.off : int(sp.off)+int(sp.n)] // spanPieces()[pMessage]
+	return a, true
+}
+
+// fields returns the Fields extract gave for ev (see attOf).
+func (h *prepHeader) fields(ev *parser.Event) (*Fields, bool) {
+	a, ok := h.attOf(ev)
+	if !ok {
+		return nil, false
+	}
+	p := a.spanPieces()
+	return &Fields{TrackingID: a.tid, Status: p[pStatus], UPN: p[pUPN], Text: a.text}, true
+}
+
+// headerOnly reports whether f holds no field but TrackingID, Status, UPN
+// and Text (TestHeaderOnly checks that it names every other field).
+func headerOnly(f *Fields) bool {
+	return f.Reason == "" && f.CloudAnchor == "" && f.SourceAnchor == "" && f.AdminUPN == "" &&
+		f.UnblockUser == FlagUnset && f.ForcePasswordChange == FlagUnset &&
+		f.HResult == 0 && f.HRMessage == "" && f.Exception == "" && f.Trace == nil &&
+		f.AADAnchor == "" && f.SyncVersion == "" && f.Relay == "" && f.Endpoint == "" &&
+		f.DNs == nil && f.Anchors == nil
+}
+
 // attPrep is what newAttEvent needs of an event besides its ref, worked
 // out from its fields alone (for the message, the pieces are the fields:
 // see pieces).
@@ -159,6 +255,16 @@ type attPrep struct {
 // keepsText reports whether the text is kept whole for its pieces.
 func (a *attPrep) keepsText() bool { return a.spansOK && a.short }
 
+// spanPieces returns the pieces of the event from its text, when spansOK:
+// what pieces returns.
+func (a *attPrep) spanPieces() [nPieces]string {
+	var out [nPieces]string
+	for p, sp := range a.sp {
+		out[p] = a.text[sp.off : int(sp.off)+int(sp.n)]
+	}
+	return out
+}
+
 // pieces returns the pieces of an event of kind k with fields f.
 func (a *attPrep) pieces(f *Fields, k kind) [nPieces]string {
 	anchor := f.CloudAnchor
@@ -179,7 +285,7 @@ func prepareAtt(f *Fields, k kind, provider string, id uint16, m matcher) attPre
 // prepare is prepareAtt written into a, which must be zero (PrepareFor's
 // prepared objects are written in place, not copied).
 func (a *attPrep) prepare(f *Fields, k kind, provider string, id uint16, m matcher) {
-	a.src, a.tidOff, a.hr, a.text, a.tid = wordOf(canonicalSource(provider)), -1, f.HResult, f.Text, f.TrackingID
+	a.src, a.tidOff, a.hr, a.text, a.tid = sourceWord(provider), -1, f.HResult, f.Text, f.TrackingID
 	pieces, inText := eventPieces(f, k)
 	a.msg, a.msgInText = pieces[pMessage], inText
 	a.sp, a.spansOK = spansIn(f.Text, &pieces, inText)

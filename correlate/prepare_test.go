@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -50,6 +51,78 @@ func TestPrepareSameFields(t *testing.T) {
 			t.Errorf("%s %d: prepared %+v, want %+v", ev.Provider, ev.EventID, got, want)
 		}
 	}
+}
+
+// TestHeaderOnly checks that headerOnly is false for Fields with any field
+// set but TrackingID, Status, UPN and Text: a field added to Fields must be
+// added to headerOnly.
+func TestHeaderOnly(t *testing.T) {
+	header := map[string]bool{"TrackingID": true, "Status": true, "UPN": true, "Text": true}
+	typ := reflect.TypeFor[Fields]()
+	all := Fields{TrackingID: "t", Status: "s", UPN: "u", Text: "t, s, u"}
+	if !headerOnly(&all) {
+		t.Fatalf("headerOnly(%+v) = false", all)
+	}
+	for i := range typ.NumField() {
+		sf := typ.Field(i)
+		f := all
+		v := reflect.ValueOf(&f).Elem().Field(i)
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Uint8, reflect.Uint32:
+			v.SetUint(1)
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+		default:
+			t.Fatalf("field %s: kind %v not handled by the test", sf.Name, v.Kind())
+		}
+		if got := headerOnly(&f); got != header[sf.Name] {
+			t.Errorf("headerOnly with %s set = %v, want %v", sf.Name, got, header[sf.Name])
+		}
+	}
+}
+
+// TestPrepHeaderOtherEvent checks that an event fed with the prepHeader
+// of another (other data, as a caller that reuses events might do) is read
+// anew, as if it were not prepared, and that PreparedFields then gives
+// nothing.
+func TestPrepHeaderOtherEvent(t *testing.T) {
+	cat := catalog.New()
+	prepare := PrepareFor(cat)
+	in := &input{path: "Application.evtx"}
+	first := in.ev(at(0), sourcePasswordReset, 31001, startText(tidN(1), "u1@x"))
+	h, ok := prepare(first).(*prepHeader)
+	if !ok {
+		t.Fatalf("a start event prepared as %T, want a *prepHeader", prepare(first))
+	}
+	for _, data := range [][]string{
+		{startText(tidN(2), "user2@example.com")},
+		{startText(tidN(1), "u1@x"), "second"},
+		nil,
+	} {
+		ev := in.ev(at(time.Minute), sourcePasswordReset, 31001, data...)
+		want := New(Config{Catalog: cat})
+		want.Add(ev)
+		ev.Prepared = h
+		if _, ok := PreparedFields(ev); ok {
+			t.Errorf("%q: PreparedFields of another event's prepHeader", data)
+		}
+		got := New(Config{Catalog: cat})
+		got.Add(ev)
+		if w, g := resultJSON(t, want.Finish()), resultJSON(t, got.Finish()); w != g {
+			t.Errorf("%q: with another event's prepHeader\n%s\nwant\n%s", data, g, w)
+		}
+	}
+}
+
+func resultJSON(t *testing.T, r *Result) string {
+	t.Helper()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // BenchmarkAdd is Correlator.Add alone (Finish excluded), extracting the

@@ -123,7 +123,7 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet, runs []beatRun) {
 			}
 			k := c.cause(CauseHeartbeatEnd, catalog.ScopeService)
 			k.Title = what
-			fs.addRefs(k, 1, last, to, &rs)
+			fs.addRefs(&k, 1, last, to, &rs)
 			return
 		}
 		g.Note = strings.Join(notes, "; ")
@@ -167,7 +167,7 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet, runs []beatRun) {
 	}
 
 	if n := len(sv.HeartbeatGaps); n > 0 {
-		fs.addRefs(c.cause(CauseHeartbeatGap, catalog.ScopeService), n, sv.HeartbeatGaps[0].From.Time, sv.HeartbeatGaps[n-1].To.Time, &gapRefs)
+		fs.addRefs(new(c.cause(CauseHeartbeatGap, catalog.ScopeService)), n, sv.HeartbeatGaps[0].From.Time, sv.HeartbeatGaps[n-1].To.Time, &gapRefs)
 	}
 	// A stop with no later start and no heartbeat after it.
 	if n := len(c.lifecycle); n > 0 && c.lifecycle[n-1].id == 31016 {
@@ -175,7 +175,7 @@ func (c *Correlator) sweep(sv *Service, fs *findingSet, runs []beatRun) {
 		if !hasBeats || !runs[len(runs)-1].last.time().After(stop.time()) {
 			var rs refSet
 			rs.add(stop, "")
-			fs.addRefs(c.cause(CauseServiceStopped, catalog.ScopeService), 1, stop.time(), stop.time(), &rs)
+			fs.addRefs(new(c.cause(CauseServiceStopped, catalog.ScopeService)), 1, stop.time(), stop.time(), &rs)
 		}
 	}
 }
@@ -320,7 +320,7 @@ func (c *Correlator) failedRuns(fs *findingSet, runs []Run, refs []refSet, cause
 	if last.IsZero() {
 		last = runs[n-1].Start.Time
 	}
-	fs.addRefs(cause, n-i, first, last, &all)
+	fs.addRefs(&cause, n-i, first, last, &all)
 }
 
 // serviceErrors lists the service error groups and diagnoses each by its
@@ -364,7 +364,7 @@ func (c *Correlator) serviceErrors(sv *Service, fs *findingSet) {
 			Cause:    cause.ID,
 			Evidence: c.refList(&g.refs),
 		})
-		fs.addRefs(cause, g.count, g.first.time(), g.last.time(), &g.refs)
+		fs.addRefs(&cause, g.count, g.first.time(), g.last.time(), &g.refs)
 	}
 }
 

@@ -429,8 +429,8 @@ func htmlAttempts(all correlate.AttemptList) []correlate.Attempt {
 // attempts.
 func attemptsSpan(all correlate.AttemptList) (from, to time.Time) {
 	for i := range all.Len() {
-		a := all.Summary(i)
-		for _, t := range []time.Time{a.Start.Time, a.End.Time} {
+		start, end := all.Span(i)
+		for _, t := range []time.Time{start.Time, end.Time} {
 			if t.IsZero() {
 				continue
 			}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -355,6 +356,50 @@ func TestJSONWriteError(t *testing.T) {
 			}
 			if err == nil || w.failed != 1 {
 				t.Errorf("%s to a writer that fails after %d bytes: error %v after %d failed writes, want an error after 1", name, n, err, w.failed)
+			}
+		}
+	}
+}
+
+// TestJSONBatches checks the attempts written by batches on several
+// goroutines (writeBatches): the bytes of encoding/json for a list of
+// stores and plain attempts whatever GOMAXPROCS, and an error of the
+// writer returned after one failed write.
+func TestJSONBatches(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "open.evtx")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = scenario.GenerateLog(context.Background(), f, scenario.LogOptions{Size: 64 << 20, Seed: 7, Open: 3*attemptBatch + 17})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := analyze(t, path, generatedLogs(t)[0])
+	mixed := *rep
+	mixed.Attempts = correlate.AttemptsOf(rep.Attempts.Slice(0, 5).List()...).Append(rep.Attempts)
+	if n := mixed.Attempts.Len(); n < 2*attemptBatch {
+		t.Fatalf("%d attempts: too few for batches", n)
+	}
+	var want bytes.Buffer
+	if err := referenceJSON(&want, &mixed); err != nil {
+		t.Fatal(err)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 3} {
+		runtime.GOMAXPROCS(procs)
+		var got bytes.Buffer
+		if err := JSON(&got, &mixed); err != nil {
+			t.Fatal(err)
+		}
+		sameBytes(t, fmt.Sprintf("GOMAXPROCS %d", procs), want.Bytes(), got.Bytes())
+		for _, n := range []int{0, flushAt + 10, want.Len() / 2, want.Len() - 1} {
+			w := &failWriter{n: n}
+			if err := JSON(w, &mixed); err == nil || w.failed != 1 {
+				t.Errorf("GOMAXPROCS %d, a writer that fails after %d bytes: error %v after %d failed writes, want an error after 1", procs, n, err, w.failed)
 			}
 		}
 	}

@@ -2,7 +2,9 @@ package report
 
 import (
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/evtxscan/evtxscan/correlate"
@@ -17,8 +19,9 @@ const flushAt = 64 << 10
 
 // A jsonWriter appends JSON to a reused buffer in one pass, indented as
 // encoding/json's Encoder with SetIndent("", "  ") writes it, or compact,
-// and hands the buffer to w whenever it passes flushAt. The first error of
-// w is kept and everything after it is dropped.
+// and hands the buffer to w whenever it passes flushAt (when w is nil, the
+// buffer holds everything written). The first error of w is kept and
+// everything after it is dropped.
 //
 // Members are written by key (the object's fields) or elem (an array's
 // elements), each followed by one value; open and close bracket a
@@ -38,9 +41,10 @@ func newJSONWriter(w io.Writer, compact bool) *jsonWriter {
 	return &jsonWriter{w: w, buf: make([]byte, 0, flushAt+flushAt/4), compact: compact}
 }
 
-// flushIfFull writes the buffer out once it holds flushAt bytes.
+// flushIfFull writes the buffer out once it holds flushAt bytes; a writer
+// without w (a batch of writeBatches) keeps it all.
 func (e *jsonWriter) flushIfFull() {
-	if len(e.buf) >= flushAt {
+	if len(e.buf) >= flushAt && e.w != nil {
 		e.flush()
 	}
 }
@@ -271,17 +275,91 @@ func writeList[T any](e *jsonWriter, list []T, one func(*jsonWriter, *T)) {
 }
 
 // writeAttempts writes the attempts as an array (as encoding/json writes
-// correlate.AttemptList: [] when empty), each built as it is written.
+// correlate.AttemptList: [] when empty), each built as it is written. A
+// long list is written by batches of attemptBatch attempts that
+// GOMAXPROCS goroutines build and encode at once (writeBatches): the
+// million attempts of a log whose resets never end make a JSON document of
+// 870 MB.
 func writeAttempts(e *jsonWriter, l correlate.AttemptList) {
 	e.open('[')
-	for i := range l.Len() {
-		a := l.At(i)
-		e.elem()
-		writeAttempt(e, &a)
-		e.flushIfFull()
-		if e.err != nil {
-			break
+	if workers := runtime.GOMAXPROCS(0); workers > 1 && l.Len() >= 2*attemptBatch {
+		writeBatches(e, l, workers)
+	} else {
+		for _, a := range l.Range(0, l.Len()) {
+			e.elem()
+			writeAttempt(e, a)
+			e.flushIfFull()
+			if e.err != nil {
+				break
+			}
 		}
 	}
 	e.close(']')
+}
+
+// attemptBatch is how many attempts one goroutine of writeBatches encodes
+// at a time: about 900 KB of JSON for the open attempts of genlog -open,
+// small enough that the batches in flight (2 per goroutine) stay a few MB.
+const attemptBatch = 1024
+
+// writeBatches writes the elements of the attempts array l (opened in e)
+// as writeAttempts does one by one: workers goroutines encode batches of
+// attemptBatch attempts into buffers of their own, each with the state e
+// has at its first element (depth, and first only for batch 0), and the
+// buffers are handed to e.w in order. Once e.w has failed no batch is
+// started and the error is kept, as in e.flush.
+func writeBatches(e *jsonWriter, l correlate.AttemptList, workers int) {
+	n := l.Len()
+	batches := (n + attemptBatch - 1) / attemptBatch
+	inflight := 2 * workers
+	// Batch k goes to done[k%inflight]: a batch is started only once the
+	// one inflight before it was written, so a slot holds one at most.
+	done := make([]chan []byte, inflight)
+	for i := range done {
+		done[i] = make(chan []byte, 1)
+	}
+	todo := make(chan int, inflight)
+	free := make(chan []byte, inflight)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range todo {
+				var buf []byte
+				select {
+				case buf = <-free:
+				default:
+				}
+				b := jsonWriter{buf: buf[:0], compact: e.compact, depth: e.depth, first: k == 0 && e.first}
+				for _, a := range l.Range(k*attemptBatch, min(n, (k+1)*attemptBatch)) {
+					b.elem()
+					writeAttempt(&b, a)
+				}
+				done[k%inflight] <- b.buf
+			}
+		}()
+	}
+	started := 0
+	for ; started < min(batches, inflight); started++ {
+		todo <- started
+	}
+	e.flush()
+	for k := 0; k < started; k++ {
+		buf := <-done[k%inflight]
+		if e.err == nil {
+			_, e.err = e.w.Write(buf)
+		}
+		select {
+		case free <- buf:
+		default:
+		}
+		if e.err == nil && started < batches {
+			todo <- started
+			started++
+		}
+	}
+	close(todo)
+	wg.Wait()
+	e.first = false
 }

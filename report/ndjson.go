@@ -19,12 +19,12 @@ func NDJSON(w io.Writer, rep *scan.Report) error {
 		writeInterruptionFields(e, rep.Interrupted)
 		e.endLine()
 	}
-	// Each kind's fields are written by a direct call, not through a
-	// function value, so that the Attempt At builds stays on the stack.
-	for i := 0; i < rep.Attempts.Len() && e.err == nil; i++ {
-		a := rep.Attempts.At(i)
+	for _, a := range rep.Attempts.Range(0, rep.Attempts.Len()) {
+		if e.err != nil {
+			break
+		}
 		e.startLine("attempt")
-		writeAttemptFields(e, &a)
+		writeAttemptFields(e, a)
 		e.endLine()
 	}
 	for i := 0; i < len(rep.Findings) && e.err == nil; i++ {

@@ -30,11 +30,11 @@ func sparkline(atts correlate.AttemptList, from, to time.Time, width int) (head,
 	counts := make([]int, (days+per-1)/per)
 	total := 0
 	for i := range atts.Len() {
-		a := atts.Summary(i)
-		if a.Outcome != "failure" {
+		if atts.Outcome(i) != "failure" {
 			continue
 		}
-		d := int(a.Start.UTC().Sub(first) / (24 * time.Hour))
+		start, _ := atts.Span(i)
+		d := int(start.UTC().Sub(first) / (24 * time.Hour))
 		if d >= 0 && d/per < len(counts) {
 			counts[d/per]++
 			total++

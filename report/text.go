@@ -513,7 +513,7 @@ func pickAttempts(all correlate.AttemptList, n int) []correlate.Attempt {
 			if len(rows) == n {
 				break
 			}
-			if (all.Summary(i).Outcome == "success") == success {
+			if (all.Outcome(i) == "success") == success {
 				rows = append(rows, i)
 			}
 		}

@@ -384,9 +384,8 @@ func stamp(t time.Time) string {
 func causeCounts(atts correlate.AttemptList) []causeCount {
 	m := map[string]int{}
 	for i := range atts.Len() {
-		a := atts.Summary(i)
-		if a.Outcome != "success" && a.Cause != "" {
-			m[a.Cause]++
+		if cause := atts.Cause(i); cause != "" && atts.Outcome(i) != "success" {
+			m[cause]++
 		}
 	}
 	out := make([]causeCount, 0, len(m))
