@@ -135,7 +135,6 @@ type Converter struct {
 	Pseudonymizer *pseudonym.Pseudonymizer // nil keeps the values
 
 	f         correlate.Fields
-	data      []string // the rest of a block the rows' Data are cut from (dataSlice)
 	known     []pseudonym.Value
 	lastPath  string // cache of Path
 	lastOut   string
@@ -258,7 +257,7 @@ func (c *Converter) Event(ev *parser.Event) EventRow {
 		UPN:           strings.Clone(f.UPN),
 		CloudAnchor:   strings.Clone(anchor),
 		HResult:       hresult(f.HResult),
-		Data:          c.dataSlice(len(ev.Data)),
+		Data:          make([]string, len(ev.Data)),
 	}
 	p := c.Pseudonymizer
 	if p == nil {
@@ -296,26 +295,6 @@ func (c *Converter) Event(ev *parser.Event) EventRow {
 	r.UPN = p.Token(pseudonym.KindUPN, f.UPN)
 	r.CloudAnchor = p.Token(pseudonym.KindCloudAnchor, anchor)
 	return r
-}
-
-// dataBlock is how many strings dataSlice cuts rows' Data from at once:
-// one allocation for a few hundred events rather than one each.
-const dataBlock = 2048
-
-// dataSlice returns a slice of n strings for the Data of a row, cut from a
-// block shared with the rows made before and after it; the Converter never
-// writes to it again, and a block is garbage once its rows are (a Writer
-// keeps a row until its batch of rows is encoded).
-func (c *Converter) dataSlice(n int) []string {
-	if n > len(c.data) {
-		if n > dataBlock/8 {
-			return make([]string, n)
-		}
-		c.data = make([]string, dataBlock)
-	}
-	s := c.data[:n:n]
-	c.data = c.data[n:]
-	return s
 }
 
 // Path returns a path as it is stored: relative to its input argument

@@ -651,7 +651,6 @@ type table[T any, P rowPtr[T]] struct {
 	lastDay  int64
 	lastDir  string
 	haveLast bool
-	lastFile *partFile[T] // the open file of lastDir, or nil (add)
 }
 
 func newTable[T any, P rowPtr[T]](w *Writer, name string) *table[T, P] {
@@ -662,14 +661,6 @@ func (t *table[T, P]) tableName() string { return t.name }
 
 func (t *table[T, P]) add(r P) error {
 	dir := t.dirOf(r.partitionTime())
-	if pf := t.lastFile; pf != nil && dir == t.lastDir && !pf.closed && t.lru[len(t.lru)-1] == dir {
-		// the file of the last row (most rows): no lookup
-		if err := pf.write((*T)(r)); err != nil {
-			return err
-		}
-		t.rows++
-		return nil
-	}
 	pf := t.open[dir]
 	if pf == nil {
 		var err error
@@ -679,9 +670,6 @@ func (t *table[T, P]) add(r P) error {
 	} else if t.lru[len(t.lru)-1] != dir {
 		i := slices.Index(t.lru, dir)
 		t.lru = append(slices.Delete(t.lru, i, i+1), dir)
-	}
-	if dir == t.lastDir {
-		t.lastFile = pf
 	}
 	if err := pf.write((*T)(r)); err != nil {
 		return err
