@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/evtxscan/evtxscan/internal/bucket"
 )
@@ -32,8 +33,12 @@ type store interface {
 	remove(ctx context.Context, key string) error
 	// read reads a key; a missing key gives an error wrapping fs.ErrNotExist.
 	read(ctx context.Context, key string) ([]byte, error)
-	// writeAtomic replaces a key with data in one step.
-	writeAtomic(ctx context.Context, key, prefix string, data []byte) error
+	// stageAtomic prepares replacing a key with data in one step: publish
+	// replaces it, discard gives it up (after publish it does nothing).
+	// Local: data go to a temporary file, synced, before stageAtomic
+	// returns; publish renames it and syncs the folder (see dirSyncer).
+	// Bucket: publish is one PUT.
+	stageAtomic(ctx context.Context, key, prefix string, data []byte) (publish func() error, discard func(), err error)
 	// removeTemp removes the temporary objects whose names start with
 	// one of prefixes.
 	removeTemp(ctx context.Context, prefixes map[string]bool) (int, error)
@@ -42,7 +47,13 @@ type store interface {
 	// prune removes the folder dir and its parents while they are empty,
 	// up to the table's folder (local folders only).
 	prune(dir string)
-	// durable makes the placed objects of the folders durable.
+	// syncTemps makes closed temporary objects durable, all at once,
+	// before they are placed (local: an fsync of each file, in parallel,
+	// then its descriptor is closed; bucket: nothing, an upload is
+	// durable when Close returns).
+	syncTemps(ts []tempObject) error
+	// durable makes the placed objects of the folders durable (local: an
+	// fsync of each folder, in parallel).
 	durable(dirs map[string]bool) error
 	close() error
 	String() string
@@ -51,7 +62,8 @@ type store interface {
 // A tempObject is a part file being written.
 type tempObject interface {
 	io.Writer
-	// Close finishes and syncs the object.
+	// Close finishes the object: a bucket upload completes; a local
+	// file is synced and released by the store's syncTemps.
 	Close() error
 	// Abort removes it, closed or not.
 	Abort()
@@ -86,9 +98,22 @@ func openStore(ctx context.Context, location string) (store, error) {
 // than a local path.
 func IsURL(location string) bool { return bucket.IsURL(location) }
 
+// writeAtomic replaces key with data in one step (see store.stageAtomic).
+func writeAtomic(ctx context.Context, st store, key, prefix string, data []byte) error {
+	publish, discard, err := st.stageAtomic(ctx, key, prefix, data)
+	if err != nil {
+		return err
+	}
+	defer discard()
+	return publish()
+}
+
 // localStore is a lake in a local folder: parts are written under
 // temporary names in their partition's folder and renamed into place.
-type localStore struct{ dir string }
+type localStore struct {
+	dir   string
+	syncs dirSyncer // of the manifests' folder, shared by the tenants' commits
+}
 
 func openLocal(dir string) (*localStore, error) {
 	if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(manifestDir)), 0o777); err != nil {
@@ -105,25 +130,40 @@ func (s *localStore) abs(key string) string {
 
 type localTemp struct {
 	*os.File
-	final  string
-	closed bool
+	final    string
+	closed   bool // written to the end (Close)
+	released bool // its descriptor is closed
 }
 
 func (t *localTemp) finalKey() string { return t.final }
+
+// Close marks the file written; its descriptor stays open for syncTemps,
+// which syncs and closes it with the other files of the commit.
 func (t *localTemp) Close() error {
-	if t.closed {
+	t.closed = true
+	return nil
+}
+
+// sync makes the file's content durable and closes its descriptor.
+func (t *localTemp) sync() error {
+	if t.released {
 		return nil
 	}
-	t.closed = true
+	t.released = true
 	err := t.File.Sync()
 	if cerr := t.File.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("lake: %w", err)
+	}
+	return nil
 }
+
 func (t *localTemp) Abort() {
-	if !t.closed {
-		t.closed = true
+	t.closed = true
+	if !t.released {
+		t.released = true
 		t.File.Close()
 	}
 	os.Remove(t.File.Name())
@@ -162,9 +202,42 @@ func (s *localStore) place(_ context.Context, t tempObject) error {
 	return nil
 }
 
+// syncTemps syncs the files at once, each on its goroutine: the disk sees
+// them together (on ext4 and XFS, concurrent fsyncs share a journal
+// commit), so a commit waits for about one sync, not one per file.
+func (s *localStore) syncTemps(ts []tempObject) error {
+	return inParallel(len(ts), func(i int) error { return ts[i].(*localTemp).sync() })
+}
+
+// durable syncs the folders at once, as syncTemps does the files.
 func (s *localStore) durable(dirs map[string]bool) error {
+	list := make([]string, 0, len(dirs))
 	for d := range dirs {
-		if err := syncDir(s.abs(d)); err != nil {
+		list = append(list, d)
+	}
+	return inParallel(len(list), func(i int) error { return syncDir(s.abs(list[i])) })
+}
+
+// inParallel runs f(0), ..., f(n-1) each on its goroutine (the calling one
+// runs the last), waits for all and returns the first error in index
+// order.
+func inParallel(n int, f func(i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f(i)
+		}()
+	}
+	errs[n-1] = f(n - 1)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
 	}
@@ -182,12 +255,97 @@ func (s *localStore) read(_ context.Context, key string) ([]byte, error) {
 	return os.ReadFile(s.abs(key))
 }
 
-func (s *localStore) writeAtomic(_ context.Context, key, prefix string, data []byte) error {
+func (s *localStore) stageAtomic(_ context.Context, key, prefix string, data []byte) (func() error, func(), error) {
 	name := s.abs(key)
-	if err := os.MkdirAll(filepath.Dir(name), 0o777); err != nil {
-		return fmt.Errorf("lake: %w", err)
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return nil, nil, fmt.Errorf("lake: %w", err)
 	}
-	return writeFileAtomic(name, prefix, data)
+	tmp, err := writeSynced(dir, prefix, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	done := false
+	publish := func() error {
+		done = true
+		if err := os.Rename(tmp, name); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("lake: %w", err)
+		}
+		return s.syncs.sync(dir)
+	}
+	discard := func() {
+		if !done {
+			done = true
+			os.Remove(tmp)
+		}
+	}
+	return publish, discard, nil
+}
+
+// A dirSyncer syncs folders for several goroutines at once: a goroutine
+// that asks for a sync of a folder while another one's sync of it is
+// running waits for that one to end and then for a new one (which covers
+// what both changed before asking), or for the new one another waiting
+// goroutine started already. So the commits of tenants that rename their
+// manifests into one folder at about the same time share its syncs.
+type dirSyncer struct {
+	mu   sync.Mutex
+	dirs map[string]*dirSync
+}
+
+// syncDirFunc is syncDir, or a test's stand-in.
+var syncDirFunc = syncDir
+
+// dirSync is the state of one folder: syncs are numbered in the order
+// they are asked for; done is the number of the last one covered by a
+// finished sync (one that started after it was asked for).
+type dirSync struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	asked   uint64
+	done    uint64
+	running bool
+	err     error // of the sync that set done
+}
+
+func (s *dirSyncer) sync(dir string) error {
+	s.mu.Lock()
+	if s.dirs == nil {
+		s.dirs = map[string]*dirSync{}
+	}
+	d := s.dirs[dir]
+	if d == nil {
+		d = new(dirSync)
+		d.cond.L = &d.mu
+		s.dirs[dir] = d
+	}
+	s.mu.Unlock()
+	return d.sync(dir)
+}
+
+func (d *dirSync) sync(dir string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.asked++
+	ticket := d.asked
+	for d.done < ticket {
+		if d.running {
+			d.cond.Wait()
+			continue
+		}
+		// Every sync asked for so far is covered by this one: their
+		// changes to the folder were made before they asked.
+		d.running = true
+		upTo := d.asked
+		d.mu.Unlock()
+		err := syncDirFunc(dir)
+		d.mu.Lock()
+		d.running = false
+		d.done, d.err = upTo, err
+		d.cond.Broadcast()
+	}
+	return d.err
 }
 
 func (s *localStore) removeTemp(_ context.Context, prefixes map[string]bool) (int, error) {
@@ -347,6 +505,7 @@ func (s *bucketStore) place(ctx context.Context, t tempObject) error {
 	return nil
 }
 
+func (s *bucketStore) syncTemps([]tempObject) error  { return nil } // an upload is durable when Close returns
 func (s *bucketStore) durable(map[string]bool) error { return nil } // a PUT is durable when it returns
 
 func (s *bucketStore) remove(ctx context.Context, key string) error {
@@ -367,14 +526,17 @@ func (s *bucketStore) read(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
-func (s *bucketStore) writeAtomic(ctx context.Context, key, _ string, data []byte) error {
+func (s *bucketStore) stageAtomic(ctx context.Context, key, _ string, data []byte) (func() error, func(), error) {
 	if err := s.checkKey(key); err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := s.b.WriteAll(ctx, key, data, "application/json"); err != nil {
-		return fmt.Errorf("lake: writing %s: %w", key, err)
+	publish := func() error {
+		if err := s.b.WriteAll(ctx, key, data, "application/json"); err != nil {
+			return fmt.Errorf("lake: writing %s: %w", key, err)
+		}
+		return nil
 	}
-	return nil
+	return publish, func() {}, nil
 }
 
 func (s *bucketStore) removeTemp(ctx context.Context, prefixes map[string]bool) (int, error) {

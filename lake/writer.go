@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -115,7 +114,7 @@ func (l *Lake) checkLayout(ctx context.Context) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		data, _ := json.MarshalIndent(want, "", "  ")
-		return l.st.writeAtomic(ctx, layoutKey, ".evtxscan-layout-", append(data, '\n'))
+		return writeAtomic(ctx, l.st, layoutKey, ".evtxscan-layout-", append(data, '\n'))
 	case err != nil:
 		return fmt.Errorf("lake: %s: %w", l.st, err)
 	}
@@ -370,11 +369,13 @@ type finished struct {
 // Commit closes the part files, syncs them and puts them in place:
 //
 //  1. the manifest of the tenant is replaced by one that lists the files of
-//     the previous manifest and the new ones, with Complete false;
+//     the previous manifest and the new ones, with Complete false; at the
+//     same time the part files are synced (all at once, see
+//     store.syncTemps): both are durable before step 2;
 //  2. each file is put in place under its final name, which replaces a
 //     file of that name (a local folder: renamed, then the folders are
-//     synced; a bucket: copied server-side, then the temporary object is
-//     deleted);
+//     synced, all at once; a bucket: copied server-side, then the
+//     temporary object is deleted);
 //  3. the files of the previous manifest that this run did not write are
 //     removed (stale parts: other partitions, other part ids);
 //  4. the manifest is replaced by m, completed with the new files, the row
@@ -428,11 +429,22 @@ func (w *Writer) Commit(m Manifest) error {
 	m.Rows = rows
 	m.Written = time.Now().UTC().Truncate(time.Second)
 
-	// 1. Intent: every file of the tenant, old and new.
+	// 1. Intent: every file of the tenant, old and new; and the new
+	// files' bytes durable.
 	pending := m
 	pending.Complete = false
 	pending.Files = unionSorted(old, keys(files))
-	if err := w.writeManifest(&pending); err != nil {
+	temps := make([]tempObject, len(files))
+	for i, f := range files {
+		temps[i] = f.tmp
+	}
+	err = inParallel(2, func(i int) error {
+		if i == 0 {
+			return l.st.syncTemps(temps)
+		}
+		return w.writeManifest(&pending)
+	})
+	if err != nil {
 		w.discard(files)
 		return err
 	}
@@ -445,7 +457,24 @@ func (w *Writer) Commit(m Manifest) error {
 		}
 		dirs[path.Dir(f.rel)] = true
 	}
-	if err := l.st.durable(dirs); err != nil {
+	// The final manifest is written and synced under a temporary name
+	// while the folders are synced; it replaces the intent in step 4.
+	m.Complete = true
+	m.Files = keys(files)
+	var publish func() error
+	discard := func() {}
+	err = inParallel(2, func(i int) error {
+		if i == 0 {
+			return l.st.durable(dirs)
+		}
+		p, d, err := w.stageManifest(&m)
+		if err == nil {
+			publish, discard = p, d
+		}
+		return err
+	})
+	defer discard()
+	if err != nil {
 		return err
 	}
 	// 3. Stale parts.
@@ -459,9 +488,7 @@ func (w *Writer) Commit(m Manifest) error {
 		l.st.prune(path.Dir(rel))
 	}
 	// 4. Done.
-	m.Complete = true
-	m.Files = keys(files)
-	return w.writeManifest(&m)
+	return publish()
 }
 
 // Remove removes the parts and the manifest of tenant: a batch that joins
@@ -542,20 +569,30 @@ func safeRel(rel string) bool {
 }
 
 func (w *Writer) writeManifest(m *Manifest) error {
-	b, err := json.MarshalIndent(m, "", "  ")
+	publish, discard, err := w.stageManifest(m)
 	if err != nil {
-		return fmt.Errorf("lake: %w", err)
+		return err
 	}
-	return w.lake.st.writeAtomic(w.ctx, manifestKey(w.tenant), tempPrefix(w.tenant), append(b, '\n'))
+	defer discard()
+	return publish()
 }
 
-// writeFileAtomic writes data to a temporary file in the folder of name,
-// syncs it, renames it to name and syncs the folder.
-func writeFileAtomic(name, prefix string, data []byte) error {
-	dir := filepath.Dir(name)
+// stageManifest prepares replacing the tenant's manifest by m (see
+// store.stageAtomic).
+func (w *Writer) stageManifest(m *Manifest) (publish func() error, discard func(), err error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, nil, fmt.Errorf("lake: %w", err)
+	}
+	return w.lake.st.stageAtomic(w.ctx, manifestKey(w.tenant), tempPrefix(w.tenant), append(b, '\n'))
+}
+
+// writeSynced writes data to a new temporary file in dir, syncs and
+// closes it, and returns its name.
+func writeSynced(dir, prefix string, data []byte) (string, error) {
 	f, err := os.CreateTemp(dir, prefix+"*"+tempSuffix)
 	if err != nil {
-		return fmt.Errorf("lake: %w", err)
+		return "", fmt.Errorf("lake: %w", err)
 	}
 	_, err = f.Write(data)
 	if err == nil {
@@ -564,14 +601,11 @@ func writeFileAtomic(name, prefix string, data []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
 	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("lake: %w", err)
+		return "", fmt.Errorf("lake: %w", err)
 	}
-	return syncDir(dir)
+	return f.Name(), nil
 }
 
 // syncDir makes the entries of dir durable. Windows cannot sync a folder
